@@ -1,0 +1,99 @@
+"""The working warehouse: DuckDB file layout of the raw and audit schemas.
+
+The raw layer is written only by ingestion (Python); dbt reads it as sources and builds
+staging, intermediate and marts in their own schemas of the same file.
+
+raw.<kind> for a snapshot kind holds one row per record *version*: a version is valid from
+the extract date of the snapshot that first showed it (`valid_from`) until the extract date
+of the first later snapshot that changed or dropped it (`valid_to`, exclusive; null while
+current). "As at" date D is therefore `valid_from <= D and (valid_to is null or valid_to > D)`,
+and storage grows with change, not with deliveries.
+
+raw.<kind> for a period kind holds every delivered row with the extract date of its file;
+staging keeps the newest row per natural key.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import KINDS, Kind
+
+SNAPSHOT_META = (
+    ("la_code", "VARCHAR NOT NULL"),
+    ("record_key", "VARCHAR NOT NULL"),
+    ("row_hash", "VARCHAR NOT NULL"),
+    ("valid_from", "DATE NOT NULL"),
+    ("valid_to", "DATE"),
+    ("file_id", "VARCHAR NOT NULL"),
+    ("source_row", "INTEGER NOT NULL"),
+)
+PERIOD_META = (
+    ("la_code", "VARCHAR NOT NULL"),
+    ("extract_date", "DATE NOT NULL"),
+    ("file_id", "VARCHAR NOT NULL"),
+    ("source_row", "INTEGER NOT NULL"),
+)
+
+AUDIT_DDL = """
+create schema if not exists audit;
+create table if not exists audit.files (
+    file_id       varchar not null,  -- SHA-256 of the delivered bytes
+    la_code       varchar,
+    kind          varchar,
+    extract_date  date,
+    file_name     varchar not null,  -- path below landing/
+    archived_path varchar,           -- where the bytes are kept
+    size_bytes    bigint,
+    rows_read     bigint,
+    rows_loaded   bigint,
+    status        varchar not null,  -- loaded | superseded | rejected
+    reason        varchar,
+    run_id        varchar,
+    received_at   timestamp not null
+);
+create table if not exists audit.runs (
+    run_id        varchar primary key,
+    started_at    timestamp not null,
+    finished_at   timestamp,
+    status        varchar,
+    files_loaded  integer,
+    files_skipped integer,
+    files_rejected integer
+);
+create table if not exists audit.publications (
+    run_id        varchar not null,
+    started_at    timestamp not null,
+    finished_at   timestamp not null,
+    status        varchar not null,  -- published | blocked | failed
+    failed_checks varchar[],
+    source_files  struct(file_name varchar, sha256 varchar)[]
+);
+"""
+
+
+def raw_columns(kind: Kind) -> list[tuple[str, str]]:
+    meta = SNAPSHOT_META if kind.snapshot else PERIOD_META
+    return list(meta) + [(c.raw_name, c.type.value) for c in kind.stored_columns]
+
+
+def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists raw")
+    conn.execute(AUDIT_DDL)
+    for kind in KINDS.values():
+        cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
+        conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False):
+    """A short-lived connection: DuckDB allows one writer per file, so nobody holds one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield conn
+    finally:
+        conn.close()
