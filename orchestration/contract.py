@@ -8,10 +8,10 @@ read it from here, so the contract is written down once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Type(str, Enum):
+class Type(StrEnum):
     TEXT = "VARCHAR"
     CODE = "VARCHAR"  # a code list value kept as delivered text; staging casts numeric codes
     INT_CODE = "INTEGER"  # a numeric CSWW code
@@ -22,7 +22,7 @@ class Type(str, Enum):
     MONEY = "DECIMAL(18,2)"
 
 
-class Personal(str, Enum):
+class Personal(StrEnum):
     """What ingestion does with a personal-data column."""
 
     DROP = "drop"  # never stored (names)

@@ -55,15 +55,6 @@ create table if not exists audit.files (
     run_id        varchar,
     received_at   timestamp not null
 );
-create table if not exists audit.runs (
-    run_id        varchar primary key,
-    started_at    timestamp not null,
-    finished_at   timestamp,
-    status        varchar,
-    files_loaded  integer,
-    files_skipped integer,
-    files_rejected integer
-);
 create table if not exists audit.publications (
     run_id        varchar not null,
     started_at    timestamp not null,

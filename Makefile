@@ -1,0 +1,51 @@
+# csc-workforce: `make demo` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANIFEST := dbt_project/target/manifest.json
+export WORKFORCE_HOME ?= $(CURDIR)/workforce-data
+
+.DEFAULT_GOAL := help
+.PHONY: help setup manifest demo run test lint format dev benchmark clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/workforce: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/workforce  ## create .venv with the pinned stack
+
+$(MANIFEST): $(BIN)/workforce $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v target) $(wildcard seeds/*.csv)
+	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	@touch $@
+
+manifest: $(MANIFEST)  ## parse the dbt project (dagster-dbt reads target/manifest.json)
+
+demo: setup manifest  ## sample extracts for one authority -> pipeline -> headline KPIs
+	$(BIN)/workforce demo
+
+run: setup manifest  ## one pass over $WORKFORCE_HOME/landing
+	$(BIN)/workforce run
+
+lint: setup  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup  ## apply ruff formatting
+	$(BIN)/ruff format .
+
+test: setup manifest lint  ## every test
+	$(BIN)/python -m pytest -q
+
+dev: setup manifest  ## the Dagster UI: assets, checks, landing sensor, nightly schedule
+	$(BIN)/dagster dev
+
+benchmark: setup manifest  ## time a run over generated extracts (prints figures)
+	$(BIN)/python benchmarks/run_scale.py --authorities 1 --years 3
+
+clean:  ## remove the venv, dbt target and local workforce data
+	rm -rf $(VENV) dbt_project/target dbt_project/logs workforce-data

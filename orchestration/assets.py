@@ -1,0 +1,84 @@
+"""Python assets: one ingestion asset per extract kind, and the publication."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from orchestration.contract import KINDS
+from orchestration.ingest import Ingestor, IngestReport
+from orchestration.publish import publish
+from orchestration.settings import Settings
+
+
+def report_metadata(report: IngestReport) -> dict:
+    return {
+        "files_loaded": len(report.loaded),
+        "files_corrected": len(report.corrected),
+        "files_skipped": len(report.skipped),
+        "files_rejected": len(report.rejected),
+        "rejections": dg.MetadataValue.md(
+            "\n".join(f"- {reason}" for _, reason in report.rejected) or "none"
+        ),
+    }
+
+
+def ingestion_asset(kind: str) -> dg.AssetsDefinition:
+    snapshot = (
+        "snapshot (complete state as at the extract date)"
+        if KINDS[kind].snapshot
+        else ("period rows (newest file wins per key)")
+    )
+
+    @dg.asset(
+        key=["raw", kind],
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
+    )
+    def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        report = Ingestor(Settings.from_env(), context.run_id, context.log.info).run([kind])
+        return dg.MaterializeResult(metadata=report_metadata(report))
+
+    return ingest
+
+
+@dg.asset(
+    key=["audit", "unrecognised_files"],
+    group_name="ingestion",
+    kinds={"python"},
+    description="Rejects (and keeps, with a reason) landed files no extract kind can claim.",
+)
+def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    report = Ingestor(Settings.from_env(), context.run_id, context.log.info).run(
+        [], unrecognised=True
+    )
+    return dg.MaterializeResult(metadata=report_metadata(report))
+
+
+ingestion_assets = [ingestion_asset(kind) for kind in KINDS] + [unrecognised_files]
+
+
+def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The publish step; it depends on every validated relation so any failed check blocks it."""
+
+    @dg.asset(
+        key=["published", "workforce"],
+        deps=validated,
+        group_name="publication",
+        kinds={"duckdb"},
+        description="published/workforce.duckdb: kpi_values, the marts and the publications log,"
+        " replaced atomically after every blocking check passed.",
+    )
+    def published_workforce(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = Settings.from_env()
+        stats = context.instance.get_run_stats(context.run_id)
+        started_at = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), UTC)
+        rows = publish(settings, context.run_id, started_at.replace(tzinfo=None))
+        context.log.info(f"published {rows} KPI rows to {settings.published}")
+        return dg.MaterializeResult(
+            metadata={"kpi_rows": rows, "path": dg.MetadataValue.path(str(settings.published))}
+        )
+
+    return published_workforce

@@ -1,0 +1,276 @@
+"""The `workforce` command: run the pipeline, generate sample extracts, show a demo."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+app = typer.Typer(
+    help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
+HEADLINE_KPIS = {
+    "turnover_rate_fte": "Turnover rate (FTE)",
+    "vacancy_rate_fte": "Vacancy rate (FTE)",
+    "agency_rate_fte": "Agency worker rate (FTE)",
+    "caseload_fte": "Average caseload (cases per FTE)",
+    "absence_rate_fte": "Sickness absence rate (FTE)",
+    "inpost_fte": "Social workers in post (FTE)",
+}
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    exit_code: int
+    loaded: int = 0
+    skipped: int = 0
+    rejected: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@contextmanager
+def single_run(settings: Settings):
+    """One run at a time against a warehouse; a second one is refused, clearly."""
+    settings.lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(settings.lock_file, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            console.print(
+                f"[red]Another workforce run is using {settings.home} "
+                f"(lock {settings.lock_file}); try again when it has finished.[/red]"
+            )
+            raise typer.Exit(EXIT_FAILED) from None
+        yield
+
+
+def dbt_sources_changed_since(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    watched = [DBT_PROJECT_DIR / "dbt_project.yml", *DBT_PROJECT_DIR.rglob("*.sql")]
+    watched += [*DBT_PROJECT_DIR.rglob("*.yml"), *(DBT_PROJECT_DIR.parent / "seeds").glob("*.csv")]
+    return any(p.stat().st_mtime > built for p in watched if "target" not in p.parts)
+
+
+def prepare_dbt_manifest() -> None:
+    """dagster-dbt reads target/manifest.json when the definitions load; keep it current."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not dbt_sources_changed_since(manifest):
+        return
+    console.print("[dim]Parsing the dbt project...[/dim]")
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [
+            str(dbt),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        check=True,
+    )
+
+
+def execute_pipeline(settings: Settings) -> RunOutcome:
+    """One pass of the whole asset graph, in this process, and what came of it."""
+    prepare_dbt_manifest()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.publish import record_attempt
+
+    started = datetime.now()
+    result = defs.get_job_def("workforce").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    outcome = RunOutcome(run_id=result.run_id, exit_code=EXIT_PUBLISHED)
+    for event in result.get_asset_materialization_events():
+        metadata = event.asset_materialization.metadata
+        outcome.loaded += getattr(metadata.get("files_loaded"), "value", 0) or 0
+        outcome.loaded += getattr(metadata.get("files_corrected"), "value", 0) or 0
+        outcome.skipped += getattr(metadata.get("files_skipped"), "value", 0) or 0
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        outcome.rejected = [
+            reason
+            for (reason,) in conn.execute(
+                "select reason from audit.files where run_id = ? and status = 'rejected'",
+                [result.run_id],
+            ).fetchall()
+        ]
+    outcome.failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        outcome.error = (
+            "; ".join(
+                f"{e.step_key}: {e.step_failure_data.error.message.strip()}" for e in failures
+            )
+            if failures
+            else "the run did not finish"
+        )
+    if outcome.failed_checks:
+        outcome.exit_code = EXIT_BLOCKED
+        record_attempt(settings, result.run_id, started, "blocked", outcome.failed_checks)
+    elif not result.success:
+        outcome.exit_code = EXIT_FAILED
+        record_attempt(settings, result.run_id, started, "failed")
+    elif outcome.rejected:
+        outcome.exit_code = EXIT_REJECTED
+    return outcome
+
+
+def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
+    console.print(
+        f"Run {outcome.run_id}: {outcome.loaded} file(s) loaded, {outcome.skipped} already "
+        f"loaded, {len(outcome.rejected)} rejected."
+    )
+    for reason in outcome.rejected:
+        console.print(f"[yellow]rejected:[/yellow] {reason}")
+    if outcome.failed_checks:
+        console.print("[red]Validation failed; publication blocked. Failed checks:[/red]")
+        for check in outcome.failed_checks:
+            console.print(f"  [red]- {check}[/red]")
+        console.print(f"The previous publication is untouched: {settings.published}")
+    elif outcome.error:
+        console.print(f"[red]Run failed: {outcome.error}[/red]")
+        console.print(f"The previous publication is untouched: {settings.published}")
+    else:
+        console.print(f"[green]Published[/green] {settings.published}")
+
+
+@app.command()
+def run() -> None:
+    """One pass: ingest new or corrected files, build, validate, publish.
+
+    Exit codes: 0 published, 2 an input file was rejected (the rest published),
+    3 validation blocked publication, 1 any other failure.
+    """
+    settings = Settings.from_env()
+    settings.prepare()
+    with single_run(settings):
+        started = time.monotonic()
+        try:
+            outcome = execute_pipeline(settings)
+        except Exception as e:  # anything unforeseen still gets a clear line and exit 1
+            console.print(f"[red]workforce run failed: {e}[/red]")
+            raise typer.Exit(EXIT_FAILED) from e
+        print_outcome(settings, outcome)
+        console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write <la_code>/<kind>_<date>.csv into.")],
+    authorities: Annotated[int, typer.Option(min=1, help="How many authorities.")] = 1,
+    years: Annotated[int, typer.Option(min=1, help="How many census years.")] = 3,
+    seed: Annotated[int, typer.Option(help="Same seed, same files.")] = 1,
+) -> None:
+    """Write synthetic extracts in the contract's format."""
+    from orchestration.generator import generate as write_extracts
+
+    started = time.monotonic()
+    paths = write_extracts(out, authorities, years, seed, progress=console.print)
+    size = sum(p.stat().st_size for p in paths)
+    console.print(
+        f"Wrote {len(paths)} files ({size / 1e6:.1f} MB) for {authorities} authorities x "
+        f"{years} years into {out} in {time.monotonic() - started:.1f} s"
+    )
+
+
+def headline_table(published: Path) -> Table:
+    with duckdb.connect(str(published), read_only=True) as conn:
+        rows = conn.execute(
+            """
+            with latest as (
+                select max(period_end) as period_end from kpi_values
+                where period_type = 'census_year' and la_code <> 'ALL'
+            )
+            select la_code, kpi_code, value, national_value, period_end
+            from kpi_values join latest using (period_end)
+            where period_type = 'census_year' and breakdown = 'total' and la_code <> 'ALL'
+              and kpi_code in ?
+            order by la_code
+            """,
+            [list(HEADLINE_KPIS)],
+        ).fetchall()
+    census = rows[0][4] if rows else None
+    table = Table(title=f"Headline KPIs, census year to {census}")
+    table.add_column("Authority")
+    table.add_column("KPI")
+    table.add_column("Value", justify="right")
+    table.add_column("England", justify="right")
+    by_code = {(la, code): (value, national) for la, code, value, national, _ in rows}
+    for la in sorted({la for la, _ in by_code}):
+        for code, label in HEADLINE_KPIS.items():
+            value, national = by_code.get((la, code), (None, None))
+            suffix = "%" if "rate" in code else ""
+            table.add_row(
+                la,
+                label,
+                "-" if value is None else f"{value:,.1f}{suffix}",
+                "-" if national is None else f"{national:,.1f}{suffix}",
+            )
+    return table
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed for the sample extracts.")] = 1,
+    years: Annotated[int, typer.Option(min=1, help="Census years of history.")] = 3,
+) -> None:
+    """Generate one authority's sample extracts, run the pipeline, show the headline KPIs."""
+    from orchestration.generator import generate as write_extracts
+
+    settings = Settings.from_env()
+    settings.prepare()
+    console.print(f"Writing sample extracts for one authority into {settings.landing} ...")
+    write_extracts(settings.landing, 1, years, seed)
+    with single_run(settings):
+        outcome = execute_pipeline(settings)
+    print_outcome(settings, outcome)
+    if outcome.exit_code in (EXIT_PUBLISHED, EXIT_REJECTED):
+        Console().print(headline_table(settings.published))
+        Console().print(f"Published file: {settings.published}")
+    raise typer.Exit(outcome.exit_code)
+
+
+def main() -> None:
+    """Console entry point. Ends without interpreter teardown, where duckdb prints noise."""
+    try:
+        app()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,31 @@
+"""The dbt project as Dagster assets: every model, seed and test, lineage from raw to marts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import DBT_PROJECT_DIR, Settings
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class WorkforceTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        """Key relations by schema and name, so raw sources meet the ingestion assets."""
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["alias"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """Group models by layer (staging, intermediate, marts, reference)."""
+        return dbt_resource_props["schema"]
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
+def workforce_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    Settings.from_env().prepare()  # points dbt's profile at this WORKFORCE_HOME's warehouse
+    yield from dbt.cli(["build"], context=context).stream()

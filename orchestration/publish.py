@@ -1,0 +1,96 @@
+"""Publish: copy the validated marts into a new DuckDB file and move it into place.
+
+Readers of `published/workforce.duckdb` never see a half-written file and never block the
+pipeline: the file is built beside the old one and swapped in with one `os.replace`. Every
+attempt, published or not, is appended to `audit.publications`; the published file carries
+that log as `publications`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from orchestration.settings import Settings
+from orchestration.warehouse import connect, create_schemas
+
+PUBLISHED_SCHEMA = "marts"
+
+
+def source_files_sql() -> str:
+    return (
+        "select coalesce(list({'file_name': file_name, 'sha256': file_id} order by file_name), [])"
+        " from audit.files where status = 'loaded'"
+    )
+
+
+def record_attempt(
+    settings: Settings,
+    run_id: str,
+    started_at: datetime,
+    status: str,
+    failed_checks: list[str] | None = None,
+) -> None:
+    """Log a publication attempt that did not publish (blocked by checks, or failed)."""
+    with connect(settings.warehouse) as conn:
+        create_schemas(conn)
+        conn.execute(
+            f"insert into audit.publications select ?, ?, current_timestamp, ?, ?, ({source_files_sql()})",
+            [run_id, started_at, status, failed_checks or []],
+        )
+
+
+def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
+    """Write the published file from the marts; returns the number of KPI rows published."""
+    target = settings.published
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{run_id}.tmp")
+    tmp.unlink(missing_ok=True)
+    this_attempt = (
+        f"select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
+        f" 'published' as status, []::varchar[] as failed_checks, ({source_files_sql()}) as source_files"
+    )
+    with connect(settings.warehouse) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                [PUBLISHED_SCHEMA],
+            ).fetchall()
+        ]
+        conn.execute(f"attach '{tmp}' as publication")
+        try:
+            for name in tables:
+                # kpi_values says which run published it; the warehouse copy cannot know.
+                columns = (
+                    "* replace (?::varchar as published_run_id)" if name == "kpi_values" else "*"
+                )
+                conn.execute(
+                    f"create table publication.main.{name} as "
+                    f"select {columns} from {PUBLISHED_SCHEMA}.{name}",
+                    [run_id] if name == "kpi_values" else [],
+                )
+            conn.execute(
+                "create table publication.main.publications as select * from ("
+                f"select * from audit.publications union all by name {this_attempt}"
+                ") order by started_at, run_id",
+                [run_id, started_at],
+            )
+            published_rows = conn.execute(
+                "select count(*) from publication.main.kpi_values"
+            ).fetchone()[0]
+        finally:
+            conn.execute("detach publication")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        conn.execute(
+            f"insert into audit.publications by name ({this_attempt})", [run_id, started_at]
+        )
+    return published_rows

@@ -1,0 +1,142 @@
+"""The audit step of write-audit-publish: Great Expectations suites run against DuckDB.
+
+Suites live as GX 1.x ExpectationSuite JSON in `expectations/<suite_name>.json`. Each names in
+its `meta` the DuckDB `relation` it validates and, optionally, the `query` to read instead of
+the whole relation (only the columns or aggregates the suite needs). GX's SQL datasource does
+not work on DuckDB, so the rows are read with DuckDB into pandas and validated there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+from great_expectations.core import ExpectationSuite
+from great_expectations.core.batch_definition import BatchDefinition
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.expectations.row_conditions import deserialize_row_condition
+
+# SUMMARY keeps counts and up to 20 example values: enough to act on, small enough for the
+# audit trail (COMPLETE would copy every failing row into it).
+RESULT_FORMAT = "SUMMARY"
+EXAMPLES_PER_FAILURE = 3
+# Keyword arguments the failure line shows in its own place (or, batch_id, not at all).
+NOT_RULE_KWARGS = {"column", "row_condition", "batch_id"}
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An expectation suite and the DuckDB rows it validates."""
+
+    name: str
+    relation: str  # <schema>.<table>
+    query: str
+    expectations: ExpectationSuite
+
+
+@dataclass
+class SuiteResult:
+    suite_name: str
+    relation: str
+    success: bool
+    failures: list[str]  # one line per failed expectation, naming column, rule and evidence
+    evaluated: int  # expectations evaluated
+    raw: dict  # the GX validation result, JSON-serialisable, for the audit trail
+
+
+def load_suites(directory: Path) -> list[Suite]:
+    """Every `<suite_name>.json` in `directory`, sorted by name."""
+    return [_load_suite(path) for path in sorted(directory.glob("*.json"))]
+
+
+def _load_suite(path: Path) -> Suite:
+    expectations = ExpectationSuite(**json.loads(path.read_text()))
+    if expectations.name != path.stem:
+        # The file name is how people find a suite from a failed check's name.
+        raise ValueError(f"{path}: suite is named {expectations.name!r}, expected {path.stem!r}")
+    relation = expectations.meta["relation"]
+    return Suite(
+        name=expectations.name,
+        relation=relation,
+        query=expectations.meta.get("query", f"select * from {relation}"),
+        expectations=expectations,
+    )
+
+
+def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
+    """Read the suite's rows from DuckDB and validate them; a missing relation is a failure."""
+    try:
+        frame = conn.sql(suite.query).df()
+    except (duckdb.CatalogException, duckdb.BinderException) as error:
+        message = str(error).splitlines()[0]
+        return SuiteResult(
+            suite_name=suite.name,
+            relation=suite.relation,
+            success=False,
+            failures=[f"{suite.relation}: could not be read ({message})"],
+            evaluated=0,
+            raw={"success": False, "suite_name": suite.name, "error": message},
+        )
+    batch = _dataframe_batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    raw = batch.validate(suite.expectations, result_format=RESULT_FORMAT).to_json_dict()
+    return SuiteResult(
+        suite_name=suite.name,
+        relation=suite.relation,
+        success=raw["success"],
+        # Described from the JSON form, where example values are plain strings and numbers.
+        failures=[_describe_failure(suite.relation, r) for r in raw["results"] if not r["success"]],
+        evaluated=raw["statistics"]["evaluated_expectations"],
+        raw=raw,
+    )
+
+
+@cache
+def _dataframe_batch_definition() -> BatchDefinition:
+    """One in-memory GX context per process; building it on first use keeps imports cheap."""
+    context = gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,  # pipeline data stays on this machine
+            progress_bars=ProgressBarsConfig(globally=False),
+        ),
+    )
+    asset = context.data_sources.add_pandas("duckdb").add_dataframe_asset("relation")
+    return asset.add_batch_definition_whole_dataframe("whole_relation")
+
+
+def _describe_failure(relation: str, outcome: dict) -> str:
+    """One line: where, which rule, and what was wrong."""
+    expectation_type = outcome["expectation_config"]["type"]
+    kwargs = outcome["expectation_config"]["kwargs"]
+    domain = f"{relation}.{kwargs['column']}" if "column" in kwargs else relation
+    rule = ", ".join(f"{k}={json.dumps(v)}" for k, v in kwargs.items() if k not in NOT_RULE_KWARGS)
+    head = f"{domain}: {expectation_type}({rule})"
+    if row_condition := kwargs.get("row_condition"):
+        head += f" where {deserialize_row_condition(row_condition)!r}"
+
+    if error := _exception_message(outcome["exception_info"]):
+        return f"{head} could not be evaluated: {error}"
+    result = outcome["result"]
+    if "unexpected_count" in result:
+        examples = dict.fromkeys(map(json.dumps, result["partial_unexpected_list"]))
+        return (
+            f"{head} failed for {result['unexpected_count']} of {result['element_count']} rows,"
+            f" e.g. {', '.join(list(examples)[:EXAMPLES_PER_FAILURE])}"
+        )
+    return f"{head} failed: observed {json.dumps(result.get('observed_value'))}"
+
+
+def _exception_message(exception_info: dict) -> str | None:
+    """GX reports one exception flat, or several keyed by the metric that raised them."""
+    infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    messages = [info["exception_message"] for info in infos if info.get("raised_exception")]
+    return "; ".join(dict.fromkeys(messages)) or None

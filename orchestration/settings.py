@@ -1,0 +1,85 @@
+"""Where everything lives. One environment variable, WORKFORCE_HOME, decides it all."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(os.environ.get("WORKFORCE_HOME", "workforce-data")).expanduser().resolve()
+        return cls(home=home)
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse" / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "published" / "workforce.duckdb"
+
+    @property
+    def archive(self) -> Path:
+        """Every delivered file, content-addressed, so history can be replayed."""
+        return self.home / "archive"
+
+    @property
+    def rejected(self) -> Path:
+        return self.home / "rejected"
+
+    @property
+    def run_audit(self) -> Path:
+        """Per-run audit artefacts (validation results)."""
+        return self.home / "audit" / "runs"
+
+    @property
+    def key_file(self) -> Path:
+        return self.home / "secrets" / "pseudonym.key"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.home / "warehouse" / "run.lock"
+
+    def prepare(self) -> None:
+        """Create the folders, owner-only, and tell dbt where the warehouse is."""
+        for folder in (
+            self.landing,
+            self.warehouse.parent,
+            self.published.parent,
+            self.archive,
+            self.rejected,
+            self.run_audit,
+            self.key_file.parent,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o700)
+        os.chmod(self.key_file.parent, 0o700)
+        os.environ["WORKFORCE_WAREHOUSE"] = str(self.warehouse)
+
+    def pseudonym_key(self) -> bytes:
+        """The HMAC key: from the environment if set, else a file created on first use (0600)."""
+        if os.environ.get(KEY_ENV):
+            return os.environ[KEY_ENV].encode()
+        if not self.key_file.exists():
+            self.key_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return self.key_file.read_text().strip().encode()

@@ -1,0 +1,448 @@
+"""The whole pipeline on a small landing folder whose every KPI is worked out by hand.
+
+Census year 2025: 1 Oct 2024 to 30 Sep 2025, census day C = 30 Sep 2025. Every snapshot is
+dated 31 Oct 2025, inside the census return window after C, so it is the basis of year 2025
+(and of no other year). Two authorities: 383 (the interesting one) and 202 (one worker), so
+the `ALL` rows are checked as sums, not copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import query, run_workforce, write_extract
+
+SNAPSHOT = "2025-10-31"
+YEAR = ("2024-10-01", "2025-09-30")
+
+
+def swe_number(employee: str) -> str:
+    return "SW" + str(int(hashlib.sha256(employee.encode()).hexdigest(), 16))[:10]
+
+
+def cfsw(assignment, employee, post, role, fte, start, end="", **more):
+    return {
+        "assignment_id": assignment,
+        "employee_id": employee,
+        "post_id": post,
+        "full_name": f"Name of {employee}",
+        "date_of_birth": "1984-03-07",
+        "gender": "2",
+        "ethnicity": "WBRI",
+        "swe_number": swe_number(employee),
+        "registered_social_worker": "true",
+        "org_role": str(role),
+        "service_area": "Assessment",
+        "team": "Assessment 1",
+        "fte": str(fte),
+        "contract_type": "permanent",
+        "start_date": start,
+        "end_date": end,
+        **more,
+    }
+
+
+def post(post_id, budgeted_fte, social_work=True, effective_from="2015-01-01", effective_to=""):
+    return {
+        "post_id": post_id,
+        "service_area": "Assessment",
+        "team": "Assessment 1",
+        "org_role": "5" if social_work else "",
+        "social_work_post": "Y" if social_work else "N",
+        "budgeted_fte": str(budgeted_fte),
+        "effective_from": effective_from,
+        "effective_to": effective_to,
+    }
+
+
+def agency(assignment, worker, fte, cover, start, end="", registered=True, post_id=""):
+    return {
+        "assignment_id": assignment,
+        "agency_worker_id": worker,
+        "swe_number": "SW9000000001" if registered else "",
+        "registered_social_worker": "1" if registered else "0",
+        "agency_name": "Agency Ltd",
+        "org_role": "5" if registered else "",
+        "service_area": "Assessment",
+        "team": "Assessment 1",
+        "post_id": post_id,
+        "cover_reason": cover,
+        "fte": str(fte),
+        "start_date": start,
+        "end_date": end,
+        "hourly_charge_gbp": "45.00",
+    }
+
+
+def allocation(allocation_id, child, worker, source, start, end=""):
+    return {
+        "allocation_id": allocation_id,
+        "child_id": child,
+        "worker_id": worker,
+        "worker_source": source,
+        "team": "Assessment 1",
+        "case_type": "CIN",
+        "allocation_start": start,
+        "allocation_end": end,
+    }
+
+
+def absence(absence_id, employee, kind, start, end, days):
+    return {
+        "absence_id": absence_id,
+        "employee_id": employee,
+        "absence_type": kind,
+        "start_date": start,
+        "end_date": end,
+        "working_days_lost": str(days),
+    }
+
+
+def write_hand_fixture(landing: Path) -> None:
+    # --- authority 383 -------------------------------------------------------------------
+    staff = [
+        cfsw("A1", "EMPX01", "P1", 5, 1.0, "2020-01-01"),
+        # EMPX02 moves from post P2 to P3: A2 ends 31 Mar, A3 starts 1 Apr -> neither leaver nor starter
+        cfsw("A2", "EMPX02", "P2", 5, 1.0, "2019-05-01", "2025-03-31", leaving_reason="8"),
+        cfsw("A3", "EMPX02", "P3", 4, 1.0, "2025-04-01"),
+        # leaves on census day: a leaver (0.8), not in post; 7 years' service -> 5y+
+        cfsw(
+            "A4",
+            "EMPX04",
+            "P4",
+            5,
+            0.8,
+            "2018-06-01",
+            "2025-09-30",
+            leaving_reason="1",
+            service_start_date="2018-06-01",
+        ),
+        # part-time starter in the year
+        cfsw(
+            "A5", "EMPX05", "P5", 5, 0.5, "2025-01-06", start_origin="1", recruitment_route="asye"
+        ),
+        cfsw("A6", "EMPX06", "P6", 3, 1.0, "2015-01-01"),
+        # not registered: a family support worker, never a CFSW
+        {
+            **cfsw("A7", "EMPX07", "", "", 1.0, "2022-01-01"),
+            "registered_social_worker": "false",
+            "swe_number": "",
+        },
+        # left in December: a leaver (1.0) with under 2 years' service
+        cfsw(
+            "A8",
+            "EMPX08",
+            "P7",
+            5,
+            1.0,
+            "2023-02-01",
+            "2024-12-31",
+            leaving_reason="1",
+            service_start_date="2023-02-01",
+        ),
+        # left on 30 Sep 2024: a leaver of the previous year, not this one
+        cfsw("A9", "EMPX09", "", 5, 1.0, "2020-01-01", "2024-09-30", leaving_reason="5"),
+        # one person, two concurrent assignments: FTE 0.9, headcount 1
+        cfsw("A10", "EMPX10", "P8", 5, 0.5, "2021-01-01"),
+        cfsw("A11", "EMPX10", "P9", 5, 0.4, "2022-01-01"),
+    ]
+    establishment = [
+        post("P1", 1.0),  # A1 1.0 -> vacant 0
+        post("P2", 1.0),  # emptied by the move -> vacant 1.0
+        post("P3", 1.0),  # A3 -> 0
+        post("P4", 0.8),  # A4 left on 30 Sep -> 0.8
+        post("P5", 1.0),  # A5 0.5 -> 0.5
+        post("P6", 1.0),  # A6 -> 0
+        post("P7", 1.0),  # A8 left -> 1.0
+        post("P8", 0.5),  # A10 0.5 -> 0
+        post("P9", 0.5),  # A11 0.4 -> 0.1
+        post("P10", 1.0, social_work=False),  # not a social-work post
+        post("P11", 1.0, effective_from="2025-10-15"),  # not yet effective on 30 Sep
+        post("P12", 1.0, effective_to="2025-06-30"),  # no longer effective
+    ]
+    agency_workers = [
+        agency("G1", "AGWX01", 1.0, "vacancy", "2025-04-15", post_id="P2"),
+        agency("G2", "AGWX02", 0.6, "sickness", "2025-08-01", "2025-12-31"),
+        agency("G3", "AGWX03", 1.0, "vacancy", "2025-01-01", "2025-09-30"),  # gone on 30 Sep
+        agency("G4", "AGWX04", 1.0, "vacancy", "2025-01-01", registered=False),  # not a CFSW
+    ]
+    allocations = [
+        allocation("L1", "CHILDX01", "EMPX01", "employee", "2025-05-01"),
+        allocation("L2", "CHILDX02", "EMPX01", "employee", "2025-06-01"),
+        allocation("L3", "CHILDX03", "EMPX01", "employee", "2025-06-01"),
+        allocation("L4", "CHILDX03", "EMPX10", "employee", "2025-07-01"),  # one child, two workers
+        allocation("L5", "CHILDX04", "EMPX10", "employee", "2025-07-01"),
+        allocation("L6", "CHILDX05", "AGWX01", "agency", "2025-05-01"),
+        allocation("L7", "CHILDX06", "AGWX01", "agency", "2025-05-01"),
+        allocation("L8", "CHILDX07", "EMPX05", "employee", "2025-02-01", "2025-09-30"),
+        allocation("L9", "CHILDX08", "EMPX04", "employee", "2025-01-01", "2025-09-30"),
+        allocation("L10", "CHILDX09", "EMPX07", "employee", "2025-01-01"),  # not a CFSW
+        allocation("L11", "CHILDX10", "AGWX03", "agency", "2025-01-01", "2025-09-30"),
+        allocation("L12", "CHILDX11", "EMPX06", "employee", "2025-10-05"),  # after census day
+    ]
+    absences = [
+        absence("S1", "EMPX01", "SIC", "2025-02-03", "2025-02-07", 5),  # Mon-Fri: 5
+        # crosses 1 Oct 2025: Mon 29, Tue 30 Sep in the year, Wed-Fri after: 2.5 x 2/5 = 1.0
+        absence("S2", "EMPX05", "SIC", "2025-09-29", "2025-10-03", 2.5),
+        # crosses 1 Oct 2024: Thu 26, Fri 27, Mon 30 Sep before, Tue 1 Oct in: 4 x 1/4 = 1.0
+        absence("S3", "EMPX06", "SIC", "2024-09-26", "2024-10-01", 4),
+        absence("S4", "EMPX01", "MAT", "2025-03-03", "2025-03-14", 10),  # not sickness
+        absence("S5", "EMPX07", "SIC", "2025-03-03", "2025-03-05", 3),  # not a CFSW
+        absence("S6", "EMPX08", "SIC", "2024-11-04", "2024-11-05", 2),  # a leaver, CFSW then: 2
+    ]
+    timesheets = [
+        {
+            "timesheet_id": "T1",
+            "assignment_id": "G1",
+            "week_ending": "2025-04-18",
+            "hours": "37",
+            "charge_gbp": "1850.00",
+        },
+        {
+            "timesheet_id": "T2",
+            "assignment_id": "G1",
+            "week_ending": "2025-03-28",
+            "hours": "20",
+            "charge_gbp": "1000.00",
+        },
+        {
+            "timesheet_id": "T3",
+            "assignment_id": "G2",
+            "week_ending": "2025-08-08",
+            "hours": "18",
+            "charge_gbp": "900.50",
+        },
+        {
+            "timesheet_id": "T4",
+            "assignment_id": "G2",
+            "week_ending": "2025-08-15",
+            "hours": "0",
+            "charge_gbp": "-100.25",
+        },  # credit note
+    ]
+    payroll = [
+        {
+            "employee_id": "EMPX01",
+            "assignment_id": "A1",
+            "pay_period": "2025-09",
+            "pay_element": "basic",
+            "amount_gbp": "3100.00",
+        },
+    ]
+    for kind, rows in [
+        ("hr_staff", staff),
+        ("hr_establishment", establishment),
+        ("agency_assignments", agency_workers),
+        ("case_allocations", allocations),
+        ("hr_absence", absences),
+        ("agency_timesheets", timesheets),
+        ("payroll", payroll),
+    ]:
+        write_extract(landing, "383", kind, SNAPSHOT, rows)
+
+    # --- authority 202: one full-time worker, two budgeted posts' worth, four children ----
+    write_extract(
+        landing, "202", "hr_staff", SNAPSHOT, [cfsw("B1", "EMPY01", "Q1", 5, 1.0, "2020-01-01")]
+    )
+    write_extract(landing, "202", "hr_establishment", SNAPSHOT, [post("Q1", 2.0)])
+    write_extract(landing, "202", "agency_assignments", SNAPSHOT, [])
+    write_extract(
+        landing,
+        "202",
+        "case_allocations",
+        SNAPSHOT,
+        [
+            allocation(f"M{i}", f"CHILDY0{i}", "EMPY01", "employee", "2025-01-01")
+            for i in range(1, 5)
+        ],
+    )
+    write_extract(landing, "202", "hr_absence", SNAPSHOT, [])
+
+
+# KPI values worked out by hand (see the comments in the fixture).
+INPOST = {"383": 1.0 + 1.0 + 0.5 + 1.0 + 0.5 + 0.4, "202": 1.0}  # 4.4
+LEAVERS = {"383": 0.8 + 1.0, "202": 0.0}
+AGENCY = {"383": 1.0 + 0.6, "202": 0.0}
+COVER = {"383": 1.0, "202": 0.0}
+VACANCY = {"383": 1.0 + 0.8 + 0.5 + 1.0 + 0.1, "202": 1.0}  # 3.4
+HOLDERS = {"383": 1.0 + 0.9 + 1.0, "202": 1.0}
+CASES = {"383": 3 + 2 + 2, "202": 4}
+DAYS = {"383": 5 + 1.0 + 1.0 + 2, "202": 0.0}
+
+
+def expected_kpis(la: str) -> dict[str, float]:
+    def total(d):
+        return sum(d.values()) if la == "ALL" else d[la]
+
+    inpost, leavers, agency_fte, cover = total(INPOST), total(LEAVERS), total(AGENCY), total(COVER)
+    vacancy, holders, cases, days = total(VACANCY), total(HOLDERS), total(CASES), total(DAYS)
+    kpis = {
+        "inpost_fte": inpost,
+        "inpost_headcount": {"383": 5, "202": 1, "ALL": 6}[la],
+        "starters_fte": {"383": 0.5, "202": 0.0, "ALL": 0.5}[la],
+        "leavers_fte": leavers,
+        "turnover_rate_fte": 100 * leavers / inpost,
+        "agency_fte": agency_fte,
+        "agency_rate_fte": 100 * agency_fte / (agency_fte + inpost),
+        "agency_cover_fte": cover,
+        "vacancy_fte": vacancy,
+        "vacancy_rate_fte": 100 * vacancy / (vacancy + inpost),
+        "vacancy_agency_cover_rate_fte": 100 * cover / vacancy,
+        "case_holders_fte": holders,
+        "cases": cases,
+        "caseload_fte": cases / holders,
+        "working_days_lost_fte": days,
+        "absence_rate_fte": 100 * days / (inpost * 253),
+    }
+    if agency_fte:  # a rate over no agency staff has no value (the row is absent)
+        kpis["agency_cover_rate_fte"] = 100 * cover / agency_fte
+    return kpis
+
+
+@pytest.fixture(scope="module")
+def published_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("hand") / "workforce-data"
+    write_hand_fixture(home / "landing")
+    result = run_workforce(home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return home
+
+
+def census_values(published: Path, la: str) -> dict[str, float]:
+    rows = query(
+        published,
+        "select kpi_code, value from kpi_values where la_code = ? and breakdown = 'total' "
+        "and period_type = 'census_year' and period_start = ? and period_end = ?",
+        [la, *YEAR],
+    )
+    return dict(rows)
+
+
+@pytest.mark.parametrize("la", ["383", "202", "ALL"])
+def test_every_census_kpi_matches_the_hand_computation(published_home: Path, la: str):
+    published = census_values(published_home / "published" / "workforce.duckdb", la)
+    expected = expected_kpis(la)
+    assert set(published) == set(expected)
+    for code, value in expected.items():
+        assert published[code] == pytest.approx(value, abs=1e-9), code
+
+
+def test_only_the_covered_census_year_is_published(published_home: Path):
+    years = query(
+        published_home / "published" / "workforce.duckdb",
+        "select distinct period_end from kpi_values where period_type = 'census_year'",
+    )
+    assert [str(y) for (y,) in years] == ["2025-09-30"]
+
+
+def test_agency_spend_is_summed_by_financial_year_with_credit_notes(published_home: Path):
+    rows = query(
+        published_home / "published" / "workforce.duckdb",
+        "select period_start::varchar, value from kpi_values where kpi_code = 'agency_spend_gbp' "
+        "and la_code = '383' and breakdown = 'total' order by 1",
+    )
+    assert rows == [("2024-04-01", 1000.0), ("2025-04-01", 1850.0 + 900.50 - 100.25)]
+
+
+def test_leavers_are_split_by_length_of_service_and_reason(published_home: Path):
+    rows = query(
+        published_home / "published" / "workforce.duckdb",
+        "select breakdown, breakdown_value, value from kpi_values where kpi_code = 'leavers_fte' "
+        "and la_code = '383' and breakdown <> 'total' and period_end = '2025-09-30' order by 1, 2",
+    )
+    assert [(b, v, pytest.approx(x)) for b, v, x in rows] == [
+        ("leaving_reason", "1", pytest.approx(1.8)),
+        ("service_band", "5y+", pytest.approx(0.8)),
+        ("service_band", "<2y", pytest.approx(1.0)),
+    ]
+
+
+def test_publication_is_logged_with_its_source_files(published_home: Path):
+    published = published_home / "published" / "workforce.duckdb"
+    ((run_id, status, files),) = query(
+        published, "select run_id, status, source_files from publications"
+    )
+    assert status == "published"
+    assert len(files) == 12 and all(len(f["sha256"]) == 64 for f in files)
+    assert query(published, "select distinct published_run_id from kpi_values") == [(run_id,)]
+
+
+def test_rerunning_the_same_landing_folder_loads_nothing_and_publishes_the_same_kpis(
+    published_home: Path, tmp_path: Path
+):
+    home = tmp_path / "again"
+    shutil.copytree(published_home, home)
+    result = run_workforce(home)
+    assert result.returncode == 0, result.stderr
+    assert "0 file(s) loaded" in result.stderr
+    columns = "* exclude (published_run_id)"
+    order = "order by all"
+    before = query(
+        published_home / "published/workforce.duckdb", f"select {columns} from kpi_values {order}"
+    )
+    after = query(home / "published/workforce.duckdb", f"select {columns} from kpi_values {order}")
+    assert after == before and len(after) > 50
+    assert (
+        query(home / "warehouse/warehouse.duckdb", "select count(*) from audit.files")[0][0] == 12
+    )
+
+
+def test_a_failed_check_blocks_publication_and_leaves_the_published_file_untouched(
+    published_home: Path, tmp_path: Path
+):
+    home = tmp_path / "blocked"
+    shutil.copytree(published_home, home)
+    published = home / "published" / "workforce.duckdb"
+    before = published.read_bytes()
+    # A correction whose FTE parses but breaks the rule 0 < fte <= 1.
+    write_extract(
+        home / "landing",
+        "202",
+        "hr_staff",
+        SNAPSHOT,
+        [cfsw("B1", "EMPY01", "Q1", 5, 1.5, "2020-01-01")],
+    )
+    result = run_workforce(home)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "gx_stg_hr__staff" in result.stderr
+    assert published.read_bytes() == before
+    status, failed = query(
+        home / "warehouse/warehouse.duckdb",
+        "select status, failed_checks from audit.publications order by finished_at desc limit 1",
+    )[0]
+    assert status == "blocked" and any("gx_stg_hr__staff" in c for c in failed)
+
+
+PERSONAL = [
+    "Name of EMPX01",
+    "1984-03-07",
+    "EMPX01",
+    "EMPX10",
+    "AGWX01",
+    "CHILDX03",
+    "EMPY01",
+    "CHILDY01",
+]
+
+
+def test_no_personal_data_reaches_marts_or_the_published_file(published_home: Path):
+    needles = PERSONAL + [swe_number("EMPX01"), swe_number("EMPY01"), "SW9000000001"]
+    for db, schemas in [
+        (published_home / "published/workforce.duckdb", ("main",)),
+        (published_home / "warehouse/warehouse.duckdb", ("marts", "intermediate")),
+    ]:
+        tables = query(
+            db,
+            "select table_schema, table_name from information_schema.tables where table_schema in ?",
+            [list(schemas)],
+        )
+        assert tables
+        for schema, table in tables:
+            rows = query(db, f"select * from {schema}.{table}")
+            text = "\n".join("|".join(map(str, row)) for row in rows)
+            for needle in needles:
+                assert needle not in text, f"{needle} found in {db.name}:{schema}.{table}"
