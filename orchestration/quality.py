@@ -28,7 +28,8 @@ from great_expectations.expectations.row_conditions import deserialize_row_condi
 # audit trail (COMPLETE would copy every failing row into it).
 RESULT_FORMAT = "SUMMARY"
 EXAMPLES_PER_FAILURE = 3
-# Keyword arguments the failure line shows in its own place (or, batch_id, not at all).
+# Shown in their own place in a failure line (column first, row condition last) or, for
+# batch_id, not at all; every other keyword argument is the rule.
 NOT_RULE_KWARGS = {"column", "row_condition", "batch_id"}
 
 
@@ -100,12 +101,12 @@ def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
 
 @cache
 def _dataframe_batch_definition() -> BatchDefinition:
-    """One in-memory GX context per process; building it on first use keeps imports cheap."""
+    """One in-memory GX context per process, built on first use rather than at import."""
     context = gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(),
-            analytics_enabled=False,  # pipeline data stays on this machine
+            analytics_enabled=False,  # no usage events leave the pipeline
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )

@@ -1,0 +1,59 @@
+"""The Dagster code location: it loads, and the landing sensor starts one run per new delivery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import dagster as dg
+
+from orchestration.automation import landing_folder
+from orchestration.definitions import defs
+from tests.conftest import write_extract
+
+
+def test_the_definitions_load_with_every_kind_the_dbt_models_checks_sensor_and_schedule():
+    repo = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+    for kind in (
+        "hr_staff",
+        "hr_establishment",
+        "hr_absence",
+        "payroll",
+        "agency_assignments",
+        "agency_timesheets",
+        "case_allocations",
+    ):
+        assert f"raw/{kind}" in keys
+    assert {"marts/kpi_values", "published/workforce", "staging/stg_hr__staff"} <= keys
+    check_names = {key.name for key in repo.asset_graph.asset_check_keys}
+    assert "gx_kpi_values" in check_names
+    assert any(name.startswith("not_null") or name.startswith("unique") for name in check_names)
+    assert repo.has_sensor_def("landing_folder") and repo.has_schedule_def("nightly")
+    # The published file is downstream of every raw kind: lineage runs end to end.
+    upstream = repo.asset_graph.get(dg.AssetKey(["published", "workforce"])).parent_keys
+    assert dg.AssetKey(["marts", "kpi_values"]) in upstream
+
+
+def test_the_sensor_requests_one_run_per_new_delivery_and_none_for_a_redelivery(home, monkeypatch):
+    monkeypatch.setenv("WORKFORCE_HOME", str(home))
+    landing = home / "landing"
+    path = write_extract(landing, "383", "hr_staff", "2025-09-30", [])
+    instance = dg.DagsterInstance.ephemeral()
+
+    first = landing_folder(dg.build_sensor_context(instance=instance))
+    assert len(first.run_requests) == 1
+    again = landing_folder(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert again.run_requests == []
+
+    # Re-delivered with identical bytes (a new file, new mtime): same hash, no run.
+    copy = path.with_suffix(".tmp")
+    shutil.copy(path, copy)
+    os.replace(copy, path)
+    redelivered = landing_folder(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert redelivered.run_requests == []
+
+    write_extract(landing, "383", "hr_staff", "2025-12-31", [])
+    newer = landing_folder(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert len(newer.run_requests) == 1
+    assert newer.run_requests[0].run_key != first.run_requests[0].run_key
