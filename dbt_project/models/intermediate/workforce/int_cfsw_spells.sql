@@ -1,0 +1,145 @@
+-- Continuous CFSW employment of each person, as the staff basis snapshot of each census year
+-- shows it. DfE counts people joining and leaving the authority's CFSW workforce, not
+-- assignments: a move between two CFSW posts (end D, next start D + 1) is neither a start
+-- nor a leave, so assignments are merged into spells first.
+{%- set open_end = "date '9999-12-31'" %}
+
+with
+
+staff as (
+    select * from {{ ref('int_staff_assignments_at_census_basis') }}
+),
+
+cfsw_assignments as (
+    select
+        la_code,
+        census_year,
+        period_start_date,
+        census_date,
+        employee_pseudonym,
+        assignment_id,
+        fte,
+        leaving_reason,
+        service_start_date,
+        start_date,
+        end_date,
+        coalesce(end_date, {{ open_end }}) as end_or_open_date
+    from staff
+    where is_cfsw
+),
+
+-- the latest end among the person's earlier assignments (overlaps and concurrent posts too)
+with_previous_end as (
+    select
+        *,
+        max(end_or_open_date) over (
+            partition by la_code, census_year, employee_pseudonym
+            order by start_date, end_or_open_date, assignment_id
+            rows between unbounded preceding and 1 preceding
+        ) as previous_latest_end_date
+    from cfsw_assignments
+),
+
+-- a new spell starts when the gap after everything before is more than the allowed days
+spell_numbered as (
+    select
+        *,
+        cast(sum(
+            case
+                when previous_latest_end_date is null then 1
+                when start_date - previous_latest_end_date - 1 > {{ var('spell_join_gap_days') }} then 1
+                else 0
+            end
+        ) over (
+            partition by la_code, census_year, employee_pseudonym
+            order by start_date, end_or_open_date, assignment_id
+            rows between unbounded preceding and current row
+        ) as integer) as spell_number
+    from with_previous_end
+),
+
+spell_bounds as (
+    select
+        la_code,
+        census_year,
+        employee_pseudonym,
+        spell_number,
+        min(start_date) as spell_start_date,
+        max(end_or_open_date) as spell_end_or_open_date
+    from spell_numbered
+    group by la_code, census_year, employee_pseudonym, spell_number
+),
+
+spells as (
+    select
+        spell_bounds.la_code,
+        spell_bounds.census_year,
+        spell_bounds.employee_pseudonym,
+        spell_bounds.spell_number,
+        any_value(assignments.period_start_date) as period_start_date,
+        any_value(assignments.census_date) as census_date,
+        spell_bounds.spell_start_date,
+        nullif(spell_bounds.spell_end_or_open_date, {{ open_end }}) as spell_end_date,
+        count(*) as assignment_count,
+        coalesce(sum(assignments.fte) filter (
+            where assignments.start_date = spell_bounds.spell_start_date
+        ), 0) as starting_fte,
+        coalesce(sum(assignments.fte) filter (
+            where assignments.end_date = spell_bounds.spell_end_or_open_date
+        ), 0) as ending_fte,
+        -- the reason of the assignment ending last; of several, the smallest code
+        min(assignments.leaving_reason) filter (
+            where assignments.end_date = spell_bounds.spell_end_or_open_date
+        ) as leaving_reason,
+        coalesce(min(assignments.service_start_date), spell_bounds.spell_start_date)
+            as service_start_date
+    from spell_bounds
+    inner join spell_numbered as assignments
+        on spell_bounds.la_code = assignments.la_code
+            and spell_bounds.census_year = assignments.census_year
+            and spell_bounds.employee_pseudonym = assignments.employee_pseudonym
+            and spell_bounds.spell_number = assignments.spell_number
+    group by
+        spell_bounds.la_code,
+        spell_bounds.census_year,
+        spell_bounds.employee_pseudonym,
+        spell_bounds.spell_number,
+        spell_bounds.spell_start_date,
+        spell_bounds.spell_end_or_open_date
+),
+
+final as (
+    select
+        -- ids
+        la_code,
+        census_year,
+        employee_pseudonym,
+        spell_number,
+
+        -- flags for the census year
+        spell_start_date between period_start_date and census_date as is_starter,
+        coalesce(spell_end_date between period_start_date and census_date, false) as is_leaver,
+
+        -- leaving
+        leaving_reason,
+        case
+            when spell_end_date is null then null
+            when date_sub('year', service_start_date, spell_end_date) >= 5 then '5y+'
+            when date_sub('year', service_start_date, spell_end_date) >= 2 then '2-5y'
+            else '<2y'
+        end as service_band,
+
+        -- numbers
+        assignment_count,
+        starting_fte,
+        ending_fte,
+
+        -- dates
+        spell_start_date,
+        spell_end_date,
+        service_start_date
+
+    from spells
+)
+
+select * from final

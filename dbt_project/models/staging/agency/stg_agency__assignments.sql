@@ -1,0 +1,46 @@
+-- Agency worker assignments from the agency provider, one row per assignment version.
+with
+
+source as (
+    select * from {{ source('agency', 'agency_assignments') }}
+),
+
+renamed as (
+    select
+        -- ids
+        la_code,
+        assignment_id,
+        agency_worker_pseudonym,
+        swe_pseudonym,
+        post_id,
+
+        -- role
+        coalesce(registered_social_worker, false) as registered_social_worker,
+        cast(org_role as integer) as org_role,
+        coalesce(registered_social_worker and org_role between 1 and 6, false) as is_cfsw,
+        agency_name,
+        service_area,
+        team,
+        cover_reason,
+
+        -- numbers
+        fte,
+        hourly_charge_gbp,
+
+        -- dates
+        start_date,
+        end_date,
+
+        -- version
+        valid_from,
+        valid_to,
+        file_id
+
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final

@@ -1,0 +1,57 @@
+-- Fails if an `ALL` count in kpi_values is not the sum of the authorities' counts.
+-- (Rates are not compared: ALL divides summed numerators and denominators.)
+with
+
+kpis as (
+    select * from {{ ref('kpi_values') }}
+),
+
+definitions as (
+    select * from {{ ref('kpi_definitions') }}
+),
+
+counts as (
+    select kpis.*
+    from kpis
+    inner join definitions
+        on kpis.kpi_code = definitions.kpi_code
+    where not definitions.is_rate
+),
+
+authority_sums as (
+    select
+        kpi_code,
+        breakdown,
+        breakdown_value,
+        period_type,
+        period_start,
+        sum(value) as summed_value
+    from counts
+    where la_code <> 'ALL'
+    group by all
+),
+
+all_authorities as (
+    select
+        kpi_code,
+        breakdown,
+        breakdown_value,
+        period_type,
+        period_start,
+        value as all_value
+    from counts
+    where la_code = 'ALL'
+),
+
+final as (
+    select *
+    from all_authorities
+    full outer join authority_sums
+        using (kpi_code, breakdown, breakdown_value, period_type, period_start)
+    where
+        all_authorities.all_value is null
+        or authority_sums.summed_value is null
+        or abs(all_authorities.all_value - authority_sums.summed_value) > 1e-6
+)
+
+select * from final

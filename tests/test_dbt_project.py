@@ -1,0 +1,392 @@
+"""The dbt project against hand-made raw rows: every expected figure below is worked out by hand
+from the rows in `populated_warehouse`, following ../shared/contract/OUTPUTS.md."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.contract import KINDS
+from orchestration.warehouse import create_schemas
+
+PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+KPI_COLUMNS = [
+    "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start",
+    "period_end", "value", "numerator", "denominator", "unit", "target", "rag",
+    "national_value", "published_run_id",
+]  # fmt: skip
+
+
+def dbt_build(warehouse: Path, work_dir: Path) -> subprocess.CompletedProcess:
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt), "build",
+        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+    ]  # fmt: skip
+    env = {**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)}
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    return result
+
+
+class RawWriter:
+    """Inserts raw rows the way ingestion stores them, filling the metadata columns."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+        self.source_rows = itertools.count(1)
+
+    def file(self, la_code: str, kind: str, extract_date: str, status: str = "loaded") -> str:
+        file_id = f"{la_code}-{kind}-{extract_date}-{status}"
+        self.conn.execute(
+            "insert into audit.files (file_id, la_code, kind, extract_date, file_name, status,"
+            " received_at) values (?, ?, ?, ?, ?, ?, current_timestamp)",
+            [file_id, la_code, kind, extract_date, f"{la_code}/{kind}_{extract_date}.csv", status],
+        )
+        return file_id
+
+    def snapshot_row(self, kind: str, la_code: str, valid_from: str, valid_to=None, **row):
+        key = "|".join(str(row[k]) for k in KINDS[kind].key)
+        self.insert(
+            kind,
+            la_code=la_code,
+            record_key=key,
+            row_hash=str(hash(tuple(sorted(row.items())))),
+            valid_from=valid_from,
+            valid_to=valid_to,
+            file_id=f"{la_code}-{kind}-{valid_from}-loaded",
+            **row,
+        )
+
+    def period_row(self, kind: str, la_code: str, extract_date: str, **row):
+        self.insert(
+            kind,
+            la_code=la_code,
+            extract_date=extract_date,
+            file_id=f"{la_code}-{kind}-{extract_date}-loaded",
+            **row,
+        )
+
+    def insert(self, kind: str, **row):
+        row["source_row"] = next(self.source_rows)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(
+            f"insert into raw.{kind} ({columns}) values ({marks})", list(row.values())
+        )
+
+
+def staff(raw: RawWriter, la: str, valid_from: str, valid_to=None, *, cfsw=True, **row):
+    defaults = dict(
+        registered_social_worker=cfsw,
+        org_role=5 if cfsw else None,
+        service_area="Child Protection",
+        team="CP1",
+        contract_type="permanent",
+        date_of_birth=date(1985, 6, 1),
+    )
+    raw.snapshot_row("hr_staff", la, valid_from, valid_to, **{**defaults, **row})
+
+
+def agency(raw: RawWriter, la: str, valid_from: str, *, cfsw=True, **row):
+    defaults = dict(
+        registered_social_worker=cfsw,
+        org_role=5 if cfsw else None,
+        agency_name="Agency Ltd",
+        service_area="Front Door",
+        team="FD1",
+        hourly_charge_gbp=45,
+    )
+    raw.snapshot_row("agency_assignments", la, valid_from, **{**defaults, **row})
+
+
+def post(raw: RawWriter, la: str, valid_from: str, **row):
+    defaults = dict(service_area="Child Protection", team="CP1", social_work_post=True)
+    raw.snapshot_row("hr_establishment", la, valid_from, **{**defaults, **row})
+
+
+def allocation(raw: RawWriter, la: str, valid_from: str, allocation_id: str, worker: str,
+               child: str, source: str = "employee", start="2024-06-01", end=None):  # fmt: skip
+    raw.snapshot_row(
+        "case_allocations", la, valid_from,
+        allocation_id=allocation_id, child_pseudonym=child, worker_pseudonym=worker,
+        worker_source=source, team="CP1", case_type="CP",
+        allocation_start=start, allocation_end=end,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def populated_warehouse(tmp_path_factory) -> Path:
+    """Two authorities. 801 delivers every kind; its census year 2024 basis is the 15 Oct 2024
+    snapshot (1 Sep is before census day, 1 Apr 2025 is after the 153-day window, 1 Nov was
+    superseded). 802 delivers hr_staff only, on 10 Oct 2023 and 1 Dec 2024."""
+    work = tmp_path_factory.mktemp("populated")
+    warehouse = work / "warehouse.duckdb"
+    conn = duckdb.connect(str(warehouse))
+    create_schemas(conn)
+    raw = RawWriter(conn)
+
+    for kind in ("hr_staff", "hr_establishment", "agency_assignments", "case_allocations",
+                 "hr_absence", "agency_timesheets"):  # fmt: skip
+        raw.file("801", kind, "2024-10-15")
+    raw.file("801", "hr_staff", "2024-09-01")
+    raw.file("801", "hr_staff", "2024-11-01", status="superseded")
+    raw.file("801", "hr_staff", "2025-04-01")
+    raw.file("801", "hr_absence", "2024-02-01")
+    raw.file("801", "agency_timesheets", "2024-04-10")
+    raw.file("802", "hr_staff", "2023-10-10")
+    raw.file("802", "hr_staff", "2024-12-01")
+
+    basis = "2024-10-15"
+    # --- 801 staff: in post at 30 Sep 2024 = E1 1.0 + E2 0.8 + E3 1.0 = 2.8 FTE, 3 people
+    staff(raw, "801", "2024-09-01", assignment_id="s1", employee_pseudonym="E1", post_id="P1",
+          fte=1.0, start_date="2020-01-01")  # fmt: skip
+    # E2 moves between CFSW posts (ends 31 Mar, starts 1 Apr): neither starter nor leaver
+    staff(raw, "801", basis, assignment_id="s2", employee_pseudonym="E2", post_id="P2",
+          fte=0.5, start_date="2022-01-01", end_date="2024-03-31", leaving_reason=7)  # fmt: skip
+    staff(raw, "801", basis, assignment_id="s3", employee_pseudonym="E2", post_id="P2",
+          org_role=4, fte=0.8, start_date="2024-04-01")  # fmt: skip
+    # E3 starts in the year: starters_fte 1.0
+    staff(raw, "801", basis, assignment_id="s4", employee_pseudonym="E3", post_id="P2",
+          fte=1.0, start_date="2023-11-01")  # fmt: skip
+    # leavers: E4 0.6 (end 30 Sep, 5y+, reason 1), E5 1.0 (<2y from start, reason 3),
+    # E7 1.0 (2-5y, reason 2, recorded late: the 1 Sep version still showed them in post)
+    staff(raw, "801", basis, assignment_id="s5", employee_pseudonym="E4", fte=0.6,
+          start_date="2015-06-01", end_date="2024-09-30", leaving_reason=1,
+          service_start_date="2010-01-01")  # fmt: skip
+    staff(raw, "801", basis, assignment_id="s6", employee_pseudonym="E5", fte=1.0,
+          start_date="2023-02-01", end_date="2024-05-31", leaving_reason=3)  # fmt: skip
+    staff(raw, "801", "2024-09-01", basis, assignment_id="s8", employee_pseudonym="E7",
+          fte=1.0, start_date="2021-01-01", service_start_date="2021-01-01")  # fmt: skip
+    staff(raw, "801", basis, assignment_id="s8", employee_pseudonym="E7", fte=1.0,
+          start_date="2021-01-01", end_date="2024-08-31", leaving_reason=2,
+          service_start_date="2021-01-01")  # fmt: skip
+    # not a CFSW (not registered): counts nowhere
+    staff(raw, "801", basis, cfsw=False, assignment_id="s7", employee_pseudonym="E6",
+          fte=1.0, start_date="2020-01-01")  # fmt: skip
+    # only in the snapshot after the window: not part of census year 2024
+    staff(raw, "801", "2025-04-01", assignment_id="s9", employee_pseudonym="E8", fte=1.0,
+          start_date="2024-08-01")  # fmt: skip
+
+    # --- 801 establishment: vacancies P2 2.0 - 1.8 = 0.2, P3 1.5 (ends on census day) = 1.7
+    post(raw, "801", basis, post_id="P1", budgeted_fte=1.0, effective_from="2019-01-01")
+    post(raw, "801", basis, post_id="P2", budgeted_fte=2.0, effective_from="2019-01-01")
+    post(raw, "801", basis, post_id="P3", budgeted_fte=1.5, effective_from="2019-01-01",
+         effective_to="2024-09-30")  # fmt: skip
+    post(raw, "801", basis, post_id="P4", budgeted_fte=1.0, effective_from="2019-01-01",
+         effective_to="2024-09-29")  # fmt: skip
+    post(raw, "801", basis, post_id="P5", budgeted_fte=3.0, effective_from="2019-01-01",
+         social_work_post=False)  # fmt: skip
+
+    # --- 801 agency: in post W1 1.0 (vacancy) + W2 0.5 (sickness) = 1.5, cover 1.0
+    agency(raw, "801", basis, assignment_id="A1", agency_worker_pseudonym="W1",
+           cover_reason="vacancy", fte=1.0, start_date="2024-06-01")  # fmt: skip
+    agency(raw, "801", basis, assignment_id="A2", agency_worker_pseudonym="W2",
+           cover_reason="sickness", fte=0.5, start_date="2024-01-01", end_date="2024-12-31")  # fmt: skip
+    agency(raw, "801", basis, assignment_id="A3", agency_worker_pseudonym="W3",
+           cover_reason="vacancy", fte=1.0, start_date="2024-01-01", end_date="2024-09-30")  # fmt: skip
+    agency(raw, "801", basis, cfsw=False, assignment_id="A4", agency_worker_pseudonym="W4",
+           cover_reason="vacancy", fte=1.0, start_date="2024-01-01")  # fmt: skip
+
+    # --- 801 allocations at 30 Sep: E1 3 children, E3 2 (C1 shared), W1 1 -> 6 cases, 3.0 FTE
+    allocation(raw, "801", basis, "al1", "E1", "C1")
+    allocation(raw, "801", basis, "al2", "E1", "C1", start="2024-07-01")
+    allocation(raw, "801", basis, "al3", "E1", "C2")
+    allocation(raw, "801", basis, "al4", "E1", "C3")
+    allocation(raw, "801", basis, "al5", "E3", "C1")
+    allocation(raw, "801", basis, "al6", "E3", "C4")
+    allocation(raw, "801", basis, "al7", "W1", "C5", source="agency")
+    allocation(raw, "801", basis, "al8", "E4", "C6")  # E4 left on 30 Sep
+    allocation(raw, "801", basis, "al9", "E6", "C7")  # not a CFSW
+    allocation(raw, "801", basis, "al10", "E1", "C8", end="2024-09-30")
+    allocation(raw, "801", basis, "al11", "E2", "C9", start="2024-10-01")
+
+    # --- 801 sickness in 2024: 1.5 (3 of 5 weekdays of 2.5) + 5 (newest row) + 2 = 8.5 days
+    def absence(extract, **row):
+        raw.period_row("hr_absence", "801", extract, **row)
+
+    absence("2024-10-15", absence_id="ab1", employee_pseudonym="E1", absence_type="SIC",
+            start_date="2024-09-26", end_date="2024-10-02", working_days_lost=2.5)  # fmt: skip
+    absence("2024-02-01", absence_id="ab2", employee_pseudonym="E3", absence_type="SIC",
+            start_date="2024-01-08", end_date="2024-01-12", working_days_lost=4)  # fmt: skip
+    absence("2024-10-15", absence_id="ab2", employee_pseudonym="E3", absence_type="SIC",
+            start_date="2024-01-08", end_date="2024-01-12", working_days_lost=5)  # fmt: skip
+    absence("2024-10-15", absence_id="ab3", employee_pseudonym="E6", absence_type="SIC",
+            start_date="2024-03-04", end_date="2024-03-06", working_days_lost=3)  # fmt: skip
+    absence("2024-10-15", absence_id="ab4", employee_pseudonym="E4", absence_type="SIC",
+            start_date="2024-03-04", end_date="2024-03-05", working_days_lost=2)  # fmt: skip
+    absence("2024-10-15", absence_id="ab5", employee_pseudonym="E1", absence_type="MAT",
+            start_date="2024-01-01", end_date="2024-03-29", working_days_lost=64)  # fmt: skip
+
+    # --- 801 agency spend: FY2023 1000.00; FY2024 1200.50 (newest row) - 200.00 = 1000.50
+    def timesheet(extract, **row):
+        raw.period_row("agency_timesheets", "801", extract, **row)
+
+    timesheet("2024-04-10", timesheet_id="T1", assignment_id="A1", week_ending="2024-03-29",
+              hours=20, charge_gbp=1000)  # fmt: skip
+    timesheet("2024-04-10", timesheet_id="T2", assignment_id="A1", week_ending="2024-04-05",
+              hours=22, charge_gbp=1100)  # fmt: skip
+    timesheet("2024-10-15", timesheet_id="T2", assignment_id="A1", week_ending="2024-04-05",
+              hours=24, charge_gbp=1200.50)  # fmt: skip
+    timesheet("2024-10-15", timesheet_id="T3", assignment_id="A2", week_ending="2025-03-28",
+              hours=0, charge_gbp=-200)  # fmt: skip
+
+    # --- 802: staff only. 2023: F1 1.0 + F2 0.5 in post. 2024: F1 1.0 in post, F2 left
+    # 29 Feb 2024 (0.5 FTE, <2y, reason 1) as the 1 Dec 2024 version shows.
+    staff(raw, "802", "2023-10-10", assignment_id="f1", employee_pseudonym="F1", fte=1.0,
+          start_date="2019-04-01")  # fmt: skip
+    staff(raw, "802", "2023-10-10", "2024-12-01", assignment_id="f2", employee_pseudonym="F2",
+          fte=0.5, start_date="2022-05-01", service_start_date="2023-01-01")  # fmt: skip
+    staff(raw, "802", "2024-12-01", assignment_id="f2", employee_pseudonym="F2", fte=0.5,
+          start_date="2022-05-01", end_date="2024-02-29", leaving_reason=1,
+          service_start_date="2023-01-01")  # fmt: skip
+    conn.close()
+
+    dbt_build(warehouse, work)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def kpis(populated_warehouse) -> dict[tuple, tuple]:
+    """(la_code, kpi_code, breakdown_value, period_start) -> (value, numerator, denominator,
+    unit, target, rag, national_value)."""
+    with duckdb.connect(str(populated_warehouse), read_only=True) as conn:
+        rows = conn.execute(
+            "select la_code, kpi_code, breakdown_value, period_start::varchar, value, numerator,"
+            " denominator, unit, target, rag, national_value from marts.kpi_values"
+        ).fetchall()
+    return {row[:4]: row[4:] for row in rows}
+
+
+Y2024 = "2023-10-01"  # period_start of census year 2024
+Y2023 = "2022-10-01"
+
+
+def value(kpis, la, code, period=Y2024, breakdown="total"):
+    return kpis[(la, code, breakdown, period)][0]
+
+
+def test_an_empty_warehouse_builds_an_empty_kpi_table(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        create_schemas(conn)
+    dbt_build(warehouse, tmp_path)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select count(*) from marts.kpi_values").fetchone() == (0,)
+        columns = conn.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'kpi_values' order by ordinal_position"
+        ).fetchall()
+    assert [name for name, _ in columns] == KPI_COLUMNS
+    assert dict(columns)["value"] == "DOUBLE"
+
+
+def test_census_years_use_the_latest_snapshot_within_the_return_window(populated_warehouse):
+    with duckdb.connect(str(populated_warehouse), read_only=True) as conn:
+        years = conn.execute(
+            "select la_code, census_year, staff_basis_date::varchar, agency_basis_date::varchar"
+            " from intermediate.int_census_years order by all"
+        ).fetchall()
+    assert years == [
+        ("801", 2024, "2024-10-15", "2024-10-15"),
+        ("802", 2023, "2023-10-10", None),
+        ("802", 2024, "2024-12-01", None),
+    ]
+
+
+def test_stocks_count_employed_cfsws_in_post_on_30_september(kpis):
+    assert value(kpis, "801", "inpost_fte") == pytest.approx(2.8)
+    assert value(kpis, "801", "inpost_headcount") == 3
+    assert kpis[("801", "inpost_fte", "total", Y2024)][3] == "fte"
+
+
+def test_a_move_between_posts_is_neither_a_start_nor_a_leave(kpis):
+    assert value(kpis, "801", "starters_fte") == pytest.approx(1.0)
+    assert value(kpis, "801", "leavers_fte") == pytest.approx(2.6)
+    turnover = kpis[("801", "turnover_rate_fte", "total", Y2024)]
+    assert turnover[:3] == pytest.approx((100 * 2.6 / 2.8, 2.6, 2.8))
+    assert turnover[3:6] == ("percent", 15.0, "red")
+
+
+def test_leavers_are_broken_down_by_service_band_and_reason(kpis):
+    assert value(kpis, "801", "leavers_fte", breakdown="5y+") == pytest.approx(0.6)
+    assert value(kpis, "801", "leavers_fte", breakdown="2-5y") == pytest.approx(1.0)
+    assert value(kpis, "801", "leavers_fte", breakdown="<2y") == pytest.approx(1.0)
+    assert value(kpis, "801", "leavers_fte", breakdown="3") == pytest.approx(1.0)
+    assert value(kpis, "ALL", "leavers_fte", breakdown="<2y") == pytest.approx(1.5)
+    assert value(kpis, "ALL", "leavers_fte", breakdown="1") == pytest.approx(1.1)
+
+
+def test_agency_vacancy_and_caseload_kpis(kpis):
+    assert value(kpis, "801", "agency_fte") == pytest.approx(1.5)
+    assert value(kpis, "801", "agency_cover_fte") == pytest.approx(1.0)
+    assert value(kpis, "801", "agency_rate_fte") == pytest.approx(100 * 1.5 / 4.3)
+    assert value(kpis, "801", "agency_cover_rate_fte") == pytest.approx(100 / 1.5)
+    assert value(kpis, "801", "vacancy_fte") == pytest.approx(1.7)
+    assert value(kpis, "801", "vacancy_rate_fte") == pytest.approx(100 * 1.7 / 4.5)
+    assert value(kpis, "801", "vacancy_agency_cover_rate_fte") == pytest.approx(100 / 1.7)
+    assert value(kpis, "801", "case_holders_fte") == pytest.approx(3.0)
+    assert value(kpis, "801", "cases") == 6
+    caseload = kpis[("801", "caseload_fte", "total", Y2024)]
+    assert caseload[:6] == pytest.approx((2.0, 6, 3.0, "cases", 15.0, "green"))
+
+
+def test_sickness_is_split_by_weekdays_and_rated_against_253_days(kpis):
+    assert value(kpis, "801", "working_days_lost_fte") == pytest.approx(8.5)
+    assert kpis[("801", "working_days_lost_fte", "total", Y2024)][3] == "days"
+    absence = kpis[("801", "absence_rate_fte", "total", Y2024)]
+    assert absence[:3] == pytest.approx((100 * 8.5 / (2.8 * 253), 8.5, 2.8 * 253))
+
+
+def test_kpis_of_an_extract_without_a_basis_snapshot_are_left_out(kpis):
+    codes_802 = {code for (la, code, _, period) in kpis if la == "802" and period == Y2024}
+    assert codes_802 == {
+        "inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "turnover_rate_fte",
+    }  # fmt: skip
+    # 2023: nobody left, so turnover is 0 (a rate over 1.5 FTE), not missing
+    assert value(kpis, "802", "inpost_fte", period=Y2023) == pytest.approx(1.5)
+    assert value(kpis, "802", "turnover_rate_fte", period=Y2023) == 0
+
+
+def test_all_authorities_sum_counts_and_recompute_rates(kpis):
+    assert value(kpis, "ALL", "inpost_fte") == pytest.approx(3.8)
+    assert value(kpis, "ALL", "turnover_rate_fte") == pytest.approx(100 * 3.1 / 3.8)
+    # 802 has no agency extract: its in-post FTE does not dilute the agency rate
+    agency_rate = kpis[("ALL", "agency_rate_fte", "total", Y2024)]
+    assert agency_rate[:3] == pytest.approx((100 * 1.5 / 4.3, 1.5, 4.3))
+    assert value(kpis, "ALL", "inpost_fte", period=Y2023) == pytest.approx(1.5)
+
+
+def test_agency_spend_is_summed_by_financial_year(kpis):
+    assert value(kpis, "801", "agency_spend_gbp", period="2023-04-01") == pytest.approx(1000)
+    spend = kpis[("801", "agency_spend_gbp", "total", "2024-04-01")]
+    assert spend[0] == pytest.approx(1000.50)
+    assert spend[1:4] == (None, None, "gbp")
+    assert value(kpis, "ALL", "agency_spend_gbp", period="2024-04-01") == pytest.approx(1000.50)
+
+
+def test_the_england_figure_of_the_year_is_attached(kpis):
+    assert kpis[("801", "inpost_fte", "total", Y2024)][6] == pytest.approx(34328.2)
+    assert kpis[("ALL", "turnover_rate_fte", "total", Y2024)][6] == pytest.approx(13.9)
+    assert kpis[("801", "leavers_fte", "5y+", Y2024)][6] is None
+
+
+def test_personal_data_stops_at_the_raw_layer(populated_warehouse):
+    with duckdb.connect(str(populated_warehouse), read_only=True) as conn:
+        leaked = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema <> 'raw'"
+            " and column_name in ('date_of_birth', 'full_name', 'employee_id', 'child_id',"
+            " 'agency_worker_id', 'swe_number', 'worker_id')"
+        ).fetchall()
+        age_bands = conn.execute("select distinct age_band from staging.stg_hr__staff").fetchall()
+    assert leaked == []
+    assert age_bands == [("30-39",)]
