@@ -1,7 +1,5 @@
 """Python assets: one ingestion asset per extract kind, and the publication."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """What starts a run: files landing, the nightly schedule; and what a failed run leaves behind."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 from datetime import UTC, datetime

@@ -1,7 +1,5 @@
 """Great Expectations suites from expectations/ as blocking Dagster asset checks."""
 
-from __future__ import annotations
-
 import json
 
 import dagster as dg
@@ -22,7 +20,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         settings = Settings.from_env()
         with connect(settings.warehouse, read_only=True) as conn:
             result = validate(conn, suite)
-        kept = settings.run_audit / context.run_id / "gx" / f"{suite.name}.json"
+        kept = settings.run_audit / context.run.run_id / "gx" / f"{suite.name}.json"
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps(result.raw, indent=1, default=str))
         return dg.AssetCheckResult(

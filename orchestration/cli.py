@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 
 app = typer.Typer(
     help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out.",
@@ -80,10 +80,9 @@ def prepare_dbt_manifest() -> None:
     if not dbt_sources_changed_since(manifest):
         return
     console.print("[dim]Parsing the dbt project...[/dim]")
-    dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
         [
-            str(dbt),
+            DBT_EXECUTABLE,
             "parse",
             "--quiet",
             "--project-dir",
@@ -111,7 +110,7 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
     )
     outcome = RunOutcome(run_id=result.run_id, exit_code=EXIT_PUBLISHED)
     for event in result.get_asset_materialization_events():
-        metadata = event.asset_materialization.metadata
+        metadata = event.materialization.metadata
         outcome.loaded += getattr(metadata.get("files_loaded"), "value", 0) or 0
         outcome.loaded += getattr(metadata.get("files_corrected"), "value", 0) or 0
         outcome.skipped += getattr(metadata.get("files_skipped"), "value", 0) or 0

@@ -1,7 +1,5 @@
 """The dbt project as Dagster assets: every model, seed and test, lineage from raw to marts."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()  # under `dagster dev` only; `workforce run` and make parse first
 
 
 class WorkforceTranslator(DagsterDbtTranslator):

@@ -12,6 +12,7 @@ from orchestration.automation import (
 )
 from orchestration.checks import gx_checks, validated_relations
 from orchestration.dbt import dbt_project, workforce_dbt_models
+from orchestration.settings import DBT_EXECUTABLE
 
 defs = dg.Definitions(
     assets=[
@@ -23,7 +24,7 @@ defs = dg.Definitions(
     jobs=[workforce_job],
     schedules=[nightly],
     sensors=[landing_folder, record_failed_publication],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
     # DuckDB allows one writer: steps run one after another in one process.
     executor=dg.in_process_executor,
 )

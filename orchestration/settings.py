@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
+# dbt installed beside this interpreter (the project's venv), so PATH need not include it.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 @dataclass(frozen=True)

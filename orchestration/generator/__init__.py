@@ -1,0 +1,53 @@
+"""Synthetic extracts for N authorities, in the format of ../shared/contract/EXTRACTS.md.
+
+`generate` simulates each authority's children's social care workforce (posts, staff moving,
+leaving and starting, agency cover, absence, case allocations, pay) from two years before the
+first census year to the end date, then writes what its HR, payroll, agency and case systems
+would have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv`. Output depends only on the
+arguments: the same arguments give byte-identical files, and each authority has its own random
+streams so adding authorities leaves the earlier ones unchanged. One authority is held in
+memory at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+from orchestration.generator.authority import simulate_authority
+from orchestration.generator.extracts import write_extracts
+from orchestration.generator.profile import AuthorityProfile, random_stream
+from orchestration.generator.reference import AUTHORITIES
+from orchestration.generator.timeline import Timeline
+
+DEFAULT_END_DATE = date(2025, 12, 31)
+
+
+def generate(
+    out: Path,
+    authorities: int,
+    years: int,
+    seed: int,
+    end_date: date = DEFAULT_END_DATE,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write extracts for the first `authorities` authorities over `years` census years."""
+    if not 1 <= authorities <= len(AUTHORITIES):
+        raise ValueError(f"authorities must be between 1 and {len(AUTHORITIES)}")
+    timeline = Timeline.ending(end_date, years)
+    written: list[Path] = []
+    for la_code, name in islice(AUTHORITIES.items(), authorities):
+        profile = AuthorityProfile.draw(la_code, name, seed)
+        history = simulate_authority(profile, timeline, seed)
+        payroll_rng = random_stream(seed, la_code, "payroll")
+        files = write_extracts(Path(out) / la_code, history, timeline, payroll_rng)
+        written += files
+        if progress:
+            in_post = history.workforce.social_workers_at(timeline.end_day)
+            progress(f"{la_code} {name}: {len(files)} files, {in_post} social workers in post")
+    return written
+
+
+__all__ = ["AUTHORITIES", "generate"]

@@ -1,0 +1,363 @@
+"""Turn one authority's simulated history into extract files as the contract defines them.
+
+Each snapshot kind is built once as a table of every record ever (with its final values),
+then filtered per extract date: records started by then and not ended more than 24 months
+before, with end dates (and leaving reasons) blanked where the end still lay in the future.
+A record therefore only changes between snapshots when something happened to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from orchestration.contract import KINDS, Type
+from orchestration.generator import reference as ref
+from orchestration.generator.authority import AuthorityHistory
+from orchestration.generator.payroll import PAY_ELEMENTS, monthly_pay
+from orchestration.generator.timeline import (
+    OPEN,
+    RETENTION_MONTHS,
+    Month,
+    Timeline,
+    day_number,
+    months_before,
+    to_date,
+    weekdays_between,
+)
+
+ARROW_TYPES = {
+    Type.TEXT: pa.string(),  # Type.CODE is the same member
+    Type.INT_CODE: pa.int16(),
+    Type.BOOL: pa.bool_(),
+    Type.DATE: pa.date32(),
+    Type.FTE: pa.float64(),
+    Type.QUANTITY: pa.float64(),
+    Type.MONEY: pa.decimal128(18, 2),
+}
+CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+
+
+def build_table(kind: str, columns: dict[str, object]) -> pa.Table:
+    """A table with exactly the contract's columns, in order, typed for writing.
+
+    Values are numpy arrays or lists; for codes and dates a (values, null mask) pair. Dates are
+    day numbers; FTEs and quantities are rounded to 2 decimals; money is exact to the penny.
+    """
+    arrays = []
+    for column in KINDS[kind].columns:
+        values, mask = columns[column.name], None
+        if isinstance(values, tuple):
+            values, mask = values
+        arrow_type = ARROW_TYPES[column.type]
+        if column.type is Type.DATE:
+            arrays.append(pa.array(np.asarray(values, dtype=np.int32), arrow_type, mask=mask))
+        elif column.type in (Type.FTE, Type.QUANTITY):
+            arrays.append(pa.array(np.round(np.asarray(values, dtype=float), 2)))
+        elif column.type is Type.MONEY:
+            rounded = pa.array(np.round(np.asarray(values, dtype=float), 2))
+            arrays.append(pc.cast(rounded, arrow_type, safe=False))
+        else:
+            arrays.append(pa.array(values, arrow_type, mask=mask))
+    return pa.Table.from_arrays(arrays, names=[c.name for c in KINDS[kind].columns])
+
+
+def write_csv(path: Path, table: pa.Table) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        file.write((",".join(table.column_names) + "\n").encode())
+        pa_csv.write_csv(table, file, CSV_OPTIONS)
+    return path
+
+
+def extract_path(folder: Path, kind: str, as_at: date) -> Path:
+    return folder / f"{kind}_{as_at:%Y%m%d}.csv"
+
+
+def dates(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers as a date column, OPEN as null."""
+    days = np.asarray(days)
+    return np.where(days == OPEN, 0, days), days == OPEN
+
+
+def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code values as a code column, 0 as null."""
+    values = np.asarray(values)
+    return values, values == 0
+
+
+def identifiers(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    return np.array([f"{prefix}{n:0{width}d}" for n in np.asarray(numbers).tolist()], dtype=object)
+
+
+@dataclass(frozen=True)
+class SnapshotRecords:
+    """Every record a snapshot kind ever holds, with when it starts and ends."""
+
+    kind: str
+    table: pa.Table
+    start: np.ndarray
+    end: np.ndarray
+    revealed_by_end: tuple[str, ...]  # columns only known once the record has ended
+
+    def as_at(self, as_at: date) -> pa.Table:
+        day = day_number(as_at)
+        retained_since = day_number(months_before(as_at, RETENTION_MONTHS))
+        shown = (self.start <= day) & (self.end > retained_since)
+        table = self.table.filter(pa.array(shown))
+        not_ended_yet = pa.array(self.end[shown] > day)
+        for name in self.revealed_by_end:
+            position = table.schema.get_field_index(name)
+            column = table.column(position)
+            hidden = pc.if_else(not_ended_yet, pa.scalar(None, column.type), column)
+            table = table.set_column(position, name, hidden)
+        return table
+
+
+class AuthorityExtracts:
+    """The tables of one authority's history, with the identifiers its systems would use."""
+
+    def __init__(self, history: AuthorityHistory):
+        self.history = history
+        self.la_code = history.profile.la_code
+        org = history.workforce.organisation
+        self.team_names = np.array(org.team_names, dtype=object)
+        self.team_areas = np.array(org.team_areas, dtype=object)
+        self.cost_centres = np.array(org.cost_centres, dtype=object)
+        wf = history.workforce
+        self.employee_ids = identifiers(self.la_code, np.arange(1, len(wf.birth_day) + 1), 6)
+        self.post_ids = identifiers(f"POST{self.la_code}", np.arange(1, len(wf.post_role) + 1), 5)
+        self.assignment_ids = self._employee_assignment_ids()
+        agency = history.agency
+        self.agency_worker_ids = identifiers(
+            f"AW{self.la_code}", np.arange(1, len(agency.worker_agency) + 1), 5
+        )
+        self.agency_assignment_ids = identifiers(
+            f"AG{self.la_code}", np.arange(1, len(agency.worker) + 1), 6
+        )
+
+    def _employee_assignment_ids(self) -> np.ndarray:
+        """`<employee_id>-<n>`: an employee's n-th assignment, as HR systems number them."""
+        person = self.history.workforce.person
+        order = np.argsort(person, kind="stable")
+        first_of_person = np.searchsorted(person[order], person[order])
+        sequence = np.empty(len(person), dtype=np.int64)
+        sequence[order] = np.arange(len(person)) - first_of_person + 1
+        return np.array(
+            [f"{e}-{n}" for e, n in zip(self.employee_ids[person], sequence.tolist(), strict=True)],
+            dtype=object,
+        )
+
+    def _post_ids(self, posts: np.ndarray) -> np.ndarray:
+        return np.where(posts >= 0, self.post_ids[np.maximum(posts, 0)], None)
+
+    # --- snapshot kinds -------------------------------------------------------------------
+
+    def hr_staff(self) -> SnapshotRecords:
+        wf, people = self.history.workforce, self.history.identities
+        person = wf.person
+        route = wf.route.copy()
+        origin = wf.start_origin.copy()
+        route[self.history.agency.converted_rows] = "agency_conversion"
+        origin[self.history.agency.converted_rows] = ref.FROM_AGENCY
+        registered = wf.registered
+        table = build_table(
+            "hr_staff",
+            {
+                "assignment_id": self.assignment_ids,
+                "employee_id": self.employee_ids[person],
+                "post_id": self._post_ids(wf.post),
+                "full_name": people.full_name[person],
+                "date_of_birth": dates(wf.birth_day[person]),
+                "gender": (people.gender[person], None),
+                "ethnicity": people.ethnicity[person],
+                "swe_number": np.where(registered, people.swe_number[person], None),
+                "registered_social_worker": registered,
+                "org_role": codes(wf.role),
+                "job_title": wf.title,
+                "service_area": self.team_areas[wf.team],
+                "team": self.team_names[wf.team],
+                "fte": wf.fte,
+                "contract_type": wf.contract,
+                "start_date": dates(wf.start),
+                "service_start_date": dates(wf.service_start[person]),
+                "end_date": dates(wf.end),
+                "leaving_reason": codes(wf.leaving_reason),
+                "leaver_destination": codes(wf.leaver_destination),
+                "start_origin": codes(origin),
+                "recruitment_route": np.where(route == "", None, route),
+                "cfkss_status": codes(wf.cfkss),
+                "qual_level": codes(np.where(registered, people.qual_level[person], 0)),
+            },
+        )
+        return SnapshotRecords(
+            "hr_staff",
+            table,
+            wf.start,
+            wf.end,
+            ("end_date", "leaving_reason", "leaver_destination"),
+        )
+
+    def hr_establishment(self) -> SnapshotRecords:
+        wf = self.history.workforce
+        table = build_table(
+            "hr_establishment",
+            {
+                "post_id": self.post_ids,
+                "service_area": self.team_areas[wf.post_team],
+                "team": self.team_names[wf.post_team],
+                "org_role": codes(wf.post_role),
+                "social_work_post": wf.post_role > 0,
+                "budgeted_fte": wf.post_budget,
+                "effective_from": dates(wf.post_from),
+                "effective_to": dates(wf.post_to),
+                "cost_centre": self.cost_centres[wf.post_team],
+            },
+        )
+        return SnapshotRecords(
+            "hr_establishment", table, wf.post_from, wf.post_to, ("effective_to",)
+        )
+
+    def agency_assignments(self) -> SnapshotRecords:
+        agency = self.history.agency
+        table = build_table(
+            "agency_assignments",
+            {
+                "assignment_id": self.agency_assignment_ids,
+                "agency_worker_id": self.agency_worker_ids[agency.worker],
+                "swe_number": agency.worker_swe[agency.worker],
+                "registered_social_worker": agency.registered,
+                "agency_name": agency.worker_agency[agency.worker],
+                "org_role": codes(agency.role),
+                "service_area": self.team_areas[agency.team],
+                "team": self.team_names[agency.team],
+                "post_id": self._post_ids(agency.post),
+                "cover_reason": agency.cover_reason,
+                "fte": agency.fte,
+                "start_date": dates(agency.start),
+                "end_date": dates(agency.end),
+                "hourly_charge_gbp": agency.hourly_rate,
+            },
+        )
+        return SnapshotRecords("agency_assignments", table, agency.start, agency.end, ("end_date",))
+
+    def case_allocations(self) -> SnapshotRecords:
+        holders, allocations = self.history.holders, self.history.allocations
+        holder = allocations.holder
+        is_agency = holders.is_agency[holder]
+        worker = holders.worker[holder]
+        worker_id = np.where(
+            is_agency,
+            self.agency_worker_ids[np.where(is_agency, worker, 0)],
+            self.employee_ids[np.where(is_agency, 0, worker)],
+        )
+        table = build_table(
+            "case_allocations",
+            {
+                "allocation_id": identifiers(f"AL{self.la_code}", np.arange(1, len(holder) + 1), 7),
+                "child_id": identifiers(f"CH{self.la_code}", allocations.child + 1, 6),
+                "worker_id": worker_id,
+                "worker_source": np.where(is_agency, "agency", "employee").astype(object),
+                "team": self.team_names[holders.team[holder]],
+                "case_type": np.array(ref.CASE_TYPES, dtype=object)[allocations.case_type],
+                "allocation_start": dates(allocations.start),
+                "allocation_end": dates(allocations.end),
+            },
+        )
+        return SnapshotRecords(
+            "case_allocations", table, allocations.start, allocations.end, ("allocation_end",)
+        )
+
+    # --- period kinds ---------------------------------------------------------------------
+
+    def agency_timesheets(self) -> tuple[pa.Table, np.ndarray]:
+        """Every timesheet, with its week ending day number to split the table by month."""
+        sheets = self.history.timesheets
+        table = build_table(
+            "agency_timesheets",
+            {
+                "timesheet_id": identifiers(
+                    f"TS{self.la_code}", np.arange(1, len(sheets.assignment) + 1), 7
+                ),
+                "assignment_id": self.agency_assignment_ids[sheets.assignment],
+                "week_ending": dates(sheets.week_ending),
+                "hours": sheets.hours,
+                "charge_gbp": sheets.charge,
+            },
+        )
+        return table, sheets.week_ending
+
+    def hr_absence(self, quarter_end: date) -> pa.Table:
+        """Episodes that started in the quarter or were still open at its start."""
+        absences = self.history.absences
+        day = day_number(quarter_end)
+        previous = day_number(months_before(quarter_end, 3))
+        shown = (absences.start <= day) & ((absences.start > previous) | (absences.end > previous))
+        start, end = absences.start[shown], absences.end[shown]
+        known_end = np.where(end <= day, end, OPEN)
+        lost = weekdays_between(start, np.minimum(end, day)) * absences.fte[shown]
+        ids = identifiers(f"AB{self.la_code}", np.flatnonzero(shown) + 1, 7)
+        return build_table(
+            "hr_absence",
+            {
+                "absence_id": ids,
+                "employee_id": self.employee_ids[
+                    self.history.workforce.person[absences.row[shown]]
+                ],
+                "absence_type": absences.code[shown],
+                "start_date": dates(start),
+                "end_date": dates(known_end),
+                "working_days_lost": lost,
+            },
+        )
+
+    def payroll(self, month: Month, rng: np.random.Generator) -> pa.Table:
+        wf = self.history.workforce
+        lines = monthly_pay(wf, self.history.pay_policy, self.history.profile, month, rng)
+        return build_table(
+            "payroll",
+            {
+                "employee_id": self.employee_ids[wf.person[lines.row]],
+                "assignment_id": self.assignment_ids[lines.row],
+                "pay_period": np.full(len(lines.row), f"{month.year}-{month.month:02d}", object),
+                "pay_element": np.array(PAY_ELEMENTS, dtype=object)[lines.element],
+                "amount_gbp": lines.amount,
+                "cost_centre": self.cost_centres[wf.team[lines.row]],
+            },
+        )
+
+
+def write_extracts(
+    folder: Path, history: AuthorityHistory, timeline: Timeline, payroll_rng: np.random.Generator
+) -> list[Path]:
+    """Write every extract of one authority; returns the paths in the order written."""
+    extracts = AuthorityExtracts(history)
+    written = []
+    for build in (
+        extracts.hr_staff,
+        extracts.hr_establishment,
+        extracts.agency_assignments,
+        extracts.case_allocations,
+    ):
+        records = build()
+        for as_at in timeline.snapshot_dates:
+            path = extract_path(folder, records.kind, as_at)
+            written.append(write_csv(path, records.as_at(as_at)))
+    for run_date, month in timeline.pay_runs():
+        path = extract_path(folder, "payroll", run_date)
+        written.append(write_csv(path, extracts.payroll(month, payroll_rng)))
+    sheets, week_ending = extracts.agency_timesheets()
+    for month in timeline.complete_months():
+        rows = np.flatnonzero((week_ending >= month.first) & (week_ending <= month.last))
+        path = extract_path(folder, "agency_timesheets", to_date(month.last))
+        written.append(write_csv(path, sheets.take(rows)))
+    for quarter_end in timeline.quarter_ends:
+        path = extract_path(folder, "hr_absence", quarter_end)
+        written.append(write_csv(path, extracts.hr_absence(quarter_end)))
+    return written

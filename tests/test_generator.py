@@ -1,0 +1,224 @@
+"""The synthetic extract generator writes contract-shaped, consistent, realistic extracts."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.contract import KINDS, SNAPSHOT_KINDS
+from orchestration.generator import generate
+
+SEED = 20251231
+AUTHORITIES = ("383", "202")  # the first two generated: Leeds, Camden
+END_DATE = date(2025, 12, 31)
+LATEST_CENSUS = date(2025, 9, 30)
+START_COLUMN = {
+    "hr_staff": "start_date",
+    "hr_establishment": "effective_from",
+    "agency_assignments": "start_date",
+    "case_allocations": "allocation_start",
+}
+
+
+@pytest.fixture(scope="module")
+def extracts(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("extracts")
+    generate(out, authorities=len(AUTHORITIES), years=2, seed=SEED, end_date=END_DATE)
+    return out
+
+
+def files_of(folder: Path, kind: str) -> list[Path]:
+    return sorted(folder.glob(f"{kind}_*.csv"))
+
+
+def extract_date(path: Path) -> str:
+    stamp = path.stem.rsplit("_", 1)[1]
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
+
+
+def read(path: Path) -> pd.DataFrame:
+    """All columns as text (ISO dates compare correctly as text); empty cells as NaN."""
+    return pd.read_csv(path, dtype=str, encoding="utf-8")
+
+
+def read_all(folder: Path, kind: str) -> pd.DataFrame:
+    return pd.concat([read(p) for p in files_of(folder, kind)], ignore_index=True)
+
+
+def file_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
+
+
+def test_every_kind_is_written_with_exactly_the_contract_columns_in_order(extracts):
+    for la_code in AUTHORITIES:
+        for kind in KINDS.values():
+            paths = files_of(extracts / la_code, kind.name)
+            assert paths, f"no {kind.name} files for {la_code}"
+            for path in paths:
+                with path.open(encoding="utf-8", newline="") as file:
+                    header = next(csv.reader(file))
+                assert header == [c.name for c in kind.columns], path.name
+
+
+def test_snapshot_files_come_every_quarter_end_and_period_files_every_month(extracts):
+    folder = extracts / AUTHORITIES[0]
+    snapshot_dates = [extract_date(p) for p in files_of(folder, "hr_staff")]
+    assert snapshot_dates[0] == "2022-12-31" and snapshot_dates[-1] == "2025-12-31"
+    assert len(snapshot_dates) == 13
+    payroll_dates = [extract_date(p) for p in files_of(folder, "payroll")]
+    assert payroll_dates[0] == "2022-10-20" and payroll_dates[-1] == "2025-12-20"
+    assert len(payroll_dates) == len(files_of(folder, "agency_timesheets")) == 39
+    assert len(files_of(folder, "hr_absence")) == 13
+
+
+def test_the_same_seed_gives_byte_identical_files_and_another_seed_differs(extracts, tmp_path):
+    generate(tmp_path / "again", authorities=len(AUTHORITIES), years=2, seed=SEED)
+    assert file_bytes(tmp_path / "again") == file_bytes(extracts)
+    generate(tmp_path / "other", authorities=1, years=2, seed=SEED + 1)
+    other = file_bytes(tmp_path / "other")
+    first = {name: data for name, data in file_bytes(extracts).items() if name in other}
+    assert other.keys() == first.keys()
+    assert all(other[name] != first[name] for name in other if "hr_staff" in name)
+
+
+def test_adding_authorities_leaves_the_earlier_ones_unchanged(extracts, tmp_path):
+    generate(tmp_path, authorities=1, years=2, seed=SEED)
+    alone = file_bytes(tmp_path)
+    together = file_bytes(extracts)
+    assert alone == {name: together[name] for name in alone}
+
+
+@pytest.mark.parametrize("kind", SNAPSHOT_KINDS)
+def test_snapshots_hold_no_record_starting_after_their_extract_date(extracts, kind):
+    for la_code in AUTHORITIES:
+        for path in files_of(extracts / la_code, kind):
+            starts = read(path)[START_COLUMN[kind]]
+            assert (starts <= extract_date(path)).all(), path.name
+
+
+def test_snapshot_keys_are_unique_and_ended_records_are_kept_24_months(extracts):
+    folder = extracts / AUTHORITIES[0]
+    latest = read(files_of(folder, "hr_staff")[-1])
+    assert latest.assignment_id.is_unique
+    assert latest.end_date.dropna().min() >= "2024-01-01"
+    assert (latest.end_date.dropna() < "2024-02-01").any()  # leavers from 23 months back
+
+
+def test_staff_fte_is_above_0_and_at_most_1(extracts):
+    for la_code in AUTHORITIES:
+        fte = read_all(extracts / la_code, "hr_staff").fte.astype(float)
+        assert fte.gt(0).all() and fte.le(1).all()
+        assert 0.1 < fte.lt(1).mean() < 0.35  # a realistic share works part time
+
+
+def test_a_record_changes_between_snapshots_only_when_it_ends(extracts):
+    """The pipeline stores changes only, so unchanged records must repeat byte for byte."""
+    paths = files_of(extracts / AUTHORITIES[0], "hr_staff")
+    may_change = ["end_date", "leaving_reason", "leaver_destination"]
+    for earlier, later in zip(paths, paths[1:], strict=False):
+        before = read(earlier).set_index("assignment_id")
+        after = read(later).set_index("assignment_id")
+        both = before.index.intersection(after.index)
+        stable = before.columns.difference(may_change)
+        pd.testing.assert_frame_equal(before.loc[both, stable], after.loc[both, stable])
+        ended_before = before.loc[both, "end_date"].notna()
+        assert after.loc[both][ended_before].end_date.equals(
+            before.loc[both][ended_before].end_date
+        )
+
+
+def test_every_timesheet_refers_to_a_delivered_agency_assignment(extracts):
+    for la_code in AUTHORITIES:
+        folder = extracts / la_code
+        delivered = set(read_all(folder, "agency_assignments").assignment_id)
+        timesheets = read_all(folder, "agency_timesheets")
+        assert len(timesheets) > 0
+        assert set(timesheets.assignment_id) <= delivered
+        charge = timesheets.charge_gbp.astype(float)
+        assert (charge < 0).any()  # some credit notes
+
+
+def test_every_case_allocation_is_held_by_a_known_worker(extracts):
+    for la_code in AUTHORITIES:
+        folder = extracts / la_code
+        employees = set(read_all(folder, "hr_staff").employee_id)
+        agency_workers = set(read_all(folder, "agency_assignments").agency_worker_id)
+        allocations = read(files_of(folder, "case_allocations")[-1])
+        by_source = allocations.groupby("worker_source").worker_id.agg(set)
+        assert by_source["employee"] <= employees
+        assert by_source["agency"] <= agency_workers
+
+
+def test_an_open_absence_is_redelivered_with_its_end_date_later(extracts):
+    absences = read_all(extracts / AUTHORITIES[0], "hr_absence")
+    open_ids = set(absences[absences.end_date.isna()].absence_id)
+    closed_ids = set(absences[absences.end_date.notna()].absence_id)
+    assert open_ids & closed_ids
+    assert absences[absences.absence_type == "SIC"].shape[0] > absences.shape[0] / 2
+
+
+def census_rates(folder: Path, census: date) -> dict[str, float]:
+    """DfE workforce rates for children and family social workers at a 30 September, from the
+    latest snapshot of each kind (which holds the census year's leavers)."""
+    day, year_start = census.isoformat(), date(census.year - 1, 10, 1).isoformat()
+
+    def latest(kind: str) -> pd.DataFrame:
+        return read(files_of(folder, kind)[-1])
+
+    def on_day(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+        return frame[(frame[start] <= day) & (frame[end].isna() | (frame[end] >= day))]
+
+    def social_workers(frame: pd.DataFrame) -> pd.DataFrame:
+        cfsw = (frame.registered_social_worker == "true") & frame.org_role.isin(list("123456"))
+        return frame[cfsw].assign(fte=lambda f: f.fte.astype(float))
+
+    staff = social_workers(latest("hr_staff"))
+    in_post = on_day(staff, "start_date", "end_date")
+    in_post_fte = in_post.fte.sum()
+
+    # A leaver left the CFSW workforce: no CFSW assignment of theirs runs on the next day.
+    ended = staff[(staff.end_date >= year_start) & (staff.end_date <= day)]
+    next_day = pd.to_datetime(ended.end_date) + timedelta(days=1)
+    ended = ended.assign(next_day=next_day.dt.strftime("%Y-%m-%d"))
+    later = ended[["assignment_id", "employee_id", "next_day"]].merge(
+        staff[["employee_id", "start_date", "end_date"]], on="employee_id"
+    )
+    continuing = later[
+        (later.start_date <= later.next_day)
+        & (later.end_date.isna() | (later.end_date >= later.next_day))
+    ]
+    leavers_fte = ended[~ended.assignment_id.isin(continuing.assignment_id)].fte.sum()
+
+    posts = on_day(latest("hr_establishment"), "effective_from", "effective_to")
+    posts = posts[posts.social_work_post == "true"]
+    filled = in_post.groupby("post_id").fte.sum()
+    vacant = posts.budgeted_fte.astype(float) - posts.post_id.map(filled).fillna(0)
+    vacant_fte = vacant.clip(lower=0).sum()
+
+    agency = on_day(social_workers(latest("agency_assignments")), "start_date", "end_date")
+    agency_fte = agency.fte.sum()
+
+    cases = on_day(latest("case_allocations"), "allocation_start", "allocation_end")
+    cases = cases.drop_duplicates(["worker_id", "child_id"])
+    worker_fte = pd.concat(
+        [in_post.groupby("employee_id").fte.sum(), agency.groupby("agency_worker_id").fte.sum()]
+    )
+    return {
+        "turnover": leavers_fte / in_post_fte,
+        "vacancy": vacant_fte / (vacant_fte + in_post_fte),
+        "agency": agency_fte / (agency_fte + in_post_fte),
+        "caseload": len(cases) / worker_fte[cases.worker_id.unique()].sum(),
+    }
+
+
+@pytest.mark.parametrize("la_code", AUTHORITIES)
+def test_workforce_rates_at_the_latest_census_fall_in_the_ranges_councils_report(extracts, la_code):
+    rates = census_rates(extracts / la_code, LATEST_CENSUS)
+    assert 0.08 <= rates["turnover"] <= 0.25, rates
+    assert 0.05 <= rates["vacancy"] <= 0.30, rates
+    assert 0.02 <= rates["agency"] <= 0.40, rates
+    assert 12 <= rates["caseload"] <= 20, rates
