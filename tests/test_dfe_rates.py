@@ -105,9 +105,9 @@ def rates_from_dfe_counts(tmp_path_factory) -> tuple[list[dict], dict]:
         for row in rows:
             year = int(row["time_period"])
             conn.execute(
-                f"insert into marts.fct_workforce_census by name select ? as la_code, "
-                f"? as census_year, make_date(? - 1, 10, 1) as period_start_date, "
-                f"make_date(?, 9, 30) as census_date, "
+                "insert into marts.fct_workforce_census by name select ? as la_code, "
+                "? as census_year, make_date(? - 1, 10, 1) as period_start_date, "
+                "make_date(?, 9, 30) as census_date, "
                 + ", ".join(f"?::double as {c}" for c in COUNTS),
                 [row["la_code"], year, year, year, *[float(row[c]) for c in COUNTS]],
             )
