@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import duckdb
+
 from orchestration.generator import generate
 
 
