@@ -67,26 +67,37 @@ def test_every_kind_is_written_with_exactly_the_contract_columns_in_order(extrac
 def test_snapshot_files_come_every_quarter_end_and_period_files_every_month(extracts):
     folder = extracts / AUTHORITIES[0]
     snapshot_dates = [extract_date(p) for p in files_of(folder, "hr_staff")]
-    assert snapshot_dates[0] == "2022-12-31" and snapshot_dates[-1] == "2025-12-31"
-    assert len(snapshot_dates) == 13
+    # Census years 2024 and 2025: snapshots from 31 Mar 2024, period files from 1 Oct 2023.
+    assert snapshot_dates[0] == "2024-03-31" and snapshot_dates[-1] == "2025-12-31"
+    assert len(snapshot_dates) == 8
     payroll_dates = [extract_date(p) for p in files_of(folder, "payroll")]
-    assert payroll_dates[0] == "2022-10-20" and payroll_dates[-1] == "2025-12-20"
-    assert len(payroll_dates) == len(files_of(folder, "agency_timesheets")) == 39
-    assert len(files_of(folder, "hr_absence")) == 13
+    assert payroll_dates[0] == "2023-10-20" and payroll_dates[-1] == "2025-12-20"
+    assert len(payroll_dates) == len(files_of(folder, "agency_timesheets")) == 27
+    assert len(files_of(folder, "hr_absence")) == 9
 
 
 def test_the_same_seed_gives_byte_identical_files_and_another_seed_differs(extracts, tmp_path):
-    generate(tmp_path / "again", authorities=len(AUTHORITIES), years=2, seed=SEED)
+    generate(
+        tmp_path / "again", authorities=len(AUTHORITIES), years=2, seed=SEED, end_date=END_DATE
+    )
     assert file_bytes(tmp_path / "again") == file_bytes(extracts)
-    generate(tmp_path / "other", authorities=1, years=2, seed=SEED + 1)
+    generate(tmp_path / "other", authorities=1, years=2, seed=SEED + 1, end_date=END_DATE)
     other = file_bytes(tmp_path / "other")
     first = {name: data for name, data in file_bytes(extracts).items() if name in other}
     assert other.keys() == first.keys()
     assert all(other[name] != first[name] for name in other if "hr_staff" in name)
 
 
+def test_generate_returns_the_files_it_wrote_and_reports_each_authority(tmp_path):
+    lines = []
+    written = generate(tmp_path, authorities=1, years=1, seed=SEED, progress=lines.append)
+    assert sorted(written) == sorted(tmp_path.rglob("*.csv"))
+    assert all(path.parent.name == AUTHORITIES[0] for path in written)
+    assert len(lines) == 1 and lines[0].startswith("383 Leeds")
+
+
 def test_adding_authorities_leaves_the_earlier_ones_unchanged(extracts, tmp_path):
-    generate(tmp_path, authorities=1, years=2, seed=SEED)
+    generate(tmp_path, authorities=1, years=2, seed=SEED, end_date=END_DATE)
     alone = file_bytes(tmp_path)
     together = file_bytes(extracts)
     assert alone == {name: together[name] for name in alone}
@@ -129,6 +140,25 @@ def test_a_record_changes_between_snapshots_only_when_it_ends(extracts):
         assert after.loc[both][ended_before].end_date.equals(
             before.loc[both][ended_before].end_date
         )
+
+
+def test_staff_histories_hold_moves_second_jobs_and_coded_leavers(extracts):
+    staff = read(files_of(extracts / AUTHORITIES[0], "hr_staff")[-1])
+    ended = staff.dropna(subset=["end_date"])
+    next_day = pd.to_datetime(ended.end_date) + timedelta(days=1)
+    moves = ended.assign(start_date=next_day.dt.strftime("%Y-%m-%d")).merge(
+        staff[["employee_id", "start_date"]], on=["employee_id", "start_date"]
+    )
+    assert len(moves) > 5  # a new assignment the day after the old one ended
+    current = staff[staff.end_date.isna()]
+    assert current.employee_id.duplicated().any()  # two assignments at once
+    assert ended.leaving_reason.astype(int).between(1, 10).all()
+    leavers = ended[ended.leaver_destination.notna()]  # social workers who left
+    assert leavers.leaving_reason.value_counts().idxmax() == "1"  # resignation
+    registered = staff[staff.registered_social_worker == "true"]
+    assert registered.swe_number.str.fullmatch(r"SW\d{10}").all()
+    assert staff[staff.registered_social_worker == "false"].org_role.isna().all()
+    assert "agency_conversion" in set(staff.recruitment_route)
 
 
 def test_every_timesheet_refers_to_a_delivered_agency_assignment(extracts):

@@ -1,9 +1,9 @@
 """Synthetic extracts for N authorities, in the format of ../shared/contract/EXTRACTS.md.
 
 `generate` simulates each authority's children's social care workforce (posts, staff moving,
-leaving and starting, agency cover, absence, case allocations, pay) from two years before the
-first census year to the end date, then writes what its HR, payroll, agency and case systems
-would have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv`. Output depends only on the
+leaving and starting, agency cover, absence, case allocations, pay) from two years before its
+first extract to the end date, then writes what its HR, payroll, agency and case systems would
+have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv` (see timeline.Timeline for the dates). Output depends only on the
 arguments: the same arguments give byte-identical files, and each authority has its own random
 streams so adding authorities leaves the earlier ones unchanged. One authority is held in
 memory at a time.

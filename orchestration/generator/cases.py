@@ -26,8 +26,9 @@ from orchestration.generator.workforce import MAIN, Workforce
 CASE_HOLDING_ROLES = (ref.SENIOR_PRACTITIONER, ref.CASE_HOLDER)
 ROLE_CASELOAD = {ref.CASE_HOLDER: 1.0, ref.SENIOR_PRACTITIONER: 0.75}
 ASYE_CASELOAD = 0.8  # newly qualified workers have protected caseloads
-# Slots per FTE above the caseload target: new workers build up their caseload over weeks and a
-# slot stands empty for a few days between cases.
+# Slots per FTE above the caseload target, so that the authority's average lands on it despite
+# the smaller caseloads of senior practitioners and ASYEs, new workers building theirs up over
+# weeks, and slots standing empty for a few days between cases.
 CASELOAD_CALIBRATION = 1.16
 RAMP_UP_DAYS = 42
 GAP_DAYS = 4  # mean days a slot stands empty between cases

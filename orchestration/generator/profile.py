@@ -46,6 +46,11 @@ class AuthorityProfile:
     pays_golden_hello: bool
     is_london: bool
 
+    @property
+    def social_work_posts(self) -> float:
+        """Social work posts the establishment starts with: room for the staff and vacancies."""
+        return self.social_workers / (1 - self.vacancy)
+
     @classmethod
     def draw(cls, la_code: str, name: str, seed: int) -> AuthorityProfile:
         rng = random_stream(seed, la_code, "profile")

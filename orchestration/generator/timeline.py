@@ -70,11 +70,11 @@ class Month:
 class Timeline:
     """When the simulation runs and which extracts it delivers.
 
-    A census year runs 1 October - 30 September and is named by the year it ends in. The
-    extracts start at the 31 December before the first census year; the simulation starts
-    24 months earlier so that the first snapshot already carries a full 24 months of leavers.
-    Period extracts (payroll, timesheets, absence) start at the quarter ending at that first
-    snapshot.
+    A census year runs 1 October - 30 September and is named by the year it ends in. Snapshot
+    extracts start at the 31 March of the first census year (after the census return window
+    of the year before closes); the simulation starts over two years earlier so that the first
+    snapshot already carries a full 24 months of leavers. Period extracts (payroll, timesheets,
+    absence) start with the first census year, on 1 October.
     """
 
     end: date
@@ -91,22 +91,26 @@ class Timeline:
         last_census_year = end.year if end >= date(end.year, 9, 30) else end.year - 1
         first_census_year = last_census_year - years + 1
         census_dates = tuple(date(y, 9, 30) for y in range(first_census_year, last_census_year + 1))
-        first_snapshot = date(first_census_year - 2, 12, 31)
+        period_start = date(first_census_year - 1, 10, 1)
+        # Snapshots start after the census return window of the year before the first census
+        # year has closed, so that year is not published half-covered by period data.
+        first_snapshot = date(first_census_year, 3, 31)
         quarter_ends = []
-        year, month = first_snapshot.year, first_snapshot.month
+        year, month = period_start.year, 12
         while (quarter_end := month_end(year, month)) <= end:
             quarter_ends.append(quarter_end)
             year, month = (year + 1, 3) if month == 12 else (year, month + 3)
         # A final snapshot at a mid-quarter end date keeps every record a period file refers
         # to inside some snapshot.
-        snapshot_dates = quarter_ends + ([end] if quarter_ends[-1] != end else [])
+        snapshot_dates = [q for q in quarter_ends if q >= first_snapshot]
+        snapshot_dates += [end] if quarter_ends[-1] != end else []
         return cls(
             end=end,
             census_dates=census_dates,
             snapshot_dates=tuple(snapshot_dates),
             quarter_ends=tuple(quarter_ends),
-            simulation_start=date(first_snapshot.year - 1, 1, 1),
-            period_start=date(first_snapshot.year, 10, 1),
+            simulation_start=date(first_snapshot.year - 3, 1, 1),
+            period_start=period_start,
         )
 
     @property

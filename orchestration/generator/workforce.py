@@ -133,9 +133,8 @@ class Workforce:
 
 def build_organisation(profile: AuthorityProfile, rng: np.random.Generator) -> Organisation:
     names, areas = [], []
-    posts = profile.social_workers / (1 - profile.vacancy)
     for area, share in ref.SERVICE_AREAS.items():
-        count = int(np.clip(round(posts * share / 9), 2, 6))
+        count = int(np.clip(round(profile.social_work_posts * share / 9), 2, 6))
         for locality in rng.choice(ref.TEAM_LOCALITIES, size=count, replace=False):
             names.append(f"{area} {locality}")
             areas.append(area)
@@ -188,9 +187,7 @@ class _Simulation:
         senior_managers = 0
         for area, share in ref.SERVICE_AREAS.items():
             teams = self.org.teams_in(area)
-            team_size = (
-                self.profile.social_workers / (1 - self.profile.vacancy) * share / len(teams)
-            )
+            team_size = self.profile.social_work_posts * share / len(teams)
             for position, team in enumerate(teams):
                 restructure_year = self.timeline.simulation_start.year - int(rng.integers(1, 10))
                 effective_from = day_number(date(restructure_year, 4, 1))
@@ -581,7 +578,10 @@ class _Simulation:
                 posts["effective_to"][post] = month.last
                 vacant.remove(post)
         current = [p for p in range(len(posts)) if posts["effective_to"][p] == OPEN]
-        growth = (profile.establishment_growth + POST_DELETION * 12 * profile.vacancy) / 12
+        # New posts replace deleted ones and grow (or, where deletions outpace them, shrink)
+        # the establishment.
+        deleted = POST_DELETION * 12 * profile.vacancy
+        growth = max(profile.establishment_growth + deleted, 0) / 12
         for template in rng.choice(current, size=rng.poisson(growth * len(current))).tolist():
             self._add_post(
                 posts["team"][template],
