@@ -36,7 +36,8 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
         description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        report = Ingestor(Settings.from_env(), context.run_id, context.log.info).run([kind])
+        report = Ingestor(Settings.from_env(), context.run_id, context.log.debug).run([kind])
+        context.log.info(report.summary())
         return dg.MaterializeResult(metadata=report_metadata(report))
 
     return ingest
@@ -49,9 +50,11 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
     description="Rejects (and keeps, with a reason) landed files no extract kind can claim.",
 )
 def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = Ingestor(Settings.from_env(), context.run_id, context.log.info).run(
+    report = Ingestor(Settings.from_env(), context.run_id, context.log.debug).run(
         [], unrecognised=True
     )
+    if report.rejected:
+        context.log.info(f"files no kind claims: {report.summary()}")
     return dg.MaterializeResult(metadata=report_metadata(report))
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import fcntl
-import os
+import logging
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # error lines must not be cut mid-path
 
 EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
 HEADLINE_KPIS = {
@@ -47,6 +47,30 @@ class RunOutcome:
     rejected: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+class ProgressFormatter(logging.Formatter):
+    """One short line per pipeline message: what happened, not the run's bookkeeping."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        step = (meta.get("step_key") or "").replace("__", "/")
+        message = meta.get("orig_message") or record.getMessage()
+        return f"  {step}: {message}" if step else f"  {message}"
+
+
+def progress_logger():
+    import dagster as dg
+
+    @dg.logger(description="Compact progress lines on stderr for the workforce CLI.")
+    def progress(_init_context) -> logging.Logger:
+        log = logging.Logger("workforce.progress", level=logging.INFO)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(ProgressFormatter())
+        log.addHandler(handler)
+        return log
+
+    return progress
 
 
 @contextmanager
@@ -103,11 +127,17 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
     from orchestration.publish import record_attempt
 
     started = datetime.now()
-    result = defs.get_job_def("workforce").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    # dbt's own log goes to a file; the console shows the pipeline's progress lines.
+    log_path = settings.home / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
+    with log_path.open("w") as log, redirect_stdout(log):
+        job = defs.get_job_def("workforce").with_logger_defs({"progress": progress_logger()})
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            run_config={"loggers": {"progress": {}}},
+        )
     outcome = RunOutcome(run_id=result.run_id, exit_code=EXIT_PUBLISHED)
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
@@ -261,15 +291,3 @@ def demo(
         Console().print(headline_table(settings.published))
         Console().print(f"Published file: {settings.published}")
     raise typer.Exit(outcome.exit_code)
-
-
-def main() -> None:
-    """Console entry point. Ends without interpreter teardown, where duckdb prints noise."""
-    try:
-        app()
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -65,11 +65,11 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
 
-    def merge(self, other: IngestReport) -> None:
-        self.loaded += other.loaded
-        self.corrected += other.corrected
-        self.skipped += other.skipped
-        self.rejected += other.rejected
+    def summary(self) -> str:
+        return (
+            f"{len(self.loaded)} loaded, {len(self.corrected)} corrected, "
+            f"{len(self.skipped)} already loaded, {len(self.rejected)} rejected"
+        )
 
 
 # --- finding files -------------------------------------------------------------------------

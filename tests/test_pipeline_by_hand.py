@@ -446,3 +446,40 @@ def test_no_personal_data_reaches_marts_or_the_published_file(published_home: Pa
             text = "\n".join("|".join(map(str, row)) for row in rows)
             for needle in needles:
                 assert needle not in text, f"{needle} found in {db.name}:{schema}.{table}"
+
+
+def test_a_failed_dbt_test_blocks_publication_too(published_home: Path, tmp_path: Path):
+    home = tmp_path / "blocked-by-dbt"
+    shutil.copytree(published_home, home)
+    published = home / "published" / "workforce.duckdb"
+    before = published.read_bytes()
+    # org_role 9 is not a CSWW role: the code-list test on staging fails.
+    write_extract(
+        home / "landing",
+        "202",
+        "hr_staff",
+        SNAPSHOT,
+        [cfsw("B1", "EMPY01", "Q1", 9, 1.0, "2020-01-01")],
+    )
+    result = run_workforce(home)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "stg_hr__staff" in result.stderr and "org_role" in result.stderr
+    assert published.read_bytes() == before
+
+
+def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Path, tmp_path: Path):
+    home = tmp_path / "rejected"
+    shutil.copytree(published_home, home)
+    bad = home / "landing" / "202" / "payroll_20251031.csv"
+    bad.write_text("employee_id,assignment_id,pay_period\nEMPY01,B1,2025-10\n")
+    result = run_workforce(home)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "202/payroll_20251031.csv: missing required column(s) pay_element, amount_gbp"
+        in result.stderr
+    )
+    statuses = query(
+        home / "published/workforce.duckdb", "select status from publications order by finished_at"
+    )
+    assert statuses == [("published",), ("published",)]
+    assert (home / "rejected").glob("*payroll_20251031.csv.reason.txt")

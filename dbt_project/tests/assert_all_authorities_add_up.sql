@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "kpi_values"}}}) }}
 -- Fails if an `ALL` count in kpi_values is not the sum of the authorities' counts.
 -- (Rates are not compared: ALL divides summed numerators and denominators.)
 with
