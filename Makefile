@@ -42,7 +42,8 @@ test: setup manifest lint  ## every test
 	$(BIN)/python -m pytest -q
 
 dev: setup manifest  ## the Dagster UI: assets, checks, landing sensor, nightly schedule
-	$(BIN)/dagster dev
+	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/
+	DAGSTER_HOME=$(WORKFORCE_HOME)/dagster $(BIN)/dagster dev
 
 benchmark: setup manifest  ## time a run over generated extracts (prints figures)
 	$(BIN)/python benchmarks/run_scale.py --authorities 1 --years 3

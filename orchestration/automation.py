@@ -14,8 +14,6 @@ workforce_job = dg.define_asset_job(
     "workforce",
     selection=dg.AssetSelection.all(),
     description="Ingest every new or corrected extract, build, validate, publish.",
-    # One writer per DuckDB file: never two workforce runs at once.
-    tags={"dagster/concurrency_key": "warehouse"},
 )
 
 nightly = dg.ScheduleDefinition(
