@@ -22,10 +22,13 @@ nightly = dg.ScheduleDefinition(
     cron_schedule="30 2 * * *",
     execution_timezone="Europe/London",
     description="For systems that deliver once a day: one full pass every night.",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 
-@dg.sensor(job=workforce_job, minimum_interval_seconds=30)
+@dg.sensor(
+    job=workforce_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING
+)
 def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Start a run when files land. Only looks at files (never opens the warehouse)."""
     seen: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
@@ -51,7 +54,11 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(current))
 
 
-@dg.run_failure_sensor(monitored_jobs=[workforce_job], name="record_failed_publication")
+@dg.run_failure_sensor(
+    monitored_jobs=[workforce_job],
+    name="record_failed_publication",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def record_failed_publication(context: dg.RunFailureSensorContext) -> None:
     """A run that failed or was blocked did not publish: say so in the publications log."""
     run_id = context.dagster_run.run_id

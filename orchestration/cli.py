@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import subprocess
 import sys
 import time
 from contextlib import contextmanager, redirect_stdout
@@ -18,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
 
 app = typer.Typer(
     help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out.",
@@ -89,38 +88,11 @@ def single_run(settings: Settings):
         yield
 
 
-def dbt_sources_changed_since(manifest: Path) -> bool:
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    watched = [DBT_PROJECT_DIR / "dbt_project.yml", *DBT_PROJECT_DIR.rglob("*.sql")]
-    watched += [*DBT_PROJECT_DIR.rglob("*.yml"), *(DBT_PROJECT_DIR.parent / "seeds").glob("*.csv")]
-    return any(p.stat().st_mtime > built for p in watched if "target" not in p.parts)
-
-
-def prepare_dbt_manifest() -> None:
-    """dagster-dbt reads target/manifest.json when the definitions load; keep it current."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not dbt_sources_changed_since(manifest):
-        return
-    console.print("[dim]Parsing the dbt project...[/dim]")
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-    )
-
-
 def execute_pipeline(settings: Settings) -> RunOutcome:
     """One pass of the whole asset graph, in this process, and what came of it."""
-    prepare_dbt_manifest()
+    from orchestration.manifest import prepare_manifest
+
+    prepare_manifest(log=console.print)
     import dagster as dg
 
     from orchestration.definitions import defs

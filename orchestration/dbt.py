@@ -1,15 +1,17 @@
 """The dbt project as Dagster assets: every model, seed and test, lineage from raw to marts."""
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.manifest import dbt_project, prepare_manifest
+from orchestration.settings import Settings
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()  # under `dagster dev` only; `workforce run` and make parse first
+if os.environ.get("DAGSTER_IS_DEV_CLI"):  # `dagster dev` reloads code: re-parse on change
+    prepare_manifest()
 
 
 class WorkforceTranslator(DagsterDbtTranslator):

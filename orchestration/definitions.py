@@ -11,7 +11,8 @@ from orchestration.automation import (
     workforce_job,
 )
 from orchestration.checks import gx_checks, validated_relations
-from orchestration.dbt import dbt_project, workforce_dbt_models
+from orchestration.dbt import workforce_dbt_models
+from orchestration.manifest import dbt_project
 from orchestration.settings import DBT_EXECUTABLE
 
 defs = dg.Definitions(
