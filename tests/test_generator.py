@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -252,3 +254,27 @@ def test_workforce_rates_at_the_latest_census_fall_in_the_ranges_councils_report
     assert 0.05 <= rates["vacancy"] <= 0.30, rates
     assert 0.02 <= rates["agency"] <= 0.40, rates
     assert 12 <= rates["caseload"] <= 20, rates
+
+
+def test_the_generate_command_writes_every_kind_for_each_authority(tmp_path):
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("workforce")),
+            "generate",
+            "--out",
+            str(tmp_path),
+            "--authorities",
+            "2",
+            "--years",
+            "1",
+            "--seed",
+            "7",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for la_code in ("383", "202"):
+        kinds = {p.name.rsplit("_", 1)[0] for p in (tmp_path / la_code).glob("*.csv")}
+        assert kinds == set(KINDS)
