@@ -9,6 +9,12 @@ from orchestration.ingest import Ingestor, IngestReport
 from orchestration.publish import publish
 from orchestration.settings import Settings
 
+# Rows are checked against the people they refer to, so those kinds load first.
+REFERS_TO = {
+    "agency_timesheets": ["agency_assignments"],
+    "case_allocations": ["hr_staff", "agency_assignments"],
+}
+
 
 def report_metadata(report: IngestReport) -> dict:
     return {
@@ -16,6 +22,7 @@ def report_metadata(report: IngestReport) -> dict:
         "files_corrected": len(report.corrected),
         "files_skipped": len(report.skipped),
         "files_rejected": len(report.rejected),
+        "rows_quarantined": sum(rows for _, rows, _ in report.quarantined),
         "rejections": dg.MetadataValue.md(
             "\n".join(f"- {reason}" for _, reason in report.rejected) or "none"
         ),
@@ -28,17 +35,43 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
         if KINDS[kind].snapshot
         else ("period rows (newest file wins per key)")
     )
+    key = dg.AssetKey(["raw", kind])
 
     @dg.asset(
-        key=["raw", kind],
+        key=key,
+        deps=[dg.AssetKey(["raw", other]) for other in REFERS_TO.get(kind, [])],
         group_name="ingestion",
         kinds={"duckdb", "python"},
         description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                "quarantine_share",
+                asset=key,
+                blocking=True,
+                description="No file of this run has more rows quarantined than "
+                "max_quarantine_share (workforce.yaml) allows.",
+            )
+        ],
     )
     def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        report = Ingestor(Settings.from_env(), context.run_id, context.log.debug).run([kind])
+        ingestor = Ingestor(Settings.from_env(), context.run_id, context.log.debug)
+        report = ingestor.run([kind])
         context.log.info(report.summary())
-        return dg.MaterializeResult(metadata=report_metadata(report))
+        too_much = report.too_much_quarantined(ingestor.thresholds.max_quarantine_share)
+        for line in too_much:
+            context.log.warning(line)
+        return dg.MaterializeResult(
+            metadata=report_metadata(report),
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="quarantine_share",
+                    passed=not too_much,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description="; ".join(too_much) or None,
+                    metadata={"files_over_threshold": len(too_much)},
+                )
+            ],
+        )
 
     return ingest
 

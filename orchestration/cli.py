@@ -15,8 +15,10 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from orchestration.audit import CheckOutcome, write_run_audit
 from orchestration.settings import Settings
 
 app = typer.Typer(
@@ -43,9 +45,11 @@ class RunOutcome:
     exit_code: int
     loaded: int = 0
     skipped: int = 0
+    quarantined: int = 0
     rejected: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     error: str | None = None
+    audit_folder: Path | None = None
 
 
 class ProgressFormatter(logging.Formatter):
@@ -116,6 +120,7 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
         outcome.loaded += getattr(metadata.get("files_loaded"), "value", 0) or 0
         outcome.loaded += getattr(metadata.get("files_corrected"), "value", 0) or 0
         outcome.skipped += getattr(metadata.get("files_skipped"), "value", 0) or 0
+        outcome.quarantined += getattr(metadata.get("rows_quarantined"), "value", 0) or 0
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         outcome.rejected = [
             reason
@@ -124,10 +129,14 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
                 [result.run_id],
             ).fetchall()
         ]
-    outcome.failed_checks = [
-        f"{e.asset_key.to_user_string()}:{e.check_name}"
+    checks = [
+        CheckOutcome(e.asset_key.to_user_string(), e.check_name, e.passed, e.description)
         for e in result.get_asset_check_evaluations()
-        if not e.passed
+    ]
+    outcome.failed_checks = [
+        f"{c.asset}:{c.name}" + (f" - {c.description}" if c.description else "")
+        for c in checks
+        if not c.passed
     ]
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
@@ -140,32 +149,42 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
         )
     if outcome.failed_checks:
         outcome.exit_code = EXIT_BLOCKED
-        record_attempt(settings, result.run_id, started, "blocked", outcome.failed_checks)
+        failed = [f"{c.asset}:{c.name}" for c in checks if not c.passed]
+        record_attempt(settings, result.run_id, started, "blocked", failed)
     elif not result.success:
         outcome.exit_code = EXIT_FAILED
         record_attempt(settings, result.run_id, started, "failed")
     elif outcome.rejected:
         outcome.exit_code = EXIT_REJECTED
+    status = {EXIT_BLOCKED: "blocked", EXIT_FAILED: "failed"}.get(outcome.exit_code, "published")
+    outcome.audit_folder = write_run_audit(settings, result.run_id, status, outcome.skipped, checks)
     return outcome
 
 
 def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
     console.print(
         f"Run {outcome.run_id}: {outcome.loaded} file(s) loaded, {outcome.skipped} already "
-        f"loaded, {len(outcome.rejected)} rejected."
+        f"loaded, {len(outcome.rejected)} rejected, {outcome.quarantined} row(s) quarantined."
     )
+    if outcome.quarantined:
+        console.print(
+            f"[yellow]Quarantined rows (file, row, column, rule) are in audit.quarantine of "
+            f"{settings.warehouse} and in audit/runs/{outcome.run_id}/quarantine.csv[/yellow]"
+        )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {reason}")
     if outcome.failed_checks:
         console.print("[red]Validation failed; publication blocked. Failed checks:[/red]")
         for check in outcome.failed_checks:
-            console.print(f"  [red]- {check}[/red]")
+            console.print(f"  - {escape(check)}", style="red")
         console.print(f"The previous publication is untouched: {settings.published}")
     elif outcome.error:
         console.print(f"[red]Run failed: {outcome.error}[/red]")
         console.print(f"The previous publication is untouched: {settings.published}")
     else:
         console.print(f"[green]Published[/green] {settings.published}")
+    if outcome.audit_folder:
+        console.print(f"Audit trail: {outcome.audit_folder / 'validation.html'}")
 
 
 @app.command()

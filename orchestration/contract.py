@@ -36,6 +36,8 @@ class Column:
     type: Type
     required: bool = False
     personal: Personal | None = None
+    codes: tuple[str, ...] | None = None  # the code list a value must belong to
+    rule: tuple[str, str] | None = None  # (SQL predicate over the typed value `{v}`, wording)
 
     @property
     def raw_name(self) -> str:
@@ -51,6 +53,7 @@ class Kind:
     snapshot: bool  # snapshot kinds are complete state; period kinds carry rows by key
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    date_order: tuple[tuple[str, str], ...] = ()  # (start, end): end may not precede start
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -68,6 +71,27 @@ C = Column
 T = Type
 P = Personal
 
+
+def numbered(last: int) -> tuple[str, ...]:
+    return tuple(str(n) for n in range(1, last + 1))
+
+
+ORG_ROLES = numbered(6)
+ETHNICITIES = (
+    "WBRI", "WIRI", "WOTH", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
+    "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+)  # fmt: skip
+RECRUITMENT_ROUTES = (
+    "external", "internal", "asye", "frontline", "step_up", "apprenticeship", "international",
+    "return_to_practice", "agency_conversion",
+)  # fmt: skip
+PAY_ELEMENTS = (
+    "basic", "overtime", "market_supplement", "retention_allowance", "golden_hello",
+    "employer_ni", "employer_pension", "other",
+)  # fmt: skip
+FTE_RULE = ("{v} > 0 and {v} <= 1", "must be more than 0 and at most 1")
+NOT_NEGATIVE = ("{v} >= 0", "must not be negative")
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -75,44 +99,46 @@ KINDS: dict[str, Kind] = {
             "hr_staff",
             snapshot=True,
             key=("assignment_id",),
+            date_order=(("start_date", "end_date"),),
             columns=(
                 C("assignment_id", T.TEXT, True),
                 C("employee_id", T.TEXT, True, P.PSEUDONYMISE),
                 C("post_id", T.TEXT),
                 C("full_name", T.TEXT, personal=P.DROP),
                 C("date_of_birth", T.DATE, personal=P.RAW_ONLY),
-                C("gender", T.INT_CODE),
-                C("ethnicity", T.CODE),
+                C("gender", T.INT_CODE, codes=("0", "1", "2", "9")),
+                C("ethnicity", T.CODE, codes=ETHNICITIES),
                 C("swe_number", T.TEXT, personal=P.PSEUDONYMISE),
                 C("registered_social_worker", T.BOOL, True),
-                C("org_role", T.INT_CODE),
+                C("org_role", T.INT_CODE, codes=ORG_ROLES),
                 C("job_title", T.TEXT),
                 C("service_area", T.TEXT, True),
                 C("team", T.TEXT, True),
-                C("fte", T.FTE, True),
-                C("contract_type", T.CODE, True),
+                C("fte", T.FTE, True, rule=FTE_RULE),
+                C("contract_type", T.CODE, True, codes=("permanent", "fixed_term", "casual")),
                 C("start_date", T.DATE, True),
                 C("service_start_date", T.DATE),
                 C("end_date", T.DATE),
-                C("leaving_reason", T.INT_CODE),
-                C("leaver_destination", T.INT_CODE),
-                C("start_origin", T.INT_CODE),
-                C("recruitment_route", T.CODE),
-                C("cfkss_status", T.INT_CODE),
-                C("qual_level", T.INT_CODE),
+                C("leaving_reason", T.INT_CODE, codes=numbered(10)),
+                C("leaver_destination", T.INT_CODE, codes=numbered(9)),
+                C("start_origin", T.INT_CODE, codes=numbered(10)),
+                C("recruitment_route", T.CODE, codes=RECRUITMENT_ROUTES),
+                C("cfkss_status", T.INT_CODE, codes=numbered(4)),
+                C("qual_level", T.INT_CODE, codes=numbered(3)),
             ),
         ),
         Kind(
             "hr_establishment",
             snapshot=True,
             key=("post_id",),
+            date_order=(("effective_from", "effective_to"),),
             columns=(
                 C("post_id", T.TEXT, True),
                 C("service_area", T.TEXT, True),
                 C("team", T.TEXT, True),
-                C("org_role", T.INT_CODE),
+                C("org_role", T.INT_CODE, codes=ORG_ROLES),
                 C("social_work_post", T.BOOL, True),
-                C("budgeted_fte", T.FTE, True),
+                C("budgeted_fte", T.FTE, True, rule=NOT_NEGATIVE),
                 C("effective_from", T.DATE, True),
                 C("effective_to", T.DATE),
                 C("cost_centre", T.TEXT),
@@ -122,13 +148,19 @@ KINDS: dict[str, Kind] = {
             "hr_absence",
             snapshot=False,
             key=("absence_id",),
+            date_order=(("start_date", "end_date"),),
             columns=(
                 C("absence_id", T.TEXT, True),
                 C("employee_id", T.TEXT, True, P.PSEUDONYMISE),
-                C("absence_type", T.CODE, True),
+                C(
+                    "absence_type",
+                    T.CODE,
+                    True,
+                    codes=("SIC", "MAT", "OTH", "PUB", "TRN", "UNA", "UNP"),
+                ),
                 C("start_date", T.DATE, True),
                 C("end_date", T.DATE),
-                C("working_days_lost", T.QUANTITY, True),
+                C("working_days_lost", T.QUANTITY, True, rule=NOT_NEGATIVE),
             ),
         ),
         Kind(
@@ -138,8 +170,13 @@ KINDS: dict[str, Kind] = {
             columns=(
                 C("employee_id", T.TEXT, True, P.PSEUDONYMISE),
                 C("assignment_id", T.TEXT, True),
-                C("pay_period", T.TEXT, True),
-                C("pay_element", T.CODE, True),
+                C(
+                    "pay_period",
+                    T.TEXT,
+                    True,
+                    rule=("regexp_full_match({v}, '\\d{{4}}-(0[1-9]|1[0-2])')", "must be YYYY-MM"),
+                ),
+                C("pay_element", T.CODE, True, codes=PAY_ELEMENTS),
                 C("amount_gbp", T.MONEY, True),
                 C("cost_centre", T.TEXT),
             ),
@@ -148,21 +185,27 @@ KINDS: dict[str, Kind] = {
             "agency_assignments",
             snapshot=True,
             key=("assignment_id",),
+            date_order=(("start_date", "end_date"),),
             columns=(
                 C("assignment_id", T.TEXT, True),
                 C("agency_worker_id", T.TEXT, True, P.PSEUDONYMISE),
                 C("swe_number", T.TEXT, personal=P.PSEUDONYMISE),
                 C("registered_social_worker", T.BOOL, True),
                 C("agency_name", T.TEXT, True),
-                C("org_role", T.INT_CODE),
+                C("org_role", T.INT_CODE, codes=ORG_ROLES),
                 C("service_area", T.TEXT, True),
                 C("team", T.TEXT, True),
                 C("post_id", T.TEXT),
-                C("cover_reason", T.CODE, True),
-                C("fte", T.FTE, True),
+                C(
+                    "cover_reason",
+                    T.CODE,
+                    True,
+                    codes=("vacancy", "sickness", "maternity", "additional_capacity", "project"),
+                ),
+                C("fte", T.FTE, True, rule=FTE_RULE),
                 C("start_date", T.DATE, True),
                 C("end_date", T.DATE),
-                C("hourly_charge_gbp", T.MONEY, True),
+                C("hourly_charge_gbp", T.MONEY, True, rule=("{v} > 0", "must be more than 0")),
             ),
         ),
         Kind(
@@ -173,7 +216,7 @@ KINDS: dict[str, Kind] = {
                 C("timesheet_id", T.TEXT, True),
                 C("assignment_id", T.TEXT, True),
                 C("week_ending", T.DATE, True),
-                C("hours", T.QUANTITY, True),
+                C("hours", T.QUANTITY, True, rule=NOT_NEGATIVE),
                 C("charge_gbp", T.MONEY, True),
             ),
         ),
@@ -181,13 +224,19 @@ KINDS: dict[str, Kind] = {
             "case_allocations",
             snapshot=True,
             key=("allocation_id",),
+            date_order=(("allocation_start", "allocation_end"),),
             columns=(
                 C("allocation_id", T.TEXT, True),
                 C("child_id", T.TEXT, True, P.PSEUDONYMISE),
                 C("worker_id", T.TEXT, True, P.PSEUDONYMISE),
-                C("worker_source", T.CODE, True),
+                C("worker_source", T.CODE, True, codes=("employee", "agency")),
                 C("team", T.TEXT, True),
-                C("case_type", T.CODE, True),
+                C(
+                    "case_type",
+                    T.CODE,
+                    True,
+                    codes=("assessment", "CIN", "CP", "CLA", "care_leaver"),
+                ),
                 C("allocation_start", T.DATE, True),
                 C("allocation_end", T.DATE),
             ),

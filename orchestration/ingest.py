@@ -22,12 +22,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from duckdb import sqltypes
 
+from orchestration.config import KindMapping, load_mappings, load_thresholds
 from orchestration.contract import KINDS, Column, Kind, Personal, Type
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, create_schemas, raw_columns
@@ -64,11 +66,20 @@ class IngestReport:
     corrected: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, int, int]] = field(default_factory=list)  # file, rows, of rows
+
+    def too_much_quarantined(self, max_share: float) -> list[str]:
+        return [
+            f"{name}: {rows} of {read} rows quarantined (more than {max_share:.0%})"
+            for name, rows, read in self.quarantined
+            if read and rows / read > max_share
+        ]
 
     def summary(self) -> str:
         return (
             f"{len(self.loaded)} loaded, {len(self.corrected)} corrected, "
-            f"{len(self.skipped)} already loaded, {len(self.rejected)} rejected"
+            f"{len(self.skipped)} already loaded, {len(self.rejected)} rejected, "
+            f"{sum(rows for _, rows, _ in self.quarantined)} rows quarantined"
         )
 
 
@@ -153,8 +164,17 @@ def read_as_text(path: Path, name: str) -> pa.Table:
             )
         except pa.ArrowInvalid as e:
             raise RejectedFile(f"{name}: malformed CSV ({e})") from e
+    elif suffix == ".xlsx":
+        try:
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
+        except Exception as e:
+            raise RejectedFile(f"{name}: not a readable XLSX workbook ({e})") from e
+        frame.columns = [str(c) for c in frame.columns]
+        table = pa.Table.from_pandas(frame, preserve_index=False).cast(
+            pa.schema([(c, pa.string()) for c in frame.columns])
+        )
     else:
-        raise RejectedFile(f"{name}: {suffix} files are not supported yet (rule: csv or parquet)")
+        raise RejectedFile(f"{name}: {suffix} files are not supported (rule: csv, xlsx or parquet)")
     return table.rename_columns([c.strip().lower() for c in table.column_names])
 
 
@@ -163,7 +183,10 @@ def cast_sql(column: Column) -> str:
     v = f"nullif(trim(\"{column.name}\"), '')"
     match column.type:
         case Type.DATE:
-            return f"coalesce(try_cast({v} as date), try_strptime({v}, '%d/%m/%Y')::date)"
+            return (
+                f"coalesce(try_cast({v} as date), try_strptime({v}, '%d/%m/%Y')::date, "
+                f"try_cast({v} as timestamp)::date)"  # spreadsheets give date-times
+            )
         case Type.BOOL:
             return (
                 f"case when lower({v}) in ('1', 'true', 'y', 'yes', 't') then true "
@@ -202,13 +225,31 @@ def register_pseudonym(conn: duckdb.DuckDBPyConnection, key: bytes) -> None:
     )
 
 
-def stage(conn: duckdb.DuckDBPyConnection, landed: LandedFile, path: Path) -> int:
-    """Load `path` into the temp table `incoming`, typed, checked and pseudonymised.
+@dataclass(frozen=True)
+class Staged:
+    rows_read: int
+    rows_quarantined: int
 
-    Returns the number of rows. Raises RejectedFile naming file, row, column and rule.
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_read - self.rows_quarantined
+
+
+def stage(
+    conn: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    path: Path,
+    mapping: KindMapping | None = None,
+) -> Staged:
+    """Load `path` into the temp table `incoming`: typed, checked and pseudonymised.
+
+    Rows that break a rule go to the temp table `problems` (row, column, rule, value) and are
+    left out of `incoming`. Raises RejectedFile when the file as a whole cannot be read.
     """
     kind = KINDS[landed.kind]
     table = read_as_text(path, landed.name)
+    if mapping:
+        table = mapping.apply(table)
     missing = [c for c in kind.required if c not in table.column_names]
     if missing:
         raise RejectedFile(
@@ -222,60 +263,121 @@ def stage(conn: duckdb.DuckDBPyConnection, landed: LandedFile, path: Path) -> in
     table = table.append_column("source_row", pa.array(range(2, table.num_rows + 2), pa.int32()))
     conn.register("landed_text", table)
     try:
-        check_cells(conn, kind, landed.name)
-        check_unique_key(conn, kind, landed.name)
-        conn.execute(f"create or replace temp table incoming as {incoming_sql(kind, landed)}")
+        conn.execute(f"create or replace temp table problems as {problems_sql(conn, kind, landed)}")
+        conn.execute(
+            f"create or replace temp table incoming as {incoming_sql(kind, landed)} "
+            "where source_row not in (select source_row from problems)"
+        )
+        key = " || '|' || ".join(text(k) for k in kind.key)
+        conn.execute(
+            f"create or replace temp table quarantined_keys as select distinct {key} as record_key "
+            "from landed_text where source_row in (select source_row from problems) "
+            f"and {key} is not null"
+        )
     finally:
         conn.unregister("landed_text")
-    return table.num_rows
+    (quarantined,) = conn.execute("select count(distinct source_row) from problems").fetchone()
+    return Staged(table.num_rows, quarantined)
 
 
-def check_cells(conn: duckdb.DuckDBPyConnection, kind: Kind, name: str) -> None:
-    """Reject the file if a required cell is empty or a cell does not parse as its type."""
+def text(column: str) -> str:
+    return f"nullif(trim(\"{column}\"), '')"
+
+
+def problems_sql(conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFile) -> str:
+    """Every rule a row can break, as (source_row, column_name, rule, value)."""
+
+    personal = {c.name for c in kind.columns if c.personal}
+
+    def probe(column: str, rule: str, where: str, value: str | None = None) -> str:
+        # the audit trail must not become a copy of the personal data it rejected
+        shown = "'(personal data)'" if column in personal else value or text(column)
+        return (
+            f"select source_row, '{column}' as column_name, '{rule}' as rule, "
+            f"cast({shown} as varchar) as value from landed_text where {where}"
+        )
+
     probes = []
     for col in kind.columns:
-        raw = f"nullif(trim(\"{col.name}\"), '')"
+        raw, typed = text(col.name), cast_sql(col)
         if col.required:
-            probes.append(
-                f"select source_row, '{col.name}' as col, null as val, 'required value missing' "
-                f"as rule from landed_text where {raw} is null"
-            )
+            probes.append(probe(col.name, "required value missing", f"{raw} is null"))
         if col.type not in (Type.TEXT, Type.CODE):
-            expected = {
-                Type.DATE: "a date (YYYY-MM-DD or DD/MM/YYYY)",
-                Type.BOOL: "a boolean (0/1, true/false, Y/N)",
-                Type.INT_CODE: "a whole-number code",
-            }.get(col.type, "a number")
             probes.append(
-                f"select source_row, '{col.name}', {raw}, 'must be {expected}' from landed_text "
-                f"where {raw} is not null and ({cast_sql(col)}) is null"
+                probe(
+                    col.name,
+                    f"must be {EXPECTED[col.type]}",
+                    f"{raw} is not null and ({typed}) is null",
+                )
             )
-    errors = conn.execute(
-        f"select * from ({' union all '.join(probes)}) order by source_row, col "
-        f"limit {MAX_ERRORS_REPORTED + 1}"
-    ).fetchall()
-    if errors:
-        lines = [
-            f"{name} row {row}, column {col}: {'' if val is None else repr(val) + ' '}{rule}"
-            for row, col, val, rule in errors[:MAX_ERRORS_REPORTED]
-        ]
-        more = " (and more)" if len(errors) > MAX_ERRORS_REPORTED else ""
-        raise RejectedFile("\n".join(lines) + more)
-
-
-def check_unique_key(conn: duckdb.DuckDBPyConnection, kind: Kind, name: str) -> None:
-    keys = ", ".join(f'trim("{k}")' for k in kind.key)
-    duplicate = conn.execute(
-        f"select {keys}, list(source_row order by source_row) from landed_text "
-        f"group by all having count(*) > 1 limit 1"
-    ).fetchall()
-    if duplicate:
-        duplicate = duplicate[0]
-        rows = ", ".join(map(str, duplicate[-1]))
-        raise RejectedFile(
-            f"{name} rows {rows}, column {'+'.join(kind.key)}: duplicate key "
-            f"{'|'.join(duplicate[:-1])} (rule: {'+'.join(kind.key)} is unique within a file)"
+        if col.codes:
+            allowed = ", ".join(f"'{code}'" for code in col.codes)
+            value = f"cast({typed} as varchar)" if col.type is Type.INT_CODE else raw
+            shown = (
+                ", ".join(col.codes) if len(col.codes) <= 10 else f"{col.codes[0]}..{col.codes[-1]}"
+            )
+            probes.append(
+                probe(col.name, f"unknown code (allowed: {shown})", f"{value} not in ({allowed})")
+            )
+        if col.rule:
+            predicate, wording = col.rule
+            probes.append(probe(col.name, wording, f"not ({predicate.format(v=typed)})"))
+    for start, end in kind.date_order:
+        start_sql, end_sql = cast_sql(kind.column(start)), cast_sql(kind.column(end))
+        probes.append(
+            probe(end, f"must not be before {start}", f"{end_sql} < {start_sql}", text(end))
         )
+    key = " || '|' || ".join(text(k) for k in kind.key)
+    probes.append(
+        probe(
+            "+".join(kind.key),
+            "duplicate key within the file",
+            f"{key} in (select {key} from landed_text group by all having count(*) > 1)",
+            key,
+        )
+    )
+    probes += reference_probes(conn, kind, landed, probe)
+    return " union all ".join(probes)
+
+
+def reference_probes(conn, kind: Kind, landed: LandedFile, probe) -> list[str]:
+    """Rows that point at records the authority never delivered (checked against raw)."""
+    la = landed.la_code
+    if kind.name == "agency_timesheets":
+        known = f"select assignment_id from raw.agency_assignments where la_code = '{la}'"
+        return [
+            probe(
+                "assignment_id",
+                "refers to an agency assignment not in any agency_assignments extract",
+                f"{text('assignment_id')} not in ({known})",
+            )
+        ]
+    if kind.name == "case_allocations":
+        worker = f"pseudonym('{la}:' || {text('worker_id')})"
+        employees = f"select employee_pseudonym from raw.hr_staff where la_code = '{la}'"
+        agency = (
+            f"select agency_worker_pseudonym from raw.agency_assignments where la_code = '{la}'"
+        )
+        return [
+            probe(
+                "worker_id",
+                "refers to a worker not in any hr_staff or agency_assignments extract",
+                f"({text('worker_source')} = 'employee' and {worker} not in ({employees})) or "
+                f"({text('worker_source')} = 'agency' and {worker} not in ({agency}))",
+                "'(pseudonymised)'",
+            )
+        ]
+    return []
+
+
+EXPECTED = {
+    Type.DATE: "a date (YYYY-MM-DD or DD/MM/YYYY)",
+    Type.BOOL: "a boolean (0/1, true/false, Y/N)",
+    Type.INT_CODE: "a whole-number code",
+    Type.FTE: "a number",
+    Type.QUANTITY: "a number",
+    Type.MONEY: "a number",
+}
 
 
 def incoming_sql(kind: Kind, landed: LandedFile) -> str:
@@ -311,6 +413,8 @@ def apply_snapshot(conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFi
         where la_code = $la and valid_to is null and record_key in (
             select r.record_key from (select * from {open_versions}) r
             anti join incoming i on r.record_key = i.record_key and r.row_hash = i.row_hash
+            -- a quarantined row says nothing reliable: its record keeps its last good version
+            anti join quarantined_keys q on r.record_key = q.record_key
         )""",
         {"la": landed.la_code, "d": landed.extract_date},
     )
@@ -361,6 +465,8 @@ class Ingestor:
         self.settings = settings
         self.run_id = run_id
         self.log = log
+        self.thresholds = load_thresholds(settings.home)
+        self.mappings: dict[str, dict[str, KindMapping]] = {}
 
     def run(self, kinds: list[str] | None = None, unrecognised: bool = False) -> IngestReport:
         """Load new files of `kinds`; with `unrecognised`, reject files no kind can claim."""
@@ -370,6 +476,7 @@ class Ingestor:
         with connect(self.settings.warehouse) as conn:
             create_schemas(conn)
             register_pseudonym(conn, self.settings.pseudonym_key())
+            claimed = []
             for path in landed_files(self.settings.landing):
                 try:
                     landed = classify(path, self.settings.landing)
@@ -378,8 +485,19 @@ class Ingestor:
                         self.reject(conn, path, None, str(reason), report)
                     continue
                 if landed.kind in wanted:
-                    self.ingest_file(conn, landed, report)
+                    claimed.append(landed)
+            # Kinds in contract order (people before the timesheets and cases that refer to
+            # them), each authority's files oldest first so history is usually appended.
+            order = list(KINDS)
+            claimed.sort(key=lambda f: (order.index(f.kind), f.la_code, f.extract_date, f.name))
+            for landed in claimed:
+                self.ingest_file(conn, landed, report)
         return report
+
+    def mapping(self, landed: LandedFile) -> KindMapping | None:
+        if landed.la_code not in self.mappings:
+            self.mappings[landed.la_code] = load_mappings(self.settings.home, landed.la_code)
+        return self.mappings[landed.la_code].get(landed.kind)
 
     def ingest_file(
         self, conn: duckdb.DuckDBPyConnection, landed: LandedFile, report: IngestReport
@@ -393,12 +511,18 @@ class Ingestor:
             report.skipped.append(landed.name)
             return
         previous = next((row for row in known if row[1] == "loaded"), None)
-        archived = self.archive(landed)
         kind = KINDS[landed.kind]
         conn.execute("begin transaction")
         try:
-            rows = stage(conn, landed, archived)
+            if landed.extract_date > date.today():
+                raise RejectedFile(
+                    f"{landed.name}: extract date {landed.extract_date} is in the future "
+                    "(rule: the file name's date is the date the data is as at)"
+                )
+            archived = self.archive(landed)
+            staged = stage(conn, landed, archived, self.mapping(landed))
             if kind.snapshot:
+                self.check_not_partial(conn, landed, staged)
                 self.apply_snapshot_in_order(conn, kind, landed)
             else:
                 if previous:
@@ -420,7 +544,19 @@ class Ingestor:
                         previous[0],
                     ],
                 )
-            self.record(conn, landed, archived, rows, "loaded", None)
+            conn.execute(
+                "insert into audit.quarantine select ?, ?, ?, ?, ?, ?, source_row, column_name, "
+                "rule, value, current_timestamp from problems order by source_row, column_name",
+                [
+                    self.run_id,
+                    landed.sha256,
+                    landed.name,
+                    landed.la_code,
+                    landed.kind,
+                    landed.extract_date,
+                ],
+            )
+            self.record(conn, landed, archived, staged, "loaded", None)
             conn.execute("commit")
         except RejectedFile as reason:
             conn.execute("rollback")
@@ -430,7 +566,29 @@ class Ingestor:
             conn.execute("rollback")
             raise
         (report.corrected if previous else report.loaded).append(landed.name)
-        self.log(f"{'corrected' if previous else 'loaded'} {landed.name} ({rows} rows)")
+        if staged.rows_quarantined:
+            report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
+        self.log(
+            f"{'corrected' if previous else 'loaded'} {landed.name} ({staged.rows_loaded} rows"
+            + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
+        )
+
+    def check_not_partial(
+        self, conn: duckdb.DuckDBPyConnection, landed: LandedFile, staged: Staged
+    ) -> None:
+        """A snapshot much smaller than the one before is more likely cut short than true."""
+        before = conn.execute(
+            "select rows_read, file_name from audit.files where la_code = ? and kind = ? "
+            "and status = 'loaded' and extract_date < ? order by extract_date desc limit 1",
+            [landed.la_code, landed.kind, landed.extract_date],
+        ).fetchall()
+        share = self.thresholds.max_snapshot_drop_share
+        if before and staged.rows_read < before[0][0] * (1 - share):
+            raise RejectedFile(
+                f"{landed.name}: {staged.rows_read} rows where {before[0][1]} had {before[0][0]}: "
+                f"a likely partial export (rule: a snapshot may not drop more than {share:.0%} "
+                "of the previous snapshot's rows; max_snapshot_drop_share in workforce.yaml)"
+            )
 
     def apply_snapshot_in_order(
         self, conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFile
@@ -471,14 +629,14 @@ class Ingestor:
         conn: duckdb.DuckDBPyConnection,
         landed: LandedFile,
         archived: Path | None,
-        rows: int | None,
+        staged: Staged | None,
         status: str,
         reason: str | None,
     ) -> None:
         conn.execute(
             "insert into audit.files (file_id, la_code, kind, extract_date, file_name, "
-            "archived_path, size_bytes, rows_read, rows_loaded, status, reason, run_id, "
-            "received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            "archived_path, size_bytes, rows_read, rows_loaded, rows_quarantined, status, reason, "
+            "run_id, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [
                 landed.sha256,
                 landed.la_code,
@@ -487,8 +645,9 @@ class Ingestor:
                 landed.name,
                 archived.relative_to(self.settings.archive).as_posix() if archived else None,
                 landed.path.stat().st_size,
-                rows,
-                rows if status == "loaded" else 0,
+                staged.rows_read if staged else None,
+                staged.rows_loaded if staged else 0,
+                staged.rows_quarantined if staged else None,
                 status,
                 reason,
                 self.run_id,

@@ -50,10 +50,24 @@ create table if not exists audit.files (
     size_bytes    bigint,
     rows_read     bigint,
     rows_loaded   bigint,
+    rows_quarantined bigint,
     status        varchar not null,  -- loaded | superseded | rejected
     reason        varchar,
     run_id        varchar,
     received_at   timestamp not null
+);
+create table if not exists audit.quarantine (
+    run_id        varchar not null,
+    file_id       varchar not null,
+    file_name     varchar not null,
+    la_code       varchar not null,
+    kind          varchar not null,
+    extract_date  date not null,
+    source_row    integer not null,  -- spreadsheet row: the header is row 1
+    column_name   varchar not null,
+    rule          varchar not null,
+    value         varchar,           -- as delivered; personal data is never copied here
+    recorded_at   timestamp not null
 );
 create table if not exists audit.publications (
     run_id        varchar not null,

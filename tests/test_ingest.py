@@ -165,18 +165,15 @@ def test_identifiers_are_keyed_pseudonyms_and_the_key_file_is_owner_only(setting
             b"assignment_id,employee_id\nA1,E1\n",
             "missing required column(s) registered_social_worker",
         ),
+        ("383/hr_staff_20990930.csv", b"x\n1\n", "extract date 2099-09-30 is in the future"),
         (
             "383/hr_staff_20250930.csv",
             b"assignment_id,employee_id,registered_social_worker,service_area,team,fte,contract_type,start_date\n"
-            b"A1,E1,1,Assessment,T,1,permanent,2020-01-01\nA2,E2,maybe,Assessment,T,one,permanent,2020-13-01\n",
-            "row 3, column fte: 'one' must be a number",
+            b'A1,E1,1,Assessment,"T,1,permanent,2020-01-01\n',
+            "malformed CSV",
         ),
-        (
-            "383/hr_staff_20250930.csv",
-            b"assignment_id,employee_id,registered_social_worker,service_area,team,fte,contract_type,start_date\n"
-            b"A1,E1,1,Assessment,T,1,permanent,2020-01-01\nA1,E2,1,Assessment,T,1,permanent,2020-01-01\n",
-            "rows 2, 3, column assignment_id: duplicate key A1",
-        ),
+        ("383/hr_staff_20250930.xlsx", b"PK\x03\x04 not really a workbook", "not a readable XLSX"),
+        ("383/hr_staff_20250930.parquet", b"PAR1 truncated", "not a readable Parquet file"),
         ("383/hr_staf_20250930.csv", b"x\n1\n", "unknown kind 'hr_staf'"),
         ("383/hr_staff_20251331.csv", b"x\n1\n", "'20251331' in the file name is not a date"),
         ("hr_staff_20250930.csv", b"x\n1\n", "not in an authority folder"),
@@ -196,3 +193,230 @@ def test_a_bad_file_is_rejected_with_a_reason_and_kept(settings, name, content, 
     assert message in kept[0].with_name(kept[0].name + ".reason.txt").read_text()
     # The same bytes again are not rejected twice.
     assert ingest(settings, "again").rejected == []
+
+
+HEADER = "assignment_id,employee_id,registered_social_worker,org_role,service_area,team,fte,contract_type,start_date,end_date"
+GOOD = "A1,E1,1,5,Assessment,T,1,permanent,2020-01-01,"
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "bad_row", "column", "rule", "value"),
+    [
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,one,permanent,2020-01-01,",
+            "fte",
+            "must be a number",
+            "one",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,1.5,permanent,2020-01-01,",
+            "fte",
+            "must be more than 0 and at most 1",
+            "1.5",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,0,permanent,2020-01-01,",
+            "fte",
+            "must be more than 0 and at most 1",
+            "0",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,1,permanent,2020-01-01,2019-12-31",
+            "end_date",
+            "must not be before start_date",
+            "2019-12-31",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,9,Assessment,T,1,permanent,2020-01-01,",
+            "org_role",
+            "unknown code (allowed: 1, 2, 3, 4, 5, 6)",
+            "9",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,1,zero_hours,2020-01-01,",
+            "contract_type",
+            "unknown code",
+            "zero_hours",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,maybe,5,Assessment,T,1,permanent,2020-01-01,",
+            "registered_social_worker",
+            "must be a boolean",
+            "maybe",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,E2,1,5,Assessment,T,1,permanent,2020-13-01,",
+            "start_date",
+            "must be a date",
+            "2020-13-01",
+        ),
+        (
+            "hr_staff",
+            HEADER,
+            "A2,,1,5,Assessment,T,1,permanent,2020-01-01,",
+            "employee_id",
+            "required value missing",
+            "(personal data)",
+        ),
+        (
+            "agency_timesheets",
+            "timesheet_id,assignment_id,week_ending,hours,charge_gbp",
+            "T2,G404,2025-09-26,37,1500",
+            "assignment_id",
+            "refers to an agency assignment not in any agency_assignments extract",
+            "G404",
+        ),
+        (
+            "case_allocations",
+            "allocation_id,child_id,worker_id,worker_source,team,case_type,allocation_start",
+            "L2,C2,E404,employee,T,CIN,2025-01-01",
+            "worker_id",
+            "refers to a worker not in any hr_staff or agency_assignments extract",
+            "(personal data)",
+        ),
+    ],
+)
+def test_a_bad_row_is_quarantined_with_file_row_column_rule_and_the_rest_loads(
+    settings, kind, header, bad_row, column, rule, value
+):
+    landing = settings.landing / "383"
+    landing.mkdir(parents=True)
+    # The references the good rows need: a worker E1 and an agency assignment G1.
+    (landing / "hr_staff_20250901.csv").write_text(f"{HEADER}\n{GOOD}\n")
+    (landing / "agency_assignments_20250901.csv").write_text(
+        "assignment_id,agency_worker_id,registered_social_worker,agency_name,service_area,team,"
+        "cover_reason,fte,start_date,hourly_charge_gbp\nG1,W1,1,Ag,Assessment,T,vacancy,1,2025-01-01,45\n"
+    )
+    good = {
+        "hr_staff": GOOD,
+        "agency_timesheets": "T1,G1,2025-09-26,37,1500",
+        "case_allocations": "L1,C1,E1,employee,T,CIN,2025-01-01",
+    }[kind]
+    (landing / f"{kind}_20250930.csv").write_text(f"{header}\n{good}\n{bad_row}\n")
+    report = Ingestor(settings, "run", log=lambda _: None).run(
+        ["hr_staff", "agency_assignments", kind]
+    )
+    assert report.rejected == []
+    assert report.quarantined == [(f"383/{kind}_20250930.csv", 1, 2)]
+    (row,) = query(
+        settings.warehouse,
+        "select file_name, source_row, column_name, rule, value from audit.quarantine",
+    )
+    assert row[:3] == (f"383/{kind}_20250930.csv", 3, column)
+    assert rule in row[3] and row[4] == value
+    read, loaded, quarantined = query(
+        settings.warehouse,
+        "select rows_read, rows_loaded, rows_quarantined from audit.files where file_name = ?",
+        [f"383/{kind}_20250930.csv"],
+    )[0]
+    assert (read, loaded, quarantined) == (2, 1, 1)
+
+
+def test_a_quarantined_snapshot_row_keeps_the_records_last_good_version(settings):
+    write_extract(settings.landing, "383", "hr_staff", "2025-06-30", [staff("A1"), staff("A2")])
+    write_extract(settings.landing, "383", "hr_staff", "2025-09-30", [staff("A1", 7), staff("A2")])
+    ingest(settings)
+    # A1's September row is unusable (fte 7): A1 is not taken to have vanished.
+    assert versions(settings) == [("A1", 1.0, "2025-06-30", None), ("A2", 1.0, "2025-06-30", None)]
+
+
+def test_a_snapshot_much_smaller_than_the_last_is_rejected_as_partial(settings):
+    write_extract(
+        settings.landing, "383", "hr_staff", "2025-06-30", [staff(f"A{i}") for i in range(10)]
+    )
+    write_extract(
+        settings.landing, "383", "hr_staff", "2025-09-30", [staff(f"A{i}") for i in range(4)]
+    )
+    report = ingest(settings)
+    ((name, reason),) = report.rejected
+    assert name == "383/hr_staff_20250930.csv"
+    assert "4 rows where 383/hr_staff_20250630.csv had 10: a likely partial export" in reason
+    (settings.home / "workforce.yaml").write_text("max_snapshot_drop_share: 0.7\n")
+    write_extract(
+        settings.landing, "383", "hr_staff", "2025-09-30", [staff(f"A{i}") for i in range(5)]
+    )
+    assert ingest(settings, "again").loaded == ["383/hr_staff_20250930.csv"]
+
+
+def test_a_vendor_export_loads_through_the_authoritys_column_mapping(settings):
+    (settings.home / "mappings").mkdir(parents=True)
+    (settings.home / "mappings" / "383.yaml").write_text(
+        "hr_staff:\n"
+        "  columns: {Assignment No: assignment_id, Person Ref: employee_id, SW Registered: registered_social_worker,\n"
+        "            Role: org_role, Service: service_area, Team Name: team, FTE: fte,\n"
+        "            Contract: contract_type, Start: start_date, Sex: gender, Reason For Leaving: leaving_reason,\n"
+        "            Leave Date: end_date}\n"
+        "  values:\n"
+        "    gender: {Male: '1', Female: '2'}\n"
+        "    contract_type: {Permanent: permanent}\n"
+        "    leaving_reason: {Resignation: '1'}\n"
+    )
+    path = settings.landing / "383" / "hr_staff_20250930.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "Assignment No,Person Ref,SW Registered,Role,Service,Team Name,FTE,Contract,Start,Sex,Reason For Leaving,Leave Date\n"
+        "A1,E1,Y,5,Assessment,T,1,Permanent,01/04/2020,Female,Resignation,31/08/2025\n"
+    )
+    report = ingest(settings)
+    assert report.loaded == ["383/hr_staff_20250930.csv"] and report.quarantined == []
+    row = query(
+        settings.warehouse,
+        "select gender, contract_type, leaving_reason, end_date::varchar from raw.hr_staff",
+    )
+    assert row == [(2, "permanent", 1, "2025-08-31")]
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "parquet"])
+def test_xlsx_and_parquet_extracts_load_like_csv(settings, suffix):
+    import pandas as pd
+
+    frame = pd.DataFrame([staff("A1"), staff("A2", 0.5)])
+    path = settings.landing / "383" / f"hr_staff_20250930.{suffix}"
+    path.parent.mkdir(parents=True)
+    if suffix == "xlsx":
+        frame["start_date"] = pd.Timestamp("2020-04-01")  # a real spreadsheet date cell
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    assert ingest(settings).loaded == [f"383/hr_staff_20250930.{suffix}"]
+    assert query(
+        settings.warehouse, "select fte::double, start_date::varchar from raw.hr_staff order by 1"
+    ) == [
+        (0.5, "2020-04-01"),
+        (1.0, "2020-04-01"),
+    ]
+
+
+def test_rows_sharing_a_key_are_all_quarantined_since_neither_can_be_trusted(settings):
+    path = settings.landing / "383" / "hr_staff_20250930.csv"
+    path.parent.mkdir(parents=True)
+    duplicate = "A1,E9,1,5,Assessment,T,0.5,permanent,2020-01-01,"
+    other = "A3,E3,1,5,Assessment,T,1,permanent,2020-01-01,"
+    path.write_text(f"{HEADER}\n{GOOD}\n{duplicate}\n{other}\n")
+    report = ingest(settings)
+    assert report.quarantined == [("383/hr_staff_20250930.csv", 2, 3)]
+    rows = query(
+        settings.warehouse,
+        "select source_row, column_name, rule, value from audit.quarantine order by 1",
+    )
+    assert rows == [
+        (2, "assignment_id", "duplicate key within the file", "A1"),
+        (3, "assignment_id", "duplicate key within the file", "A1"),
+    ]
+    assert [key for key, *_ in versions(settings)] == ["A3"]

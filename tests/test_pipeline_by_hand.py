@@ -12,6 +12,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import query, run_workforce, write_extract
@@ -398,14 +399,10 @@ def test_a_failed_check_blocks_publication_and_leaves_the_published_file_untouch
     shutil.copytree(published_home, home)
     published = home / "published" / "workforce.duckdb"
     before = published.read_bytes()
-    # A correction whose FTE parses but breaks the rule 0 < fte <= 1.
-    write_extract(
-        home / "landing",
-        "202",
-        "hr_staff",
-        SNAPSHOT,
-        [cfsw("B1", "EMPY01", "Q1", 5, 1.5, "2020-01-01")],
-    )
+    # Ingestion quarantines an FTE over 1; one that reached the raw layer anyway (a damaged
+    # warehouse, an older pipeline) is caught by the Great Expectations suite on staging.
+    with duckdb.connect(str(home / "warehouse/warehouse.duckdb")) as conn:
+        conn.execute("update raw.hr_staff set fte = 1.5 where la_code = '202'")
     result = run_workforce(home)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "gx_stg_hr__staff" in result.stderr
@@ -453,7 +450,23 @@ def test_a_failed_dbt_test_blocks_publication_too(published_home: Path, tmp_path
     shutil.copytree(published_home, home)
     published = home / "published" / "workforce.duckdb"
     before = published.read_bytes()
-    # org_role 9 is not a CSWW role: the code-list test on staging fails.
+    # Ingestion quarantines unknown codes, so put one straight into the raw layer (as a
+    # damaged warehouse or an older pipeline version might): dbt's code-list test still
+    # stands between it and the published file.
+    with duckdb.connect(str(home / "warehouse/warehouse.duckdb")) as conn:
+        conn.execute("update raw.hr_staff set org_role = 9 where la_code = '202'")
+    result = run_workforce(home)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "staging/stg_hr__staff:relationships_stg_hr__staff_org_role" in result.stderr
+    assert published.read_bytes() == before
+
+
+def test_too_many_quarantined_rows_block_publication(published_home: Path, tmp_path: Path):
+    home = tmp_path / "blocked-by-quarantine"
+    shutil.copytree(published_home, home)
+    published = home / "published" / "workforce.duckdb"
+    before = published.read_bytes()
+    # 202's only worker now has an unknown role: 1 row of 1 quarantined (over 5%).
     write_extract(
         home / "landing",
         "202",
@@ -463,8 +476,16 @@ def test_a_failed_dbt_test_blocks_publication_too(published_home: Path, tmp_path
     )
     result = run_workforce(home)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "stg_hr__staff" in result.stderr and "org_role" in result.stderr
+    assert "raw/hr_staff:quarantine_share" in result.stderr
+    assert "202/hr_staff_20251031.csv: 1 of 1 rows quarantined" in result.stderr
     assert published.read_bytes() == before
+    quarantined = query(
+        home / "warehouse/warehouse.duckdb",
+        "select file_name, source_row, column_name, value from audit.quarantine",
+    )
+    assert quarantined == [("202/hr_staff_20251031.csv", 2, "org_role", "9")]
+    audit = next((home / "audit" / "runs").glob("*/quarantine.csv")).read_text()
+    assert "202/hr_staff_20251031.csv,2,org_role" in audit
 
 
 def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Path, tmp_path: Path):

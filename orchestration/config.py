@@ -1,0 +1,114 @@
+"""What a council configures without touching code, all under WORKFORCE_HOME.
+
+`workforce.yaml`: thresholds (all optional)::
+
+    max_snapshot_drop_share: 0.5   # reject a snapshot with under half the rows of the one before
+    max_quarantine_share: 0.05     # a file with more quarantined rows than this blocks publication
+    suppression_threshold: 5       # counts below this are shown as `c` in publication tables
+
+`mappings/<la_code>.yaml`: how one authority's exports map onto the contract, per kind::
+
+    hr_staff:
+      columns:                 # vendor header: contract column
+        Assignment Number: assignment_id
+        Person Ref: employee_id
+        Sex: gender
+      values:                  # contract column: {vendor label: contract code}
+        gender: {Male: "1", Female: "2", Unknown: "0"}
+        leaving_reason: {Resignation: "1", Retirement: "5"}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orchestration.contract import KINDS
+
+
+class ConfigError(Exception):
+    """A configuration file is unreadable or says something impossible; names file and key."""
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_snapshot_drop_share: float = Field(0.5, ge=0, le=1)
+    max_quarantine_share: float = Field(0.05, ge=0, le=1)
+    suppression_threshold: int | None = Field(None, ge=1)
+
+
+class KindMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """Rename vendor headers (case-insensitively) and translate vendor labels to codes."""
+        renames = {vendor.strip().lower(): ours for vendor, ours in self.columns.items()}
+        table = table.rename_columns([renames.get(c, c) for c in table.column_names])
+        for column, labels in self.values.items():
+            if column not in table.column_names:
+                continue
+            lookup = {label.strip().lower(): code for label, code in labels.items()}
+            values = table[column]
+            distinct = pc.unique(values)
+            translated = pa.array(
+                [
+                    None if v is None else lookup.get(v.strip().lower(), v)
+                    for v in distinct.to_pylist()
+                ],
+                pa.string(),
+            )
+            index = table.column_names.index(column)
+            table = table.set_column(
+                index, column, pc.take(translated, pc.index_in(values, distinct))
+            )
+        return table
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid YAML ({e})") from e
+    if not isinstance(content, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values")
+    return content
+
+
+def load_thresholds(home: Path) -> Thresholds:
+    path = home / "workforce.yaml"
+    if not path.exists():
+        return Thresholds()
+    try:
+        return Thresholds(**read_yaml(path))
+    except ValidationError as e:
+        raise ConfigError(f"{path}: {e}") from e
+
+
+def load_mappings(home: Path, la_code: str) -> dict[str, KindMapping]:
+    path = home / "mappings" / f"{la_code}.yaml"
+    if not path.exists():
+        return {}
+    content = read_yaml(path)
+    unknown = set(content) - set(KINDS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown kind(s) {', '.join(sorted(unknown))}")
+    try:
+        mappings = {kind: KindMapping(**(spec or {})) for kind, spec in content.items()}
+    except ValidationError as e:
+        raise ConfigError(f"{path}: {e}") from e
+    for kind, mapping in mappings.items():
+        contract = {c.name for c in KINDS[kind].columns}
+        wrong = (set(mapping.columns.values()) | set(mapping.values)) - contract
+        if wrong:
+            raise ConfigError(
+                f"{path}: {kind} maps onto column(s) not in the contract: {', '.join(sorted(wrong))}"
+            )
+    return mappings
