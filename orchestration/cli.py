@@ -92,6 +92,13 @@ def single_run(settings: Settings):
         yield
 
 
+def root_cause(error) -> str:
+    """The innermost error of Dagster's wrapping: the one that says what went wrong."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def execute_pipeline(settings: Settings) -> RunOutcome:
     """One pass of the whole asset graph, in this process, and what came of it."""
     from orchestration.manifest import prepare_manifest
@@ -141,9 +148,7 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         outcome.error = (
-            "; ".join(
-                f"{e.step_key}: {e.step_failure_data.error.message.strip()}" for e in failures
-            )
+            "; ".join(f"{e.step_key}: {root_cause(e.step_failure_data.error)}" for e in failures)
             if failures
             else "the run did not finish"
         )
