@@ -151,7 +151,10 @@ def read_as_text(path: Path, name: str) -> pa.Table:
         if not data.strip():
             raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
         text = decode(data, name)
-        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])))
+        try:
+            header = next(csv.reader(io.StringIO(text, newline="")))
+        except (csv.Error, StopIteration) as e:
+            raise RejectedFile(f"{name}: malformed CSV header ({e})") from e
         try:
             table = pacsv.read_csv(
                 io.BytesIO(text.encode("utf-8")),
