@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from orchestration.config import load_thresholds
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, create_schemas
 
@@ -22,6 +23,29 @@ def source_files_sql() -> str:
         "select coalesce(list({'file_name': file_name, 'sha256': file_id} order by file_name), [])"
         " from audit.files where status = 'loaded'"
     )
+
+
+def suppressed_kpis_sql(threshold: int) -> str:
+    """kpi_values for publication outside the council: small numbers of people shown as `c`.
+
+    As DfE does: a count of people (FTE or headcount) below the threshold, and a percentage
+    whose numerator is such a count, are suppressed; the value becomes the text `c`.
+    """
+    return f"""
+        create table publication.main.kpi_values_for_publication as
+        select * exclude (is_small) replace (
+            case when is_small then 'c' else cast(round(value, 1) as varchar) end as value,
+            case when not is_small then numerator end as numerator,
+            case when not is_small then denominator end as denominator
+        )
+        from (
+            select *,
+                (unit in ('fte', 'headcount') and value < {threshold})
+                or (unit = 'percent' and kpi_code <> 'absence_rate_fte'
+                    and numerator < {threshold}) as is_small
+            from publication.main.kpi_values
+        )
+    """
 
 
 def record_attempt(
@@ -71,6 +95,9 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
                     f"select {columns} from {PUBLISHED_SCHEMA}.{name}",
                     [run_id] if name == "kpi_values" else [],
                 )
+            threshold = load_thresholds(settings.home).suppression_threshold
+            if threshold:
+                conn.execute(suppressed_kpis_sql(threshold))
             conn.execute(
                 "create table publication.main.publications as select * from ("
                 f"select * from audit.publications union all by name {this_attempt}"

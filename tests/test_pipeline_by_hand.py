@@ -504,3 +504,36 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
     )
     assert statuses == [("published",), ("published",)]
     assert (home / "rejected").glob("*payroll_20251031.csv.reason.txt")
+
+
+def test_small_numbers_can_be_suppressed_for_publication(published_home: Path, tmp_path: Path):
+    home = tmp_path / "suppressed"
+    shutil.copytree(published_home, home)
+    (home / "workforce.yaml").write_text("suppression_threshold: 5\n")
+    assert run_workforce(home).returncode == 0
+    rows = dict(
+        query(
+            home / "published/workforce.duckdb",
+            "select kpi_code, value from kpi_values_for_publication where la_code = '383' "
+            "and breakdown = 'total' and period_type = 'census_year'",
+        )
+    )
+    # 383 has 4.4 FTE in post, 1.8 leavers: both under 5, so suppressed, and so is turnover.
+    assert rows["inpost_fte"] == rows["leavers_fte"] == rows["turnover_rate_fte"] == "c"
+    assert rows["cases"] == "7.0" and rows["caseload_fte"] == "2.4"  # not counts of people
+    # The council's own kpi_values keeps every figure.
+    assert (
+        query(
+            home / "published/workforce.duckdb",
+            "select count(*) from kpi_values where value is null",
+        )[0][0]
+        == 0
+    )
+
+
+def test_the_pseudonym_key_is_never_written_outside_its_file(published_home: Path):
+    key = (published_home / "secrets" / "pseudonym.key").read_text().strip()
+    assert len(key) == 64
+    for path in published_home.rglob("*"):
+        if path.is_file() and "secrets" not in path.parts:
+            assert key.encode() not in path.read_bytes(), path
