@@ -109,10 +109,20 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
         settings = Settings.from_env()
         stats = context.instance.get_run_stats(context.run_id)
         started_at = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), UTC)
-        rows = publish(settings, context.run_id, started_at.replace(tzinfo=None))
-        context.log.info(f"published {rows} KPI rows to {settings.published}")
+        publication = publish(settings, context.run_id, started_at.replace(tzinfo=None))
+        if publication.published:
+            context.log.info(f"published {publication.kpi_rows} KPI rows to {settings.published}")
+        else:
+            context.log.info(
+                f"nothing changed: the publication of run {publication.run_id} stays in place"
+            )
         return dg.MaterializeResult(
-            metadata={"kpi_rows": rows, "path": dg.MetadataValue.path(str(settings.published))}
+            metadata={
+                "published": publication.published,
+                "publication_run_id": publication.run_id,
+                "kpi_rows": publication.kpi_rows,
+                "path": dg.MetadataValue.path(str(settings.published)),
+            }
         )
 
     return published_workforce

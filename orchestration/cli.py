@@ -50,6 +50,7 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     error: str | None = None
     audit_folder: Path | None = None
+    unchanged_since: str | None = None  # run id of the publication kept in place
 
 
 class ProgressFormatter(logging.Formatter):
@@ -128,6 +129,8 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
         outcome.loaded += getattr(metadata.get("files_corrected"), "value", 0) or 0
         outcome.skipped += getattr(metadata.get("files_skipped"), "value", 0) or 0
         outcome.quarantined += getattr(metadata.get("rows_quarantined"), "value", 0) or 0
+        if "published" in metadata and not metadata["published"].value:
+            outcome.unchanged_since = metadata["publication_run_id"].value
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         outcome.rejected = [
             reason
@@ -161,7 +164,9 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
         record_attempt(settings, result.run_id, started, "failed")
     elif outcome.rejected:
         outcome.exit_code = EXIT_REJECTED
-    status = {EXIT_BLOCKED: "blocked", EXIT_FAILED: "failed"}.get(outcome.exit_code, "published")
+    status = {EXIT_BLOCKED: "blocked", EXIT_FAILED: "failed"}.get(
+        outcome.exit_code, "unchanged" if outcome.unchanged_since else "published"
+    )
     outcome.audit_folder = write_run_audit(settings, result.run_id, status, outcome.skipped, checks)
     return outcome
 
@@ -186,6 +191,11 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
     elif outcome.error:
         console.print(f"[red]Run failed: {outcome.error}[/red]")
         console.print(f"The previous publication is untouched: {settings.published}")
+    elif outcome.unchanged_since:
+        console.print(
+            f"Nothing changed: the publication of run {outcome.unchanged_since} stays in place, "
+            f"byte-identical: {settings.published}"
+        )
     else:
         console.print(f"[green]Published[/green] {settings.published}")
     if outcome.audit_folder:

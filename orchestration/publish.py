@@ -8,8 +8,12 @@ that log as `publications`.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from dataclasses import dataclass
 from datetime import datetime
+
+import duckdb
 
 from orchestration.config import load_thresholds
 from orchestration.settings import Settings
@@ -59,20 +63,49 @@ def record_attempt(
     with connect(settings.warehouse) as conn:
         create_schemas(conn)
         conn.execute(
-            f"insert into audit.publications select ?, ?, current_timestamp, ?, ?, ({source_files_sql()})",
+            "insert into audit.publications by name select ? as run_id, ? as started_at, "
+            "current_timestamp as finished_at, ? as status, ? as failed_checks, "
+            f"({source_files_sql()}) as source_files",
             [run_id, started_at, status, failed_checks or []],
         )
 
 
-def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
-    """Write the published file from the marts; returns the number of KPI rows published."""
+@dataclass(frozen=True)
+class Publication:
+    published: bool  # false: the content equals what is published, so the file was kept
+    run_id: str  # the run whose publication is in place
+    kpi_rows: int
+
+
+def content_hash(conn: duckdb.DuckDBPyConnection, tables: list[str], threshold: int | None) -> str:
+    """A fingerprint of what a publication would contain, whatever order rows come in."""
+    parts = [
+        conn.execute(
+            f"select '{name}:' || count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) "
+            f"from {PUBLISHED_SCHEMA}.{name} t"
+        ).fetchone()[0]
+        for name in tables
+    ]
+    parts.append(str(conn.execute(source_files_sql()).fetchone()[0]))
+    parts.append(f"suppression:{threshold}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def publish(settings: Settings, run_id: str, started_at: datetime) -> Publication:
+    """Write the published file from the marts, unless it would be identical to the one there.
+
+    An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical.
+    """
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
+    for debris in target.parent.glob(f".{target.name}.*.tmp"):  # from a run that was killed
+        debris.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
-    tmp.unlink(missing_ok=True)
+    threshold = load_thresholds(settings.home).suppression_threshold
     this_attempt = (
-        f"select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
-        f" 'published' as status, []::varchar[] as failed_checks, ({source_files_sql()}) as source_files"
+        "select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
+        " 'published' as status, []::varchar[] as failed_checks, "
+        f"({source_files_sql()}) as source_files, ?::varchar as content_hash"
     )
     with connect(settings.warehouse) as conn:
         tables = [
@@ -83,6 +116,14 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
                 [PUBLISHED_SCHEMA],
             ).fetchall()
         ]
+        content = content_hash(conn, tables, threshold)
+        current = conn.execute(
+            "select run_id, content_hash from audit.publications where status = 'published' "
+            "order by finished_at desc limit 1"
+        ).fetchall()
+        if target.exists() and current and current[0][1] == content:
+            (rows,) = conn.execute(f"select count(*) from {PUBLISHED_SCHEMA}.kpi_values").fetchone()
+            return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
         conn.execute(f"attach '{tmp}' as publication")
         try:
             for name in tables:
@@ -95,18 +136,15 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
                     f"select {columns} from {PUBLISHED_SCHEMA}.{name}",
                     [run_id] if name == "kpi_values" else [],
                 )
-            threshold = load_thresholds(settings.home).suppression_threshold
             if threshold:
                 conn.execute(suppressed_kpis_sql(threshold))
             conn.execute(
-                "create table publication.main.publications as select * from ("
-                f"select * from audit.publications union all by name {this_attempt}"
-                ") order by started_at, run_id",
-                [run_id, started_at],
+                "create table publication.main.publications as select * exclude (content_hash) "
+                f"from (select * from audit.publications union all by name {this_attempt}) "
+                "order by started_at, run_id",
+                [run_id, started_at, content],
             )
-            published_rows = conn.execute(
-                "select count(*) from publication.main.kpi_values"
-            ).fetchone()[0]
+            (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
         finally:
             conn.execute("detach publication")
         with open(tmp, "rb") as f:
@@ -118,6 +156,7 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> int:
         finally:
             os.close(dir_fd)
         conn.execute(
-            f"insert into audit.publications by name ({this_attempt})", [run_id, started_at]
+            f"insert into audit.publications by name ({this_attempt})",
+            [run_id, started_at, content],
         )
-    return published_rows
+    return Publication(published=True, run_id=run_id, kpi_rows=rows)

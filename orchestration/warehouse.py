@@ -75,7 +75,8 @@ create table if not exists audit.publications (
     finished_at   timestamp not null,
     status        varchar not null,  -- published | blocked | failed
     failed_checks varchar[],
-    source_files  struct(file_name varchar, sha256 varchar)[]
+    source_files  struct(file_name varchar, sha256 varchar)[],
+    content_hash  varchar            -- of what was published: an unchanged rerun keeps the file
 );
 """
 

@@ -9,6 +9,7 @@ the `ALL` rows are checked as sums, not copies.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -372,23 +373,24 @@ def test_publication_is_logged_with_its_source_files(published_home: Path):
     assert query(published, "select distinct published_run_id from kpi_values") == [(run_id,)]
 
 
-def test_rerunning_the_same_landing_folder_loads_nothing_and_publishes_the_same_kpis(
+def test_rerunning_the_same_landing_folder_loads_nothing_and_keeps_the_same_publication(
     published_home: Path, tmp_path: Path
 ):
     home = tmp_path / "again"
     shutil.copytree(published_home, home)
+    before = (home / "published/workforce.duckdb").read_bytes()
     result = run_workforce(home)
     assert result.returncode == 0, result.stderr
-    assert "0 file(s) loaded" in result.stderr
-    columns = "* exclude (published_run_id)"
-    order = "order by all"
-    before = query(
-        published_home / "published/workforce.duckdb", f"select {columns} from kpi_values {order}"
-    )
-    after = query(home / "published/workforce.duckdb", f"select {columns} from kpi_values {order}")
-    assert after == before and len(after) > 50
+    assert "0 file(s) loaded, 12 already loaded" in result.stderr
+    assert "Nothing changed" in result.stderr
+    # Identical KPIs: the very same file, run id included.
+    assert (home / "published/workforce.duckdb").read_bytes() == before
     assert (
         query(home / "warehouse/warehouse.duckdb", "select count(*) from audit.files")[0][0] == 12
+    )
+    raw_rows = "select count(*) from raw.hr_staff"
+    assert query(home / "warehouse/warehouse.duckdb", raw_rows) == query(
+        published_home / "warehouse/warehouse.duckdb", raw_rows
     )
 
 
@@ -484,7 +486,8 @@ def test_too_many_quarantined_rows_block_publication(published_home: Path, tmp_p
         "select file_name, source_row, column_name, value from audit.quarantine",
     )
     assert quarantined == [("202/hr_staff_20251031.csv", 2, "org_role", "9")]
-    audit = next((home / "audit" / "runs").glob("*/quarantine.csv")).read_text()
+    run_id = re.search(r"Run ([0-9a-f-]{36}):", result.stderr)[1]
+    audit = (home / "audit" / "runs" / run_id / "quarantine.csv").read_text()
     assert "202/hr_staff_20251031.csv,2,org_role" in audit
 
 
@@ -493,17 +496,43 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
     shutil.copytree(published_home, home)
     bad = home / "landing" / "202" / "payroll_20251031.csv"
     bad.write_text("employee_id,assignment_id,pay_period\nEMPY01,B1,2025-10\n")
+    good = write_extract(
+        home / "landing",
+        "383",
+        "agency_timesheets",
+        "2025-11-30",
+        [
+            {
+                "timesheet_id": "T5",
+                "assignment_id": "G2",
+                "week_ending": "2025-11-07",
+                "hours": "18",
+                "charge_gbp": "1000.00",
+            },
+        ],
+    )
     result = run_workforce(home)
     assert result.returncode == 2, result.stdout + result.stderr
     assert (
         "202/payroll_20251031.csv: missing required column(s) pay_element, amount_gbp"
         in result.stderr
     )
-    statuses = query(
-        home / "published/workforce.duckdb", "select status from publications order by finished_at"
+    published = home / "published/workforce.duckdb"
+    (files,) = query(
+        published,
+        "select source_files from publications where status = 'published' "
+        "order by finished_at desc limit 1",
+    )[0]
+    names = {f["file_name"] for f in files}
+    assert "383/" + good.name in names and "202/" + bad.name not in names
+    spend = query(
+        published,
+        "select value from kpi_values where kpi_code = 'agency_spend_gbp' "
+        "and la_code = '383' and period_start = '2025-04-01'",
     )
-    assert statuses == [("published",), ("published",)]
-    assert (home / "rejected").glob("*payroll_20251031.csv.reason.txt")
+    assert spend == [(1850.0 + 900.50 - 100.25 + 1000.0,)]
+    kept = list((home / "rejected").glob("*_payroll_20251031.csv"))
+    assert len(kept) == 1 and kept[0].read_bytes() == bad.read_bytes()
 
 
 def test_small_numbers_can_be_suppressed_for_publication(published_home: Path, tmp_path: Path):
