@@ -171,15 +171,30 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
     return outcome
 
 
+def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[str]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        rows = conn.execute(
+            "select file_name, source_row, column_name, rule, value from audit.quarantine "
+            "where run_id = ? order by file_name, source_row, column_name limit ?",
+            [run_id, limit],
+        ).fetchall()
+    return [
+        f"{name} row {row}, column {column}: {'' if value is None else repr(value) + ' '}{rule}"
+        for name, row, column, rule, value in rows
+    ]
+
+
 def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
     console.print(
         f"Run {outcome.run_id}: {outcome.loaded} file(s) loaded, {outcome.skipped} already "
         f"loaded, {len(outcome.rejected)} rejected, {outcome.quarantined} row(s) quarantined."
     )
     if outcome.quarantined:
+        for line in quarantine_lines(settings, outcome.run_id):
+            console.print(f"quarantined: {escape(line)}", style="yellow")
         console.print(
-            f"[yellow]Quarantined rows (file, row, column, rule) are in audit.quarantine of "
-            f"{settings.warehouse} and in audit/runs/{outcome.run_id}/quarantine.csv[/yellow]"
+            f"All quarantined rows: audit.quarantine in {settings.warehouse} and "
+            f"audit/runs/{outcome.run_id}/quarantine.csv"
         )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {reason}")

@@ -151,6 +151,10 @@ def read_as_text(path: Path, name: str) -> pa.Table:
         if not data.strip():
             raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
         text = decode(data, name)
+        if text.count('"') % 2:  # quotes pair up in any whole CSV, escaped ones included
+            raise RejectedFile(
+                f"{name}: malformed CSV (a quoted field is never closed: the file looks truncated)"
+            )
         try:
             header = next(csv.reader(io.StringIO(text, newline="")))
         except (csv.Error, StopIteration) as e:
