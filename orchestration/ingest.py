@@ -510,11 +510,15 @@ class Ingestor:
         self, conn: duckdb.DuckDBPyConnection, landed: LandedFile, report: IngestReport
     ) -> None:
         known = conn.execute(
-            "select file_id, status, archived_path from audit.files "
-            "where la_code = ? and kind = ? and extract_date = ? and status in ('loaded', 'rejected')",
+            "select file_id, status, file_name from audit.files "
+            "where la_code = ? and kind = ? and extract_date = ?",
             [landed.la_code, landed.kind, landed.extract_date],
         ).fetchall()
-        if any(file_id == landed.sha256 for file_id, _, _ in known):
+        # Already loaded, or an older version still lying in landing/ after its correction.
+        if any(
+            sha == landed.sha256 and (status in ("loaded", "rejected") or name == landed.name)
+            for sha, status, name in known
+        ):
             report.skipped.append(landed.name)
             return
         previous = next((row for row in known if row[1] == "loaded"), None)

@@ -420,3 +420,15 @@ def test_rows_sharing_a_key_are_all_quarantined_since_neither_can_be_trusted(set
         (3, "assignment_id", "duplicate key within the file", "A1"),
     ]
     assert [key for key, *_ in versions(settings)] == ["A3"]
+
+
+def test_two_versions_side_by_side_in_landing_do_not_replace_each_other_on_every_run(settings):
+    first = write_extract(settings.landing, "383", "hr_staff", "2025-09-30", [staff("A1")])
+    second = first.with_name("hr_staff_20250930_resent.csv")
+    second.write_text(first.read_text().replace(",1.0,", ",0.5,"))
+    report = ingest(settings)
+    assert report.loaded == [first.relative_to(settings.landing).as_posix()]
+    assert report.corrected == [second.relative_to(settings.landing).as_posix()]
+    again = ingest(settings, "again")
+    assert again.loaded == again.corrected == [] and len(again.skipped) == 2
+    assert versions(settings) == [("A1", 0.5, "2025-09-30", None)]
