@@ -98,8 +98,6 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> Publicatio
     """
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
-    for debris in target.parent.glob(f".{target.name}.*.tmp"):  # from a run that was killed
-        debris.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
     threshold = load_thresholds(settings.home).suppression_threshold
     this_attempt = (
@@ -108,6 +106,10 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> Publicatio
         f"({source_files_sql()}) as source_files, ?::varchar as content_hash"
     )
     with connect(settings.warehouse) as conn:
+        # A killed run's half-built file and its write-ahead log (`.tmp.wal`). Only a process
+        # holding the warehouse builds one, so none of them can still be in use.
+        for debris in target.parent.glob(f".{target.name}.*.tmp*"):
+            debris.unlink(missing_ok=True)
         tables = [
             name
             for (name,) in conn.execute(

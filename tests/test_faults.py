@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import struct
@@ -113,6 +114,7 @@ def alive(pid: int) -> bool:
 
 def kill(run: Run, orphan_grace: float = 60) -> None:
     """SIGKILL the run's own process only, as an OOM killer or `kill -9` would."""
+    run.proc.send_signal(signal.SIGSTOP)  # frozen at once, where it is, while we look around
     children = process_tree(run.proc.pid)
     run.proc.send_signal(signal.SIGKILL)
     assert run.wait() == -signal.SIGKILL, run.text
@@ -130,7 +132,20 @@ IN_CREATE, IN_MOVED_TO = 0x100, 0x80
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-class Created:
+class Condition:
+    """Something a run has reached; `idle` waits a moment before it is asked again."""
+
+    def __call__(self, run: Run) -> bool:
+        raise NotImplementedError
+
+    def idle(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        pass
+
+
+class Created(Condition):
     """A file whose name ends with `suffix` was created in `folder` (inotify: however briefly)."""
 
     def __init__(self, folder: Path, suffix: str):
@@ -152,11 +167,14 @@ class Created:
             data = data[16 + length :]
         return any(name.endswith(self.suffix) for name in self.seen)
 
+    def idle(self, seconds: float) -> None:
+        select.select([self.fd], [], [], seconds)  # woken the moment a file is created
+
     def close(self) -> None:
         os.close(self.fd)
 
 
-class Printed:
+class Printed(Condition):
     """The run printed a progress line containing `text`."""
 
     def __init__(self, text: str):
@@ -165,28 +183,24 @@ class Printed:
     def __call__(self, run: Run) -> bool:
         return any(self.text in line for line in run.output)
 
-    def close(self) -> None:
-        pass
 
+class DbtBuilding(Condition):
+    """dbt has started on the models of `layer` (it writes each one's SQL just before running it)."""
 
-class Logged:
-    """The run's dbt log (its path is printed at the start) contains `text`."""
+    TARGET = re.compile(r"(/\S+/workforce_dbt_models-[0-9a-f]+-[0-9a-f]+)/")
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, layer: str):
+        self.layer = layer
 
     def __call__(self, run: Run) -> bool:
         for line in run.output:
-            if "full log: " in line:
-                log = Path(line.split("full log: ", 1)[1].strip().rstrip(")"))
-                return log.exists() and self.text in log.read_text(errors="replace")
+            if match := self.TARGET.search(line):
+                models = Path(match[1]) / "run" / "csc_workforce" / "models" / self.layer
+                return models.is_dir() and any(models.rglob("*.sql"))
         return False
 
-    def close(self) -> None:
-        pass
 
-
-def wait_until(run: Run, condition, what: str, timeout: float = 300) -> None:
+def wait_until(run: Run, condition: Condition, what: str, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not condition(run):
         if run.proc.poll() is not None:
@@ -195,7 +209,7 @@ def wait_until(run: Run, condition, what: str, timeout: float = 300) -> None:
         if time.monotonic() > deadline:
             run.proc.kill()
             pytest.fail(f"no sign of {what} after {timeout} s:\n{run.text}")
-        time.sleep(0.002)
+        condition.idle(0.002)
 
 
 # --- what is in a home ------------------------------------------------------------------------
@@ -306,6 +320,7 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
     run = start_run(home)
     wait_until(run, Printed("  raw/"), "the first extracts were loaded")
     kill(run)
+    assert "workforce_dbt_models" not in run.text, run.text
     assert (home / WAREHOUSE).exists() and not (home / PUBLISHED).exists()
     assert_nothing_loaded_twice(home)
 
@@ -328,19 +343,30 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
     first_run_id = assert_complete_publication(published)
 
     deliver_more(home / "landing")
+    # (phase, what to wait for, a progress line the run must not have printed when killed)
     kill_points = [
         (
             "ingestion (a new extract being archived, its transaction open)",
             lambda: Created(home / "archive" / "383" / "hr_absence", ".partial"),
+            "raw/hr_absence:",
         ),
-        ("the dbt build (intermediate models)", lambda: Logged("table model intermediate.")),
-        ("validation, just before publication", lambda: Printed("Finished dbt command")),
         (
-            "publication (the new file being written beside the published one)",
-            lambda: Created(home / "published", ".tmp"),
+            "the dbt build (intermediate models)",
+            lambda: DbtBuilding("intermediate"),
+            "Finished dbt command",
+        ),
+        (
+            "validation, just before publication",
+            lambda: Printed("Finished dbt command"),
+            "published/workforce:",
+        ),
+        (
+            "publication, the new file's tables being written (its write-ahead log exists)",
+            lambda: Created(home / "published", ".wal"),
+            "published/workforce:",
         ),
     ]
-    for phase, make_condition in kill_points:
+    for phase, make_condition, not_yet in kill_points:
         condition = make_condition()  # armed before the run starts: no event can be missed
         run = start_run(home)
         try:
@@ -348,6 +374,7 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
         finally:
             condition.close()
         kill(run)
+        assert not_yet not in run.text, f"killed too late for {phase}:\n{run.text}"
         # Before publication the published file is the old one, to the byte; killed in the
         # middle of publication it may be the old one or the new one, but whole.
         run_id = assert_complete_publication(published)
@@ -385,16 +412,57 @@ READER = """
 import json, os, sys, time
 import duckdb
 
-path, stop = sys.argv[1], sys.argv[2]
-sql = "select count(*), list(distinct published_run_id order by published_run_id) from kpi_values"
-held = duckdb.connect(path, read_only=True)
+mode, path, stop = sys.argv[1:]
+sql = "select count(*), list(distinct published_run_id order by 1) from kpi_values"
+held = duckdb.connect(path, read_only=True) if mode == "held" else None
 while not os.path.exists(stop):
-    print(json.dumps(["held", *held.execute(sql).fetchone()]), flush=True)
-    with duckdb.connect(path, read_only=True) as fresh:
-        print(json.dumps(["fresh", *fresh.execute(sql).fetchone()]), flush=True)
-    time.sleep(0.005)
-held.close()
+    if held:
+        rows, ids = held.execute(sql).fetchone()
+    else:  # a new connection each time (in its own process: DuckDB caches one per path)
+        with duckdb.connect(path, read_only=True) as conn:
+            rows, ids = conn.execute(sql).fetchone()
+    print(json.dumps([rows, ids]), flush=True)
+    time.sleep(0.02 if held else 0.005)
 """
+
+
+class Reader:
+    """An analyst's process querying the published file read-only, in a loop, until told."""
+
+    def __init__(self, mode: str, published: Path, stop: Path):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", READER, mode, str(published), str(stop)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.seen: list[tuple[int, tuple[str, ...]]] = []
+        self.collector = threading.Thread(target=self._collect, daemon=True)
+        self.collector.start()
+
+    def _collect(self) -> None:
+        for line in self.proc.stdout:
+            rows, ids = json.loads(line)
+            self.seen.append((rows, tuple(ids)))
+
+    def finish(self) -> str:
+        """Wait for the reader to stop; its errors, if any."""
+        try:
+            self.proc.wait(timeout=60)
+        finally:
+            self.proc.kill()
+        self.collector.join(timeout=10)
+        return self.proc.stderr.read()
+
+
+def wait_for(predicate, what: str, readers: list[Reader], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        for reader in readers:
+            if reader.proc.poll() is not None:
+                pytest.fail(f"a reader stopped (exit {reader.proc.returncode}): {reader.finish()}")
+        assert time.monotonic() < deadline, f"no sign of {what} after {timeout} s"
+        time.sleep(0.01)
 
 
 def test_a_reader_holding_the_published_file_open_does_not_block_publication(
@@ -406,58 +474,33 @@ def test_a_reader_holding_the_published_file_open_does_not_block_publication(
     old_id = assert_complete_publication(published)
     ((old_rows,),) = query(published, "select count(*) from kpi_values")
     deliver_more(home / "landing")  # new content, so the run publishes a new file
-
     stop = tmp_path / "stop-reading"
-    reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(published), str(stop)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    observations: list[list] = []
 
-    def read() -> None:
-        for line in reader.stdout:
-            observations.append(json.loads(line))
-
-    collector = threading.Thread(target=read, daemon=True)
-    collector.start()
+    held, fresh = Reader("held", published, stop), Reader("fresh", published, stop)
     try:
-        deadline = time.monotonic() + 60
-        while not observations and reader.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert observations, "the reader never read the published file"
-
+        wait_for(lambda: held.seen and fresh.seen, "the readers reading", [held, fresh])
         run = start_run(home)
         assert run.wait() == 0, run.text
         new_id = assert_complete_publication(published)
         assert new_id != old_id and f"Run {new_id}:" in run.text
         ((new_rows,),) = query(published, "select count(*) from kpi_values")
-
-        deadline = time.monotonic() + 60  # let the reader's fresh connections see the new file
-        while time.monotonic() < deadline and not any(
-            kind == "fresh" and ids == [new_id] for kind, _, ids in observations[:]
-        ):
-            time.sleep(0.01)
+        wait_for(
+            lambda: fresh.seen[-1] == (new_rows, (new_id,)), "the new file read", [held, fresh]
+        )
+        reading_during_run = len(held.seen)
     finally:
         stop.touch()
-        try:
-            _, errors = reader.communicate(timeout=60)
-        finally:
-            reader.kill()
-        collector.join(timeout=10)
+        errors = {"held": held.finish(), "fresh": fresh.finish()}
 
-    assert reader.returncode == 0, errors
-    held = {tuple(map(str, o[1:])) for o in observations if o[0] == "held"}
-    fresh = [(rows, ids) for kind, rows, ids in observations if kind == "fresh"]
-    # The connection held open throughout keeps reading the publication it opened.
-    assert held == {(str(old_rows), str([old_id]))}
-    # A connection opened at any moment sees one whole publication, old or new, never a mix.
-    assert set(map(str, fresh)) <= {str((old_rows, [old_id])), str((new_rows, [new_id]))}
-    switched = [ids == [new_id] for _, ids in fresh]
-    assert switched[0] is False and switched[-1] is True
-    assert switched == sorted(switched), "a fresh connection saw the old file after the new"
-    assert len(observations) > 20  # it really was reading while the run went on
+    assert held.proc.returncode == 0 and fresh.proc.returncode == 0, errors
+    old, new = (old_rows, (old_id,)), (new_rows, (new_id,))
+    # The connection held open throughout keeps reading the publication it opened...
+    assert set(held.seen) == {old}
+    # ...and a connection opened at any moment sees one whole publication, old, then new.
+    assert set(fresh.seen) == {old, new}
+    switched = [seen == new for seen in fresh.seen]
+    assert switched == sorted(switched), "a new connection saw the old file after the new one"
+    assert reading_during_run > 20  # it really was reading while the run went on
 
 
 # --- 3. two runs at once ----------------------------------------------------------------------
