@@ -28,5 +28,6 @@ class WorkforceTranslator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
 def workforce_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    Settings.from_env().prepare()  # points dbt's profile at this WORKFORCE_HOME's warehouse
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = Settings.from_env()
+    settings.prepare()  # points dbt's profile at this WORKFORCE_HOME's warehouse
+    yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()

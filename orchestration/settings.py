@@ -53,6 +53,11 @@ class Settings:
         return self.home / "audit" / "runs"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's working files for this home's runs (compiled SQL, run results, logs)."""
+        return self.home / "dbt"
+
+    @property
     def key_file(self) -> Path:
         return self.home / "secrets" / "pseudonym.key"
 
@@ -75,14 +80,23 @@ class Settings:
         os.chmod(self.home, 0o700)
         os.chmod(self.key_file.parent, 0o700)
         os.environ["WORKFORCE_WAREHOUSE"] = str(self.warehouse)
+        os.environ["DBT_LOG_PATH"] = str(self.dbt_target / "logs")  # nothing written elsewhere
 
     def pseudonym_key(self) -> bytes:
         """The HMAC key: from the environment if set, else a file created on first use (0600)."""
         if os.environ.get(KEY_ENV):
             return os.environ[KEY_ENV].encode()
         if not self.key_file.exists():
+            # Written beside and renamed into place: a killed run never leaves an empty key.
             self.key_file.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            tmp = self.key_file.with_suffix(f".{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
-        return self.key_file.read_text().strip().encode()
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.key_file)
+        key = self.key_file.read_text().strip()
+        if not key:
+            raise ValueError(f"{self.key_file} is empty: restore the key (pseudonyms depend on it)")
+        return key.encode()
