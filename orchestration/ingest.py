@@ -39,7 +39,6 @@ FILE_NAME = re.compile(
 )
 LA_CODE = re.compile(r"^\d{3}$")
 REFERENCE_KINDS = ("dfe_indicators", "dfe_statistical_neighbours")
-MAX_ERRORS_REPORTED = 10
 
 
 class RejectedFile(Exception):
@@ -187,7 +186,7 @@ def read_as_text(path: Path, name: str) -> pa.Table:
 
 def cast_sql(column: Column) -> str:
     """SQL turning the text cell `v` into the contract type; null where it does not parse."""
-    v = f"nullif(trim(\"{column.name}\"), '')"
+    v = text(column.name)
     match column.type:
         case Type.DATE:
             return (
@@ -207,7 +206,7 @@ def cast_sql(column: Column) -> str:
 
 def pseudonym_sql(column: Column, la_code: str) -> str:
     """Pseudonyms are per authority, except SWE numbers, which are national."""
-    v = f"nullif(trim(\"{column.name}\"), '')"
+    v = text(column.name)
     if column.name == "swe_number":
         return f"pseudonym('swe:' || upper({v}))"
     return f"pseudonym('{la_code}:' || {v})"
@@ -275,7 +274,7 @@ def stage(
             f"create or replace temp table incoming as {incoming_sql(kind, landed)} "
             "where source_row not in (select source_row from problems)"
         )
-        key = " || '|' || ".join(text(k) for k in kind.key)
+        key = record_key_sql(kind)
         conn.execute(
             f"create or replace temp table quarantined_keys as select distinct {key} as record_key "
             "from landed_text where source_row in (select source_row from problems) "
@@ -288,7 +287,12 @@ def stage(
 
 
 def text(column: str) -> str:
+    """A delivered cell as text: trimmed, empty meaning null."""
     return f"nullif(trim(\"{column}\"), '')"
+
+
+def record_key_sql(kind: Kind) -> str:
+    return " || '|' || ".join(text(k) for k in kind.key)
 
 
 def problems_sql(conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFile) -> str:
@@ -334,7 +338,7 @@ def problems_sql(conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFile
         probes.append(
             probe(end, f"must not be before {start}", f"{end_sql} < {start_sql}", text(end))
         )
-    key = " || '|' || ".join(text(k) for k in kind.key)
+    key = record_key_sql(kind)
     probes.append(
         probe(
             "+".join(kind.key),
@@ -396,7 +400,7 @@ def incoming_sql(kind: Kind, landed: LandedFile) -> str:
             else (cast_sql(col))
         )
         typed.append(f"{expr} as {col.raw_name}")
-    key = " || '|' || ".join(f'trim("{k}")' for k in kind.key)
+    key = record_key_sql(kind)
     stored = ", ".join(f"'{c.raw_name}': {c.raw_name}" for c in kind.stored_columns)
     return f"""
         select *, md5(to_json({{{stored}}})) as row_hash
