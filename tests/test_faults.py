@@ -185,19 +185,18 @@ class Printed(Condition):
 
 
 class DbtBuilding(Condition):
-    """dbt has started on the models of `layer` (it writes each one's SQL just before running it)."""
+    """dbt has started on the models of `layer` in this run: it writes each model's SQL under
+    the home's dbt target folder just before running it (a newer file than the arming time)."""
 
-    TARGET = re.compile(r"(/\S+/workforce_dbt_models-[0-9a-f]+-[0-9a-f]+)/")
-
-    def __init__(self, layer: str):
-        self.layer = layer
+    def __init__(self, home: Path, layer: str):
+        self.models = home / "dbt" / "run" / "csc_workforce" / "models" / layer
+        self.armed = time.time_ns()
 
     def __call__(self, run: Run) -> bool:
-        for line in run.output:
-            if match := self.TARGET.search(line):
-                models = Path(match[1]) / "run" / "csc_workforce" / "models" / self.layer
-                return models.is_dir() and any(models.rglob("*.sql"))
-        return False
+        try:
+            return any(sql.stat().st_mtime_ns >= self.armed for sql in self.models.rglob("*.sql"))
+        except FileNotFoundError:  # dbt replaced a file while we looked; look again
+            return False
 
 
 def wait_until(run: Run, condition: Condition, what: str, timeout: float = 300) -> None:
@@ -352,7 +351,7 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
         ),
         (
             "the dbt build (intermediate models)",
-            lambda: DbtBuilding("intermediate"),
+            lambda: DbtBuilding(home, "intermediate"),
             "Finished dbt command",
         ),
         (
