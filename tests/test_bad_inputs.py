@@ -236,7 +236,8 @@ def test_below_the_threshold_quarantined_rows_are_left_out_and_the_rest_publishe
     # A13 never reached the KPIs; A12 (new, 1.0 FTE, in post) did.
     inpost = query(
         home / "published/workforce.duckdb",
-        "select value from kpi_values where la_code = '383' and kpi_code = 'inpost_fte'",
+        "select value from kpi_values where la_code = '383' and kpi_code = 'inpost_fte' "
+        "and breakdown = 'total' and period_type = 'census_year'",
     )
     assert inpost == [(pytest.approx(4.4 + 1.0),)]
 
@@ -250,7 +251,8 @@ def test_a_corrected_file_replaces_its_predecessor_and_the_kpis_follow(baseline,
     assert not unchanged
     inpost = query(
         home / "published/workforce.duckdb",
-        "select value from kpi_values where la_code = '202' and kpi_code = 'inpost_fte'",
+        "select value from kpi_values where la_code = '202' and kpi_code = 'inpost_fte' "
+        "and breakdown = 'total' and period_type = 'census_year'",
     )
     assert inpost == [(0.5,)]
     statuses = query(

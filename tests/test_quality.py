@@ -114,7 +114,10 @@ def test_a_rate_above_100_fails(warehouse, suites):
 
     assert failure.startswith("marts.kpi_values.value: expect_column_values_to_be_between(")
     assert "max_value=100" in failure
-    assert "where (unit == percent AND kpi_code != vacancy_agency_cover_rate_fte)" in failure
+    assert (
+        "where (unit == percent AND kpi_code NOT_IN (vacancy_agency_cover_rate_fte, "
+        "agency_spend_change_percent, agency_premium_percent))" in failure
+    )
     assert failure.endswith("failed for 1 of 1 rows, e.g. 150.0")
 
 

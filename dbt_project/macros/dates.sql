@@ -20,3 +20,9 @@
             + least(({{ start_date }} - date '1900-01-01') % 7, 5))
     )
 {%- endmacro %}
+
+{#- The financial year (1 Apr - 31 Mar) a day falls in, labelled by the calendar year it starts
+    in: 2024 is 1 Apr 2024 - 31 Mar 2025. -#}
+{% macro financial_year_start(on_date) -%}
+    (year({{ on_date }}) - case when month({{ on_date }}) < 4 then 1 else 0 end)
+{%- endmacro %}

@@ -1,6 +1,7 @@
 {{ config(meta={"dagster": {"ref": {"name": "kpi_values"}}}) }}
--- Fails if an `ALL` count in kpi_values is not the sum of the authorities' counts.
--- (Rates are not compared: ALL divides summed numerators and denominators.)
+-- Fails if an `ALL` count in kpi_values is not the sum of the authorities' counts (for a maximum
+-- such as caseload_max, their maximum). (Rates are not compared: ALL divides summed numerators
+-- and denominators.)
 with
 
 kpis as (
@@ -12,7 +13,9 @@ definitions as (
 ),
 
 counts as (
-    select kpis.*
+    select
+        kpis.*,
+        definitions.all_authorities as combined_by
     from kpis
     inner join definitions
         on kpis.kpi_code = definitions.kpi_code
@@ -26,7 +29,10 @@ authority_sums as (
         breakdown_value,
         period_type,
         period_start,
-        sum(value) as summed_value
+        case any_value(combined_by)
+            when 'max' then max(value)
+            else sum(value)
+        end as summed_value
     from counts
     where la_code <> 'ALL'
     group by all

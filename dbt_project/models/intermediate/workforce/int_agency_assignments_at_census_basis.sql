@@ -1,45 +1,39 @@
--- Agency assignments as the agency basis snapshot of each census year shows them; no rows for
--- a year without an agency basis snapshot.
+{{ config(materialized='view') }}
+-- Agency assignments as the agency basis snapshot of each census year shows them: the census
+-- dates of int_agency_assignments_as_at. No rows for a year without an agency basis snapshot.
 with
 
-census_years as (
-    select * from {{ ref('int_census_years') }}
-),
-
-agency as (
-    select * from {{ ref('stg_agency__assignments') }}
+assignments as (
+    select * from {{ ref('int_agency_assignments_as_at') }}
 ),
 
 final as (
     select
         -- ids
-        census_years.la_code,
-        census_years.census_year,
-        agency.assignment_id,
-        agency.agency_worker_pseudonym,
-        agency.post_id,
+        la_code,
+        census_year,
+        assignment_id,
+        agency_worker_pseudonym,
+        post_id,
 
         -- attributes
-        agency.is_cfsw,
-        agency.org_role,
-        agency.service_area,
-        agency.team,
-        agency.cover_reason,
-        {{ is_active_on('agency.start_date', 'agency.end_date', 'census_years.census_date') }}
-            as is_in_post_at_census_date,
+        is_cfsw,
+        org_role,
+        service_area,
+        team,
+        cover_reason,
+        is_in_post_at_reporting_date as is_in_post_at_census_date,
 
         -- numbers
-        agency.fte,
+        fte,
 
         -- dates
-        census_years.census_date,
-        agency.start_date,
-        agency.end_date
+        reporting_date as census_date,
+        start_date,
+        end_date
 
-    from census_years
-    inner join agency
-        on census_years.la_code = agency.la_code
-            and {{ version_valid_at('agency', 'census_years.agency_basis_date') }}
+    from assignments
+    where date_kind = 'census_date'
 )
 
 select * from final

@@ -1,20 +1,86 @@
--- Agency spend per authority and financial year (1 Apr - 31 Mar, as boards read it), every
--- timesheet dated by its week ending.
+-- Agency spend per authority and financial year (1 Apr - 31 Mar, as boards read it), the sum of
+-- its months, and how it compares with a baseline year: the change since the baseline and the
+-- spend avoided, cumulatively, by not spending at the baseline year's level every year since
+-- (that level uplifted by var agency_spend_baseline_uplift_percent a year, 0 by default).
+{%- set baseline_year = var('agency_spend_baseline_year') %}
+{%- set uplift_percent = var('agency_spend_baseline_uplift_percent') | float %}
+
 with
 
-timesheets as (
-    select * from {{ ref('stg_agency__timesheets') }}
+months as (
+    select * from {{ ref('int_agency_spend_by_month') }}
 ),
 
-dated as (
+financial_years as (
     select
         la_code,
-        charge_gbp,
+        {{ financial_year_start('period_start_date') }} as financial_year_start,
+        sum(timesheet_count) as timesheet_count,
+        sum(agency_spend_gbp) as agency_spend_gbp
+    from months
+    group by la_code, financial_year_start
+),
+
+-- the baseline: var agency_spend_baseline_year, or else the authority's earliest year
+with_baseline_year as (
+    select
+        *,
+        {% if baseline_year is none -%}
+            min(financial_year_start) over (partition by la_code)
+        {%- else -%}
+            {{ baseline_year | int }}
+        {%- endif %} as baseline_financial_year_start
+    from financial_years
+),
+
+baselines as (
+    select
+        la_code,
+        agency_spend_gbp as baseline_agency_spend_gbp
+    from with_baseline_year
+    where financial_year_start = baseline_financial_year_start
+),
+
+compared as (
+    select
+        with_baseline_year.*,
+        baselines.baseline_agency_spend_gbp,
+        with_baseline_year.financial_year_start >= with_baseline_year.baseline_financial_year_start
+        and baselines.baseline_agency_spend_gbp is not null as is_from_baseline
+    from with_baseline_year
+    left join baselines
+        on with_baseline_year.la_code = baselines.la_code
+),
+
+-- what the year would have cost at the baseline level
+with_baseline_level as (
+    select
+        *,
         case
-            when month(week_ending) >= 4 then year(week_ending)
-            else year(week_ending) - 1
-        end as financial_year_start
-    from timesheets
+            when is_from_baseline
+                {% if uplift_percent == 0 -%}
+                    then baseline_agency_spend_gbp
+                {%- else -%}
+                    then cast(
+                        baseline_agency_spend_gbp * power(
+                            1 + {{ uplift_percent }} / 100,
+                            financial_year_start - baseline_financial_year_start
+                        ) as decimal(18, 2)
+                    )
+                {%- endif %}
+        end as baseline_level_spend_gbp
+    from compared
+),
+
+with_running_total as (
+    select
+        *,
+        sum(baseline_level_spend_gbp - agency_spend_gbp) over (
+            partition by la_code
+            order by financial_year_start
+            rows between unbounded preceding and current row
+        ) as avoided_since_baseline_gbp
+    from with_baseline_level
 ),
 
 final as (
@@ -28,11 +94,19 @@ final as (
         make_date(financial_year_start + 1, 3, 31) as period_end_date,
 
         -- numbers
-        count(*) as timesheet_count,
-        sum(charge_gbp) as agency_spend_gbp
+        timesheet_count,
+        agency_spend_gbp,
 
-    from dated
-    group by la_code, financial_year_start
+        -- against the baseline year (null before it, or when the baseline year has no spend)
+        baseline_financial_year_start,
+        baseline_agency_spend_gbp,
+        baseline_level_spend_gbp,
+        case
+            when is_from_baseline then agency_spend_gbp - baseline_agency_spend_gbp
+        end as agency_spend_change_gbp,
+        case when is_from_baseline then avoided_since_baseline_gbp end as agency_spend_avoided_gbp
+
+    from with_running_total
 )
 
 select * from final

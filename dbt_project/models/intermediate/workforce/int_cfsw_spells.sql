@@ -20,6 +20,8 @@ cfsw_assignments as (
         assignment_id,
         fte,
         leaving_reason,
+        recruitment_route,
+        start_origin,
         service_start_date,
         start_date,
         end_date,
@@ -87,6 +89,14 @@ spells as (
         coalesce(sum(assignments.fte) filter (
             where assignments.end_date = spell_bounds.spell_end_or_open_date
         ), 0) as ending_fte,
+        -- how the spell's first assignment was recruited; of several starting that day, the
+        -- first route in alphabetical order and the smallest origin code
+        min(assignments.recruitment_route) filter (
+            where assignments.start_date = spell_bounds.spell_start_date
+        ) as recruitment_route,
+        min(assignments.start_origin) filter (
+            where assignments.start_date = spell_bounds.spell_start_date
+        ) as start_origin,
         -- the reason of the assignment ending last; of several, the smallest code
         min(assignments.leaving_reason) filter (
             where assignments.end_date = spell_bounds.spell_end_or_open_date
@@ -120,7 +130,9 @@ final as (
         spell_start_date between period_start_date and census_date as is_starter,
         coalesce(spell_end_date between period_start_date and census_date, false) as is_leaver,
 
-        -- leaving
+        -- starting and leaving
+        recruitment_route,
+        start_origin,
         leaving_reason,
         case
             when spell_end_date is null then null

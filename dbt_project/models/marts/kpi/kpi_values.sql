@@ -1,7 +1,9 @@
 -- The published KPI table (../shared/contract/OUTPUTS.md): one row per authority, KPI,
 -- breakdown and period, plus la_code 'ALL' for the authorities loaded. Every KPI formula is
 -- written once, in kpi_inputs, as a numerator and a denominator. 'ALL' sums numerators and
--- denominators over the authorities and then divides: rates are never averaged.
+-- denominators over the authorities and then divides: rates are never averaged (a maximum, such
+-- as caseload_max, is the maximum over the authorities). A KPI built on two rates
+-- (agency_premium_percent) is derived after that, from the rates of the authority or of ALL.
 with
 
 census as (
@@ -14,6 +16,26 @@ spells as (
 
 agency_spend as (
     select * from {{ ref('int_agency_spend_by_financial_year') }}
+),
+
+agency_spend_months as (
+    select * from {{ ref('int_agency_spend_by_month') }}
+),
+
+costs_per_fte as (
+    select * from {{ ref('int_cost_per_fte_by_financial_year') }}
+),
+
+stocks as (
+    select * from {{ ref('int_workforce_stocks_as_at') }}
+),
+
+establishment_by_role as (
+    select * from {{ ref('int_establishment_by_role_at_census_date') }}
+),
+
+caseload_distribution as (
+    select * from {{ ref('int_caseload_distribution_at_census_date') }}
 ),
 
 definitions as (
@@ -44,7 +66,10 @@ census_counts as (
         cast(vacancy_fte as decimal(38, 6)) as vacancy_fte,
         cast(case_holders_fte as decimal(38, 6)) as case_holders_fte,
         cast(cases as decimal(38, 6)) as cases,
-        cast(working_days_lost_fte as decimal(38, 6)) as working_days_lost_fte
+        cast(working_days_lost_fte as decimal(38, 6)) as working_days_lost_fte,
+        cast(establishment_fte as decimal(38, 6)) as establishment_fte,
+        cast(children_allocated as decimal(38, 6)) as children_allocated,
+        cast(children_with_3plus_workers as decimal(38, 6)) as children_with_3plus_workers
     from census
 ),
 
@@ -80,7 +105,20 @@ census_year_inputs as (
             ('cases', counts.cases, null),
             ('caseload_fte', counts.cases, counts.case_holders_fte),
             ('working_days_lost_fte', counts.working_days_lost_fte, null),
-            ('absence_rate_fte', counts.working_days_lost_fte, counts.inpost_fte * 253)
+            ('absence_rate_fte', counts.working_days_lost_fte, counts.inpost_fte * 253),
+            ('establishment_fte', counts.establishment_fte, null),
+            (
+                'establishment_gap_fte',
+                counts.establishment_fte - counts.inpost_fte - counts.agency_fte,
+                null
+            ),
+            ('children_allocated', counts.children_allocated, null),
+            ('children_with_3plus_workers', counts.children_with_3plus_workers, null),
+            (
+                'children_with_3plus_workers_percent',
+                counts.children_with_3plus_workers,
+                counts.children_allocated
+            )
         ) as formulas (kpi_code, numerator, denominator)
 ),
 
@@ -121,7 +159,127 @@ leaver_breakdown_inputs as (
     group by all
 ),
 
+starters as (
+    select
+        spells.la_code,
+        spells.census_year,
+        census_counts.period_start_date,
+        census_counts.census_date,
+        coalesce(spells.recruitment_route, 'not_recorded') as recruitment_route,
+        coalesce(cast(spells.start_origin as varchar), 'not_recorded') as start_origin,
+        cast(spells.starting_fte as decimal(38, 6)) as starting_fte
+    from spells
+    inner join census_counts
+        on spells.la_code = census_counts.la_code
+            and spells.census_year = census_counts.census_year
+    where spells.is_starter
+),
+
+starter_breakdown_inputs as (
+    select
+        starters.la_code,
+        'census_year' as period_type,
+        starters.period_start_date as period_start,
+        starters.census_date as period_end,
+        starters.census_year,
+        breakdowns.breakdown,
+        breakdowns.breakdown_value,
+        'starters_fte' as kpi_code,
+        sum(starters.starting_fte) as numerator,
+        cast(null as decimal(38, 6)) as denominator
+    from starters,
+        lateral (
+            values
+            ('recruitment_route', starters.recruitment_route),
+            ('start_origin', starters.start_origin)
+        ) as breakdowns (breakdown, breakdown_value)
+    group by all
+),
+
+-- the establishment table: every service area and role with a post or a worker in post
+establishment_breakdown_inputs as (
+    select
+        by_role.la_code,
+        'census_year' as period_type,
+        census_counts.period_start_date as period_start,
+        census_counts.census_date as period_end,
+        by_role.census_year,
+        by_role.breakdown,
+        by_role.breakdown_value,
+        formulas.kpi_code,
+        formulas.numerator,
+        cast(null as decimal(38, 6)) as denominator
+    from establishment_by_role as by_role
+    inner join census_counts
+        on by_role.la_code = census_counts.la_code
+            and by_role.census_year = census_counts.census_year,
+        lateral (
+            values
+            ('establishment_fte', cast(by_role.establishment_fte as decimal(38, 6))),
+            ('inpost_fte', cast(by_role.inpost_fte as decimal(38, 6))),
+            ('agency_fte', cast(by_role.agency_fte as decimal(38, 6))),
+            ('vacancy_fte', cast(by_role.vacancy_fte as decimal(38, 6))),
+            (
+                'establishment_gap_fte',
+                cast(by_role.establishment_fte - by_role.inpost_fte - by_role.agency_fte as decimal(38, 6))
+            )
+        ) as formulas (kpi_code, numerator)
+),
+
+caseload_distribution_inputs as (
+    select
+        distribution.la_code,
+        'census_year' as period_type,
+        census_counts.period_start_date as period_start,
+        census_counts.census_date as period_end,
+        distribution.census_year,
+        distribution.breakdown,
+        distribution.breakdown_value,
+        formulas.kpi_code,
+        formulas.numerator,
+        formulas.denominator
+    from caseload_distribution as distribution
+    inner join census_counts
+        on distribution.la_code = census_counts.la_code
+            and distribution.census_year = census_counts.census_year,
+        lateral (
+            values
+            (
+                'caseload_above_threshold_share',
+                cast(distribution.case_holders_above_threshold as decimal(38, 6)),
+                cast(distribution.case_holders as decimal(38, 6))
+            ),
+            ('caseload_max', cast(distribution.max_cases as decimal(38, 6)), null)
+        ) as formulas (kpi_code, numerator, denominator)
+),
+
 financial_year_inputs as (
+    select
+        spend.la_code,
+        'financial_year' as period_type,
+        spend.period_start_date as period_start,
+        spend.period_end_date as period_end,
+        cast(null as integer) as census_year,
+        'total' as breakdown,
+        'total' as breakdown_value,
+        formulas.kpi_code,
+        formulas.numerator,
+        formulas.denominator
+    from agency_spend as spend,
+        lateral (
+            values
+            ('agency_spend_gbp', cast(spend.agency_spend_gbp as decimal(38, 6)), null),
+            ('agency_spend_change_gbp', cast(spend.agency_spend_change_gbp as decimal(38, 6)), null),
+            (
+                'agency_spend_change_percent',
+                cast(spend.agency_spend_change_gbp as decimal(38, 6)),
+                cast(spend.baseline_agency_spend_gbp as decimal(38, 6))
+            ),
+            ('agency_spend_avoided_gbp', cast(spend.agency_spend_avoided_gbp as decimal(38, 6)), null)
+        ) as formulas (kpi_code, numerator, denominator)
+),
+
+cost_per_fte_inputs as (
     select
         la_code,
         'financial_year' as period_type,
@@ -130,10 +288,55 @@ financial_year_inputs as (
         cast(null as integer) as census_year,
         'total' as breakdown,
         'total' as breakdown_value,
+        case worker_source
+            when 'employee' then 'pay_cost_per_fte_gbp'
+            when 'agency' then 'agency_cost_per_fte_gbp'
+        end as kpi_code,
+        cast(cost_gbp as decimal(38, 6)) as numerator,
+        cast(average_fte as decimal(38, 6)) as denominator
+    from costs_per_fte
+),
+
+month_inputs as (
+    select
+        la_code,
+        'month' as period_type,
+        period_start_date as period_start,
+        period_end_date as period_end,
+        cast(null as integer) as census_year,
+        'total' as breakdown,
+        'total' as breakdown_value,
         'agency_spend_gbp' as kpi_code,
         cast(agency_spend_gbp as decimal(38, 6)) as numerator,
         cast(null as decimal(38, 6)) as denominator
-    from agency_spend
+    from agency_spend_months
+
+    union all by name
+
+    select
+        month_ends.la_code,
+        'month' as period_type,
+        month_ends.period_start_date as period_start,
+        month_ends.reporting_date as period_end,
+        cast(null as integer) as census_year,
+        'total' as breakdown,
+        'total' as breakdown_value,
+        formulas.kpi_code,
+        formulas.numerator,
+        formulas.denominator
+    from stocks as month_ends,
+        lateral (
+            values
+            ('inpost_fte', cast(month_ends.inpost_fte as decimal(38, 6)), null),
+            ('agency_fte', cast(month_ends.agency_fte as decimal(38, 6)), null),
+            ('vacancy_fte', cast(month_ends.vacancy_fte as decimal(38, 6)), null),
+            (
+                'caseload_fte',
+                cast(month_ends.cases as decimal(38, 6)),
+                cast(month_ends.case_holders_fte as decimal(38, 6))
+            )
+        ) as formulas (kpi_code, numerator, denominator)
+    where month_ends.date_kind = 'month_end'
 ),
 
 kpi_inputs as (
@@ -141,7 +344,17 @@ kpi_inputs as (
     union all by name
     select * from leaver_breakdown_inputs
     union all by name
+    select * from starter_breakdown_inputs
+    union all by name
+    select * from establishment_breakdown_inputs
+    union all by name
+    select * from caseload_distribution_inputs
+    union all by name
     select * from financial_year_inputs
+    union all by name
+    select * from cost_per_fte_inputs
+    union all by name
+    select * from month_inputs
 ),
 
 -- a KPI is known for an authority when its inputs are: a count needs its numerator, a rate
@@ -159,23 +372,70 @@ authority_inputs as (
 all_authorities_inputs as (
     select
         'ALL' as la_code,
-        period_type,
-        period_start,
-        period_end,
-        census_year,
-        breakdown,
-        breakdown_value,
-        kpi_code,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        authority_inputs.period_type,
+        authority_inputs.period_start,
+        authority_inputs.period_end,
+        authority_inputs.census_year,
+        authority_inputs.breakdown,
+        authority_inputs.breakdown_value,
+        authority_inputs.kpi_code,
+        case definitions.all_authorities
+            when 'max' then max(authority_inputs.numerator)
+            else sum(authority_inputs.numerator)
+        end as numerator,
+        sum(authority_inputs.denominator) as denominator
     from authority_inputs
-    group by all
+    inner join definitions
+        on authority_inputs.kpi_code = definitions.kpi_code
+    group by
+        authority_inputs.period_type,
+        authority_inputs.period_start,
+        authority_inputs.period_end,
+        authority_inputs.census_year,
+        authority_inputs.breakdown,
+        authority_inputs.breakdown_value,
+        authority_inputs.kpi_code,
+        definitions.all_authorities
 ),
 
-inputs as (
+summed_inputs as (
     select * from authority_inputs
     union all by name
     select * from all_authorities_inputs
+),
+
+-- the agency premium compares two costs per FTE, each already a ratio of sums: numerator the
+-- agency cost per FTE minus the permanent one, denominator the permanent one
+premium_inputs as (
+    select
+        agency_cost.la_code,
+        agency_cost.period_type,
+        agency_cost.period_start,
+        agency_cost.period_end,
+        agency_cost.census_year,
+        agency_cost.breakdown,
+        agency_cost.breakdown_value,
+        'agency_premium_percent' as kpi_code,
+        agency_cost.numerator / agency_cost.denominator
+        - pay_cost.numerator / pay_cost.denominator as numerator,
+        pay_cost.numerator / pay_cost.denominator as denominator
+    from summed_inputs as agency_cost
+    inner join summed_inputs as pay_cost
+        on agency_cost.la_code = pay_cost.la_code
+            and agency_cost.period_type = pay_cost.period_type
+            and agency_cost.period_start = pay_cost.period_start
+            and agency_cost.breakdown = pay_cost.breakdown
+            and agency_cost.breakdown_value = pay_cost.breakdown_value
+    where agency_cost.kpi_code = 'agency_cost_per_fte_gbp'
+        and pay_cost.kpi_code = 'pay_cost_per_fte_gbp'
+        and agency_cost.denominator > 0
+        and pay_cost.denominator > 0
+),
+
+inputs as (
+    select * from summed_inputs
+    union all by name
+    select * from premium_inputs
 ),
 
 valued as (
@@ -197,7 +457,7 @@ valued as (
     where not definitions.is_rate or inputs.denominator > 0
 ),
 
--- targets apply to headline figures; how far the value is on the wrong side of its target
+-- targets apply to the headline figures of census years; how far the value is on the wrong side
 against_targets as (
     select
         valued.*,
@@ -212,6 +472,7 @@ against_targets as (
         on
             valued.kpi_code = targets.kpi_code
             and valued.breakdown = 'total'
+            and valued.period_type = 'census_year'
 ),
 
 national_values as (
@@ -252,4 +513,7 @@ final as (
             and against_targets.period_type = 'census_year'
 )
 
+-- a stable, readable order: by authority, KPI and breakdown, then periods from the earliest,
+-- the shorter of two periods starting the same day first
 select * from final
+order by la_code, kpi_code, breakdown, breakdown_value, period_start, period_end

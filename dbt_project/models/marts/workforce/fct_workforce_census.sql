@@ -1,44 +1,32 @@
--- The DfE census counts of each authority and census year, side by side. A count whose extract
--- has no basis snapshot for the year is null (not known), never zero.
+-- The DfE census counts of each authority and census year, side by side, with the project's own
+-- counts boards read beside them. A count whose extract has no basis snapshot for the year is
+-- null (not known), never zero. Stocks are the census dates of int_workforce_stocks_as_at.
 with
 
 census_years as (
     select * from {{ ref('int_census_years') }}
 ),
 
-staff as (
-    select * from {{ ref('int_staff_assignments_at_census_basis') }}
+stocks as (
+    select * from {{ ref('int_workforce_stocks_as_at') }}
 ),
 
 spells as (
     select * from {{ ref('int_cfsw_spells') }}
 ),
 
-agency as (
-    select * from {{ ref('int_agency_assignments_at_census_basis') }}
-),
-
-vacancies as (
-    select * from {{ ref('int_vacancies_at_census_date') }}
-),
-
-caseloads as (
-    select * from {{ ref('int_caseloads_at_census_date') }}
-),
-
 sickness as (
     select * from {{ ref('int_sickness_days_by_census_year') }}
 ),
 
-in_post as (
-    select
-        la_code,
-        census_year,
-        sum(fte) as inpost_fte,
-        count(distinct employee_pseudonym) as inpost_headcount
-    from staff
-    where is_cfsw and is_in_post_at_census_date
-    group by la_code, census_year
+child_workers as (
+    select * from {{ ref('int_child_workers_by_census_year') }}
+),
+
+census_stocks as (
+    select *
+    from stocks
+    where date_kind = 'census_date'
 ),
 
 flows as (
@@ -51,42 +39,22 @@ flows as (
     group by la_code, census_year
 ),
 
-agency_in_post as (
-    select
-        la_code,
-        census_year,
-        sum(fte) as agency_fte,
-        sum(fte) filter (where cover_reason = 'vacancy') as agency_cover_fte
-    from agency
-    where is_cfsw and is_in_post_at_census_date
-    group by la_code, census_year
-),
-
-vacancy_totals as (
-    select
-        la_code,
-        census_year,
-        sum(vacancy_fte) as vacancy_fte
-    from vacancies
-    group by la_code, census_year
-),
-
-caseload_totals as (
-    select
-        la_code,
-        census_year,
-        sum(in_post_fte) as case_holders_fte,
-        sum(cases) as cases
-    from caseloads
-    group by la_code, census_year
-),
-
 sickness_totals as (
     select
         la_code,
         census_year,
         sum(working_days_lost_in_year) as working_days_lost_fte
     from sickness
+    group by la_code, census_year
+),
+
+child_worker_totals as (
+    select
+        la_code,
+        census_year,
+        count(*) as children_allocated,
+        count(*) filter (where worker_count >= 3) as children_with_3plus_workers
+    from child_workers
     group by la_code, census_year
 ),
 
@@ -105,62 +73,54 @@ final as (
         census_years.allocations_basis_date,
 
         -- employed CFSWs (staff basis)
-        cast(coalesce(in_post.inpost_fte, 0) as decimal(18, 4)) as inpost_fte,
-        cast(coalesce(in_post.inpost_headcount, 0) as bigint) as inpost_headcount,
+        census_stocks.inpost_fte,
+        census_stocks.inpost_headcount,
         cast(coalesce(flows.starters_fte, 0) as decimal(18, 4)) as starters_fte,
         cast(coalesce(flows.leavers_fte, 0) as decimal(18, 4)) as leavers_fte,
 
         -- agency CFSWs (agency basis)
-        case
-            when census_years.agency_basis_date is not null
-                then cast(coalesce(agency_in_post.agency_fte, 0) as decimal(18, 4))
-        end as agency_fte,
-        case
-            when census_years.agency_basis_date is not null
-                then cast(coalesce(agency_in_post.agency_cover_fte, 0) as decimal(18, 4))
-        end as agency_cover_fte,
+        census_stocks.agency_fte,
+        census_stocks.agency_cover_fte,
 
         -- vacancies (establishment basis)
-        case
-            when census_years.establishment_basis_date is not null
-                then cast(coalesce(vacancy_totals.vacancy_fte, 0) as decimal(18, 4))
-        end as vacancy_fte,
+        census_stocks.vacancy_fte,
 
         -- caseloads (allocations basis)
-        case
-            when census_years.allocations_basis_date is not null
-                then cast(coalesce(caseload_totals.case_holders_fte, 0) as decimal(18, 4))
-        end as case_holders_fte,
-        case
-            when census_years.allocations_basis_date is not null
-                then cast(coalesce(caseload_totals.cases, 0) as bigint)
-        end as cases,
+        census_stocks.case_holders_fte,
+        census_stocks.cases,
 
         -- sickness (absence extract)
         case
             when census_years.has_absence_extract
                 then cast(coalesce(sickness_totals.working_days_lost_fte, 0) as decimal(18, 6))
-        end as working_days_lost_fte
+        end as working_days_lost_fte,
+
+        -- beyond DfE: establishment (establishment basis)
+        census_stocks.establishment_fte,
+
+        -- beyond DfE: changes of worker in the 12 months to 30 Sep (allocations basis)
+        case
+            when census_years.allocations_basis_date is not null
+                then cast(coalesce(child_worker_totals.children_allocated, 0) as bigint)
+        end as children_allocated,
+        case
+            when census_years.allocations_basis_date is not null
+                then cast(coalesce(child_worker_totals.children_with_3plus_workers, 0) as bigint)
+        end as children_with_3plus_workers
 
     from census_years
-    left join in_post
-        on census_years.la_code = in_post.la_code
-            and census_years.census_year = in_post.census_year
+    inner join census_stocks
+        on census_years.la_code = census_stocks.la_code
+            and census_years.census_date = census_stocks.reporting_date
     left join flows
         on census_years.la_code = flows.la_code
             and census_years.census_year = flows.census_year
-    left join agency_in_post
-        on census_years.la_code = agency_in_post.la_code
-            and census_years.census_year = agency_in_post.census_year
-    left join vacancy_totals
-        on census_years.la_code = vacancy_totals.la_code
-            and census_years.census_year = vacancy_totals.census_year
-    left join caseload_totals
-        on census_years.la_code = caseload_totals.la_code
-            and census_years.census_year = caseload_totals.census_year
     left join sickness_totals
         on census_years.la_code = sickness_totals.la_code
             and census_years.census_year = sickness_totals.census_year
+    left join child_worker_totals
+        on census_years.la_code = child_worker_totals.la_code
+            and census_years.census_year = child_worker_totals.census_year
 )
 
 select * from final
