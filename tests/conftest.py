@@ -54,3 +54,29 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "workforce-data"
+
+
+DFE_REFERENCE_FILES = {
+    "dfe_indicators": REFERENCE / "csww_indicators_2017_to_2025.csv",
+    "dfe_statistical_neighbours": REFERENCE / "New_Statistical_Neighbour_Groupings_April_2021.csv",
+}
+
+
+def drop_dfe_reference_files(landing: Path, extract_date: str = "20251201") -> None:
+    """Deliver the DfE indicators and neighbour groupings as a council would: landing/ itself."""
+    landing.mkdir(parents=True, exist_ok=True)
+    for kind, source in DFE_REFERENCE_FILES.items():
+        (landing / f"{kind}_{extract_date}.csv").write_bytes(source.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    """One demo publication shared by the tests that only read it (board pack, exports, guide):
+    `workforce demo` for Leeds (383), then the DfE reference files delivered and run again."""
+    home = tmp_path_factory.mktemp("demo") / "workforce-data"
+    demo = run_workforce(home, "demo")
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    drop_dfe_reference_files(home / "landing")
+    rerun = run_workforce(home)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    return home
