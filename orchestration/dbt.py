@@ -1,6 +1,7 @@
 """The dbt project as Dagster assets: every model, seed and test, lineage from raw to marts."""
 
 import os
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,4 +31,21 @@ class WorkforceTranslator(DagsterDbtTranslator):
 def workforce_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings = Settings.from_env()
     settings.prepare()  # points dbt's profile at this WORKFORCE_HOME's warehouse
-    yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()
+    invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target)
+    try:
+        yield from invocation.stream()
+    finally:
+        stop(invocation.process)
+
+
+def stop(process: subprocess.Popen, grace_seconds: float = 30) -> None:
+    """A step that fails or is interrupted mid-stream must not leave dbt running: it would keep
+    the warehouse locked (and keep writing it) after the run has reported its outcome."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

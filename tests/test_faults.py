@@ -541,3 +541,21 @@ def test_a_second_run_at_the_same_time_is_refused_naming_the_lock(
     assert following.returncode == 0, following.stderr
     assert_nothing_loaded_twice(home)
     assert loaded(home) == landed(home)
+
+
+# --- 4. dbt never outlives its step -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("ignores_terminate", [False, True])
+def test_a_dbt_process_left_running_by_a_failed_step_is_stopped(ignores_terminate: bool):
+    from orchestration.dbt import stop
+
+    trap = "trap '' TERM; " if ignores_terminate else ""
+    process = subprocess.Popen(
+        ["sh", "-c", f"{trap}echo ready; sleep 60 & wait"], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline() == "ready\n"  # its trap is in place
+    started = time.monotonic()
+    stop(process, grace_seconds=1)
+    assert process.returncode == (-signal.SIGKILL if ignores_terminate else -signal.SIGTERM)
+    assert time.monotonic() - started < 10
