@@ -246,3 +246,103 @@ KINDS: dict[str, Kind] = {
 
 SNAPSHOT_KINDS = [k for k, v in KINDS.items() if v.snapshot]
 PERIOD_KINDS = [k for k, v in KINDS.items() if not v.snapshot]
+
+
+# --- reference kinds: national data a council downloads from DfE ------------------------------
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """A column of a reference file, found by its header label (case and spaces ignored).
+
+    DfE's neighbour file repeats the label `SNP` after every `SNn`: such a column is the one
+    right after the column labelled `after`, and its own label must be `header`.
+    """
+
+    name: str  # column name in the raw table (always text)
+    header: str
+    required: bool = False  # the file must have the column (cells may still be empty)
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferenceKind:
+    name: str
+    description: str
+    columns: tuple[SourceColumn, ...]
+    key: tuple[str, ...]  # unique within a file (raw names); a duplicate rejects the file
+    not_empty: tuple[str, ...] = ()  # cells that must have a value (raw names)
+    numeric: tuple[str, ...] = ()  # cells that must be a number or a DfE suppression symbol
+    codes: tuple[str, ...] = ()  # cells that must be a 3-digit DfE LA code when not empty
+
+    @property
+    def required(self) -> list[str]:
+        return [c.header for c in self.columns if c.required]
+
+
+# DfE's symbols for a value that is not published as a number (explore-education-statistics).
+DFE_SYMBOLS = {
+    "x": "unavailable",
+    "u": "low reliability",
+    "z": "not applicable",
+    "c": "suppressed",
+    "low": "rounds to zero",
+}
+DFE_INDICATORS = (
+    "inpost_fte", "inpost_headcount", "starters_fte", "starters_headcount", "leavers_fte",
+    "leavers_headcount", "turnover_rate_fte", "turnover_rate_headcount", "agency_fte",
+    "agency_headcount", "agency_rate_fte", "agency_rate_headcount", "agency_cover_fte",
+    "agency_cover_rate_fte", "vacancy_fte", "vacancy_rate_fte", "vacancy_agency_cover_rate_fte",
+    "case_holders_fte", "cases", "caseload_fte", "working_days_lost_fte", "absence_rate_fte",
+)  # fmt: skip
+# The KPIs kpi_benchmarks compares (lower is better for each): a file without them is useless.
+BENCHMARKED_KPIS = ("turnover_rate_fte", "vacancy_rate_fte", "agency_rate_fte", "caseload_fte")
+NEIGHBOURS = 10
+INDICATORS_FILE_COLUMNS = (
+    "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+    "region_code", "region_name", "old_la_code", "new_la_code", "la_name", *DFE_INDICATORS,
+)  # fmt: skip
+INDICATORS_REQUIRED = (
+    "time_period", "geographic_level", "old_la_code", "la_name", *BENCHMARKED_KPIS,
+)  # fmt: skip
+
+REFERENCE_KINDS: dict[str, ReferenceKind] = {
+    k.name: k
+    for k in (
+        ReferenceKind(
+            "dfe_indicators",
+            "DfE Children's social work workforce indicators (explore-education-statistics CSV): "
+            "national, regional and every authority, one row per area and census year",
+            columns=tuple(
+                SourceColumn(name, name, name in INDICATORS_REQUIRED)
+                for name in INDICATORS_FILE_COLUMNS
+            ),
+            key=("time_period", "geographic_level", "country_code", "region_code", "old_la_code"),
+            not_empty=("time_period", "geographic_level"),
+            numeric=DFE_INDICATORS,
+        ),
+        ReferenceKind(
+            "dfe_statistical_neighbours",
+            "DfE statistical neighbour groupings: each authority's 10 closest neighbours "
+            "(old 3-digit LA codes), closest first, with a closeness band",
+            columns=(
+                SourceColumn("la_code", "LA num", True),
+                SourceColumn("la_name", "LA Name", True),
+                SourceColumn("la_number", "LA number"),
+                SourceColumn("go_ind", "GOInd"),
+                SourceColumn("go_region", "GOReg"),
+                *(
+                    column
+                    for n in range(1, NEIGHBOURS + 1)
+                    for column in (
+                        SourceColumn(f"sn{n}", f"SN{n}", True),
+                        SourceColumn(f"closeness{n}", "SNP", after=f"SN{n}"),
+                    )
+                ),
+            ),
+            # rows without an LA code are DfE's notes and section labels ("Old SNs:")
+            key=("la_code",),
+            codes=("la_code", *(f"sn{n}" for n in range(1, NEIGHBOURS + 1))),
+        ),
+    )
+}

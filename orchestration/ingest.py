@@ -2,7 +2,8 @@
 
 Every file is hashed (SHA-256) and recorded in `audit.files`. A file whose bytes are already
 loaded for the same authority, kind and extract date is skipped; a different file for the
-same authority, kind and date is a correction and replaces its predecessor. Snapshot kinds
+same authority, kind and date is a correction and replaces its predecessor. DfE's reference
+files (landing/ itself) follow the same rules, with no authority. Snapshot kinds
 are stored as record versions (see `warehouse.py`): a snapshot newer than every loaded one
 costs time in proportion to itself; a correction or a late file re-derives history from its
 date on by replaying the archived snapshots after it.
@@ -30,15 +31,23 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from orchestration.config import KindMapping, load_mappings, load_thresholds
-from orchestration.contract import KINDS, Column, Kind, Personal, Type
+from orchestration.contract import (
+    DFE_SYMBOLS,
+    KINDS,
+    REFERENCE_KINDS,
+    Column,
+    Kind,
+    Personal,
+    ReferenceKind,
+    Type,
+)
 from orchestration.settings import Settings
-from orchestration.warehouse import connect, create_schemas, raw_columns
+from orchestration.warehouse import connect, create_schemas, raw_columns, reference_columns
 
 FILE_NAME = re.compile(
     r"^(?P<kind>[a-z_]+?)_(?P<date>\d{8})(?:_[^/]*)?\.(?P<ext>csv|xlsx|parquet)$", re.IGNORECASE
 )
 LA_CODE = re.compile(r"^\d{3}$")
-REFERENCE_KINDS = ("dfe_indicators", "dfe_statistical_neighbours")
 
 
 class RejectedFile(Exception):
@@ -49,14 +58,18 @@ class RejectedFile(Exception):
 class LandedFile:
     path: Path
     name: str  # path below landing/, as people see it
-    la_code: str
+    la_code: str | None  # None for a DfE reference file
     kind: str
     extract_date: date
     sha256: str
 
     @property
     def archive_name(self) -> str:
-        return f"{self.la_code}/{self.kind}/{self.sha256}{self.path.suffix.lower()}"
+        return f"{self.la_code or 'dfe'}/{self.kind}/{self.sha256}{self.path.suffix.lower()}"
+
+    @property
+    def is_reference(self) -> bool:
+        return self.kind in REFERENCE_KINDS
 
 
 @dataclass
@@ -105,22 +118,29 @@ def classify(path: Path, landing: Path) -> LandedFile:
     name = path.relative_to(landing).as_posix()
     parts = path.relative_to(landing).parts
     match = FILE_NAME.match(path.name)
-    if match and match["kind"].lower() in REFERENCE_KINDS and len(parts) == 1:
-        raise RejectedFile(f"{name}: reference kind {match['kind']} is not loaded by this version")
-    if len(parts) != 2 or not LA_CODE.match(parts[0]):
+    reference = match and match["kind"].lower() in REFERENCE_KINDS
+    if reference and len(parts) != 1:
         raise RejectedFile(
-            f"{name}: not in an authority folder (rule: landing/<3-digit la_code>/<file>)"
+            f"{name}: DfE reference file in a subfolder (rule: landing/<kind>_<YYYYMMDD>.csv)"
+        )
+    if reference and match["ext"].lower() != "csv":
+        raise RejectedFile(f"{name}: a DfE reference file must be the CSV DfE publishes")
+    if not reference and (len(parts) != 2 or not LA_CODE.match(parts[0])):
+        raise RejectedFile(
+            f"{name}: not in an authority folder (rule: landing/<3-digit la_code>/<file>, "
+            f"or landing/<{'|'.join(REFERENCE_KINDS)}>_<YYYYMMDD>.csv for DfE's files)"
         )
     if not match:
         raise RejectedFile(f"{name}: file name is not <kind>_<YYYYMMDD>[_<anything>].csv|parquet")
     kind = match["kind"].lower()
-    if kind not in KINDS:
+    if kind not in KINDS and not reference:
         raise RejectedFile(f"{name}: unknown kind '{kind}' (known: {', '.join(KINDS)})")
     try:
         extract_date = datetime.strptime(match["date"], "%Y%m%d").date()
     except ValueError as e:
         raise RejectedFile(f"{name}: '{match['date']}' in the file name is not a date") from e
-    return LandedFile(path, name, parts[0], kind, extract_date, sha256_of(path))
+    la_code = None if reference else parts[0]
+    return LandedFile(path, name, la_code, kind, extract_date, sha256_of(path))
 
 
 # --- reading one file into a typed, pseudonymised relation -----------------------------------
@@ -466,6 +486,140 @@ def apply_period(conn: duckdb.DuckDBPyConnection, kind: Kind, landed: LandedFile
     )
 
 
+# --- DfE reference files ----------------------------------------------------------------------
+
+
+def locate_columns(kind: ReferenceKind, header: list[str], name: str) -> dict[str, int]:
+    """Where each column of the kind is in the delivered header; reject when a required one is
+    missing. Labels compare trimmed and case-insensitive; a repeated label (DfE's `SNP`) is
+    the column right after the one it belongs to."""
+    labels = [h.strip().lower() for h in header]
+    positions: dict[str, int] = {}
+    missing = []
+    for col in kind.columns:
+        label = col.header.lower()
+        at = None
+        if col.after:
+            owner = col.after.lower()
+            following = labels.index(owner) + 1 if owner in labels else len(labels)
+            if following < len(labels) and labels[following] == label:
+                at = following
+        elif label in labels:
+            at = labels.index(label)
+        if at is not None:
+            positions[col.name] = at
+        elif col.required:
+            missing.append(col.header)
+    if missing:
+        raise RejectedFile(
+            f"{name}: missing required column(s) {', '.join(missing)} "
+            f"(rule: {kind.name} requires {', '.join(kind.required)})"
+        )
+    return positions
+
+
+NUMBER = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+def is_number(cell: str) -> bool:
+    """A published figure: digits, maybe a sign, a decimal point, thousands separators."""
+    return bool(NUMBER.fullmatch(cell.replace(",", "")))
+
+
+def read_reference(path: Path, landed: LandedFile) -> pa.Table:
+    """A DfE reference CSV as the raw table stores it: every column as text, named by the
+    contract (positional names for the neighbour file), plus the spreadsheet row number."""
+    kind = REFERENCE_KINDS[landed.kind]
+    name = landed.name
+    data = path.read_bytes()
+    if not data.strip():
+        raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
+    content = decode(data, name)
+    if content.count('"') % 2:
+        raise RejectedFile(
+            f"{name}: malformed CSV (a quoted field is never closed: the file looks truncated)"
+        )
+    try:
+        records = list(csv.reader(io.StringIO(content, newline="")))
+    except csv.Error as e:
+        raise RejectedFile(f"{name}: malformed CSV ({e})") from e
+    positions = locate_columns(kind, records[0], name)
+    columns: dict[str, list[str | None]] = {c.name: [] for c in kind.columns}
+    source_rows: list[int] = []
+    seen: dict[tuple, int] = {}
+    for row_number, record in enumerate(records[1:], start=2):  # the header is row 1
+        cells = {
+            col: (record[at].strip() or None) if at < len(record) else None
+            for col, at in positions.items()
+        }
+        if not any(cells.values()):
+            continue  # a blank line
+        for col in kind.columns:
+            value = cells.get(col.name)
+            if col.name in kind.not_empty and value is None:
+                raise RejectedFile(
+                    f"{name}: row {row_number}, column {col.header}: required value missing"
+                )
+            if value is None:
+                continue
+            if col.name in kind.numeric and not (is_number(value) or value.lower() in DFE_SYMBOLS):
+                raise RejectedFile(
+                    f"{name}: row {row_number}, column {col.header}: {value!r} is neither a "
+                    f"number nor a DfE symbol ({' '.join(DFE_SYMBOLS)})"
+                )
+            if col.name in kind.codes and not LA_CODE.match(value):
+                raise RejectedFile(
+                    f"{name}: row {row_number}, column {col.header}: {value!r} is not a "
+                    "3-digit DfE LA code"
+                )
+        if landed.kind == "dfe_indicators" and not re.fullmatch(r"\d{4}", cells["time_period"]):
+            raise RejectedFile(
+                f"{name}: row {row_number}, column time_period: "
+                f"{cells['time_period']!r} is not a year (YYYY)"
+            )
+        key = tuple(cells.get(k) for k in kind.key)
+        if key in seen and any(key):
+            raise RejectedFile(
+                f"{name}: row {row_number}, column {'+'.join(kind.key)}: duplicate key within "
+                f"the file (first on row {seen[key]})"
+            )
+        seen[key] = row_number
+        for col in kind.columns:
+            columns[col.name].append(cells.get(col.name))
+        source_rows.append(row_number)
+    return pa.table(
+        {
+            **{col: pa.array(values, pa.string()) for col, values in columns.items()},
+            "source_row": pa.array(source_rows, pa.int32()),
+        }
+    )
+
+
+def apply_reference(
+    conn: duckdb.DuckDBPyConnection, landed: LandedFile, path: Path, replaces: str | None
+) -> Staged:
+    """Store a DfE file's rows in raw.<kind>; a correction's predecessor's rows go."""
+    kind = REFERENCE_KINDS[landed.kind]
+    table = read_reference(path, landed)
+    if replaces:
+        conn.execute(
+            f"delete from raw.{kind.name} where extract_date = ? and file_id = ?",
+            [landed.extract_date, replaces],
+        )
+    names = [name for name, _ in reference_columns(kind)]
+    values = {"file_id": "$file", "extract_date": "$d"}
+    conn.register("reference_text", table)
+    try:
+        conn.execute(
+            f"insert into raw.{kind.name} ({', '.join(names)}) "
+            f"select {', '.join(values.get(c, c) for c in names)} from reference_text",
+            {"file": landed.sha256, "d": landed.extract_date},
+        )
+    finally:
+        conn.unregister("reference_text")
+    return Staged(table.num_rows, 0)
+
+
 # --- the ingestion pass ----------------------------------------------------------------------
 
 
@@ -499,8 +653,10 @@ class Ingestor:
                     claimed.append(landed)
             # Kinds in contract order (people before the timesheets and cases that refer to
             # them), each authority's files oldest first so history is usually appended.
-            order = list(KINDS)
-            claimed.sort(key=lambda f: (order.index(f.kind), f.la_code, f.extract_date, f.name))
+            order = list(KINDS) + list(REFERENCE_KINDS)
+            claimed.sort(
+                key=lambda f: (order.index(f.kind), f.la_code or "", f.extract_date, f.name)
+            )
             for landed in claimed:
                 self.ingest_file(conn, landed, report)
         return report
@@ -515,7 +671,7 @@ class Ingestor:
     ) -> None:
         known = conn.execute(
             "select file_id, status, file_name from audit.files "
-            "where la_code = ? and kind = ? and extract_date = ?",
+            "where la_code is not distinct from ? and kind = ? and extract_date = ?",
             [landed.la_code, landed.kind, landed.extract_date],
         ).fetchall()
         # Already loaded, or an older version still lying in landing/ after its correction.
@@ -526,7 +682,6 @@ class Ingestor:
             report.skipped.append(landed.name)
             return
         previous = next((row for row in known if row[1] == "loaded"), None)
-        kind = KINDS[landed.kind]
         conn.execute("begin transaction")
         try:
             if landed.extract_date > date.today():
@@ -535,22 +690,15 @@ class Ingestor:
                     "(rule: the file name's date is the date the data is as at)"
                 )
             archived = self.archive(landed)
-            staged = stage(conn, landed, archived, self.mapping(landed))
-            if kind.snapshot:
-                self.check_not_partial(conn, landed, staged)
-                self.apply_snapshot_in_order(conn, kind, landed)
+            if landed.is_reference:
+                staged = apply_reference(conn, landed, archived, previous and previous[0])
             else:
-                if previous:
-                    conn.execute(
-                        f"delete from raw.{kind.name} where la_code = ? and extract_date = ? "
-                        "and file_id = ?",
-                        [landed.la_code, landed.extract_date, previous[0]],
-                    )
-                apply_period(conn, kind, landed)
+                staged = self.apply(conn, landed, archived, previous)
             if previous:
                 conn.execute(
                     "update audit.files set status = 'superseded', reason = ? "
-                    "where la_code = ? and kind = ? and extract_date = ? and file_id = ?",
+                    "where la_code is not distinct from ? and kind = ? and extract_date = ? "
+                    "and file_id = ?",
                     [
                         f"corrected by {landed.name} in run {self.run_id}",
                         landed.la_code,
@@ -559,18 +707,6 @@ class Ingestor:
                         previous[0],
                     ],
                 )
-            conn.execute(
-                "insert into audit.quarantine select ?, ?, ?, ?, ?, ?, source_row, column_name, "
-                "rule, value, current_timestamp from problems order by source_row, column_name",
-                [
-                    self.run_id,
-                    landed.sha256,
-                    landed.name,
-                    landed.la_code,
-                    landed.kind,
-                    landed.extract_date,
-                ],
-            )
             self.record(conn, landed, archived, staged, "loaded", None)
             conn.execute("commit")
         except RejectedFile as reason:
@@ -587,6 +723,41 @@ class Ingestor:
             f"{'corrected' if previous else 'loaded'} {landed.name} ({staged.rows_loaded} rows"
             + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
         )
+
+    def apply(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        landed: LandedFile,
+        archived: Path,
+        previous: tuple | None,
+    ) -> Staged:
+        """An authority's extract: stage, check, apply to raw, keep its quarantined rows."""
+        kind = KINDS[landed.kind]
+        staged = stage(conn, landed, archived, self.mapping(landed))
+        if kind.snapshot:
+            self.check_not_partial(conn, landed, staged)
+            self.apply_snapshot_in_order(conn, kind, landed)
+        else:
+            if previous:
+                conn.execute(
+                    f"delete from raw.{kind.name} where la_code = ? and extract_date = ? "
+                    "and file_id = ?",
+                    [landed.la_code, landed.extract_date, previous[0]],
+                )
+            apply_period(conn, kind, landed)
+        conn.execute(
+            "insert into audit.quarantine select ?, ?, ?, ?, ?, ?, source_row, column_name, "
+            "rule, value, current_timestamp from problems order by source_row, column_name",
+            [
+                self.run_id,
+                landed.sha256,
+                landed.name,
+                landed.la_code,
+                landed.kind,
+                landed.extract_date,
+            ],
+        )
+        return staged
 
     def check_not_partial(
         self, conn: duckdb.DuckDBPyConnection, landed: LandedFile, staged: Staged

@@ -11,6 +11,11 @@ and storage grows with change, not with deliveries.
 
 raw.<kind> for a period kind holds every delivered row with the extract date of its file;
 staging keeps the newest row per natural key.
+
+raw.<reference kind> (dfe_indicators, dfe_statistical_neighbours) holds every row of each
+loaded DfE file, every source column as text so DfE's suppression symbols survive, with the
+file's extract date; staging reads the newest extract date. A correction replaces its
+predecessor's rows.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import KINDS, Kind
+from orchestration.contract import KINDS, REFERENCE_KINDS, Kind, ReferenceKind
 
 SNAPSHOT_META = (
     ("la_code", "VARCHAR NOT NULL"),
@@ -37,12 +42,17 @@ PERIOD_META = (
     ("file_id", "VARCHAR NOT NULL"),
     ("source_row", "INTEGER NOT NULL"),
 )
+REFERENCE_META = (
+    ("file_id", "VARCHAR NOT NULL"),
+    ("extract_date", "DATE NOT NULL"),
+    ("source_row", "INTEGER NOT NULL"),
+)
 
 AUDIT_DDL = """
 create schema if not exists audit;
 create table if not exists audit.files (
     file_id       varchar not null,  -- SHA-256 of the delivered bytes
-    la_code       varchar,
+    la_code       varchar,           -- null for a DfE reference file (landing/ itself)
     kind          varchar,
     extract_date  date,
     file_name     varchar not null,  -- path below landing/
@@ -86,12 +96,19 @@ def raw_columns(kind: Kind) -> list[tuple[str, str]]:
     return list(meta) + [(c.raw_name, c.type.value) for c in kind.stored_columns]
 
 
+def reference_columns(kind: ReferenceKind) -> list[tuple[str, str]]:
+    return list(REFERENCE_META) + [(c.name, "VARCHAR") for c in kind.columns]
+
+
 def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists raw")
     conn.execute(AUDIT_DDL)
     for kind in KINDS.values():
         cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
         conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
+    for reference in REFERENCE_KINDS.values():
+        cols = ",\n  ".join(f"{name} {t}" for name, t in reference_columns(reference))
+        conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
 
 
 @contextmanager

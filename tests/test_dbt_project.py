@@ -20,7 +20,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 KPI_COLUMNS = [
     "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start",
     "period_end", "value", "numerator", "denominator", "unit", "target", "rag",
-    "national_value", "published_run_id",
+    "national_value", "neighbour_median", "rank", "rank_of", "published_run_id",
 ]  # fmt: skip
 
 

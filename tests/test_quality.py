@@ -21,9 +21,13 @@ create table marts.kpi_values (
     la_code varchar, kpi_code varchar, breakdown varchar, breakdown_value varchar,
     period_type varchar, period_start date, period_end date,
     value double, numerator double, denominator double, unit varchar,
-    target double, rag varchar, national_value double, published_run_id varchar
+    target double, rag varchar, national_value double, neighbour_median double,
+    rank integer, rank_of integer, published_run_id varchar
 );
-insert into marts.kpi_values values
+insert into marts.kpi_values (
+    la_code, kpi_code, breakdown, breakdown_value, period_type, period_start, period_end,
+    value, numerator, denominator, unit, target, rag, national_value, published_run_id
+) values
     ('301', 'inpost_fte', 'total', 'total', 'census_year', '2023-10-01', '2024-09-30',
         84.5, null, null, 'fte', null, null, null, null),
     ('301', 'turnover_rate_fte', 'total', 'total', 'census_year', '2023-10-01', '2024-09-30',
