@@ -427,32 +427,38 @@ def test_agency_spend_against_the_earliest_financial_year(published):
 
 
 def test_pay_and_agency_cost_per_fte_and_the_agency_premium(published):
+    # FTE-years are twelfths, held to 12 decimal places: exact to 1 part in 10^9 at worst
+    def approx(expected):
+        return pytest.approx(expected, rel=1e-9)
+
     # FY 2026/27, employed. Covered months with payroll of CFSW assignments: Apr, May, Jun, Jul.
     #   pay: A1 (3000 + 300) x 4 = 13200; A2 1500 x 4 - 100 = 5900; A5a 2400; A5b 1800 x 3 = 5400
     #        = 26900 (A8 is not a CFSW; A2b and A4 have no payroll, so no FTE either)
     #   month-end FTE in post: Apr (S1) A1 1.0 + A2 0.5 + A5a 0.8 = 2.3; May (S1) 2.3;
-    #        Jun (S2) A1 1.0 + A2 0.5 + A5b 0.6 = 2.1; Jul (S2) 2.1 -> average 8.8 / 4 = 2.2
+    #        Jun (S2) A1 1.0 + A2 0.5 + A5b 0.6 = 2.1; Jul (S2) 2.1 -> 8.8 FTE-months = 8.8 / 12
+    #        FTE-years: an annual cost per FTE of 26900 x 12 / 8.8
     pay_cost = kpi(published, "801", "pay_cost_per_fte_gbp", FY_2026)
-    assert pay_cost[:4] == (approx(26900 / 2.2), approx(26900), approx(2.2), "gbp")  # 12227.27
+    assert pay_cost[:4] == (approx(26900 * 12 / 8.8), approx(26900), approx(8.8 / 12), "gbp")
     # agency: CFSW timesheets Apr-Jun: G1 6000 x 3 - 200 = 17800; G2 3000 x 2 = 6000 = 23800
-    #   month-end FTE (S1): G1 1.0 + G2 0.5 (to 31 Jul) = 1.5 in Apr, May and Jun -> 1.5
+    #   month-end FTE (S1): G1 1.0 + G2 0.5 (to 31 Jul) = 1.5 in Apr, May and Jun -> 4.5 / 12
     agency_cost = kpi(published, "801", "agency_cost_per_fte_gbp", FY_2026)
-    assert agency_cost[:4] == (approx(23800 / 1.5), approx(23800), approx(1.5), "gbp")  # 15866.67
+    assert agency_cost[:4] == (approx(23800 * 12 / 4.5), approx(23800), approx(4.5 / 12), "gbp")
+    pay, agency = 26900 * 12 / 8.8, 23800 * 12 / 4.5  # 36681.82, 63466.67
     premium = kpi(published, "801", "agency_premium_percent", FY_2026)
-    assert premium[0] == approx(100 * ((23800 / 1.5) / (26900 / 2.2) - 1))  # 29.76%, "about 30%"
-    assert premium[1:4] == (approx(23800 / 1.5 - 26900 / 2.2), approx(26900 / 2.2), "percent")
+    assert premium[0] == approx(100 * (agency / pay - 1))  # 73.02%
+    assert premium[1:4] == (approx(agency - pay), approx(pay), "percent")
 
     # FY 2025/26: only March is covered (S1 is dated 10 Mar): February's pay and timesheet are
-    # not costed. Pay 3000 / A1's 1.0; agency 4000 / G1's 1.0.
-    assert value_of(published, "801", "pay_cost_per_fte_gbp", FY_2025) == approx(3000)
-    assert value_of(published, "801", "agency_cost_per_fte_gbp", FY_2025) == approx(4000)
+    # not costed. Pay 3000 for A1's 1.0 FTE for one month: 36000 a year; agency 4000: 48000.
+    assert value_of(published, "801", "pay_cost_per_fte_gbp", FY_2025) == approx(36000)
+    assert value_of(published, "801", "agency_cost_per_fte_gbp", FY_2025) == approx(48000)
     assert value_of(published, "801", "agency_premium_percent", FY_2025) == approx(100 / 3)
 
-    # 802: October only: pay 4000 / 1.0, agency 6000 / 1.0
-    assert value_of(published, "802", "pay_cost_per_fte_gbp", FY_2026) == approx(4000)
-    assert value_of(published, "802", "agency_cost_per_fte_gbp", FY_2026) == approx(6000)
-    # ALL: costs and average FTEs summed, then divided; the premium from those two ratios
-    all_pay, all_agency = (26900 + 4000) / (2.2 + 1.0), (23800 + 6000) / (1.5 + 1.0)
+    # 802: October only: pay 4000 for 1.0 FTE-month, agency 6000 for 1.0 FTE-month
+    assert value_of(published, "802", "pay_cost_per_fte_gbp", FY_2026) == approx(48000)
+    assert value_of(published, "802", "agency_cost_per_fte_gbp", FY_2026) == approx(72000)
+    # ALL: costs and FTE-years summed, then divided; the premium from those two ratios
+    all_pay, all_agency = (26900 + 4000) * 12 / (8.8 + 1.0), (23800 + 6000) * 12 / (4.5 + 1.0)
     assert value_of(published, "ALL", "pay_cost_per_fte_gbp", FY_2026) == approx(all_pay)
     assert value_of(published, "ALL", "agency_cost_per_fte_gbp", FY_2026) == approx(all_agency)
     assert value_of(published, "ALL", "agency_premium_percent", FY_2026) == approx(
@@ -741,3 +747,27 @@ def test_leeds_cost_avoided_with_the_reports_2_percent_uplift(board_home: Path, 
     avoided_2017 = rows[-1][2]
     assert avoided_2017 == counterfactual - 17_743_000  # 18,164,588.74
     assert round(avoided_2017 / 1_000_000, 1) == Decimal("18.2")  # 35.9 - 17.7
+
+
+def test_the_default_baseline_is_the_first_financial_year_with_twelve_months_of_spend(
+    demo_home: Path,
+):
+    """The demo's timesheets start in October, so its first financial year is a part year and
+    no baseline: the change is measured from the first year with spend in every month."""
+    published = demo_home / "published" / "workforce.duckdb"
+    months = query(
+        published,
+        "select year(period_start - interval 3 month) as fy, count(*) from kpi_values "
+        "where la_code = '383' and kpi_code = 'agency_spend_gbp' and period_type = 'month' "
+        "group by fy order by fy",
+    )
+    assert months[0][1] < 12, months  # the demo's first year is a part year
+    baseline = next(fy for fy, count in months if count == 12)
+    change = dict(
+        query(
+            published,
+            "select year(period_start), value from kpi_values where la_code = '383' "
+            "and kpi_code = 'agency_spend_change_gbp' and period_type = 'financial_year'",
+        )
+    )
+    assert min(change) == baseline and change[baseline] == 0

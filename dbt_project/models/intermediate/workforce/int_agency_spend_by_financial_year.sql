@@ -16,17 +16,23 @@ financial_years as (
         la_code,
         {{ financial_year_start('period_start_date') }} as financial_year_start,
         sum(timesheet_count) as timesheet_count,
+        count(distinct period_start_date) as months_with_spend,
         sum(agency_spend_gbp) as agency_spend_gbp
     from months
     group by la_code, financial_year_start
 ),
 
--- the baseline: var agency_spend_baseline_year, or else the authority's earliest year
+-- the baseline: var agency_spend_baseline_year, or else the authority's earliest year with
+-- spend in all 12 months (a first year that the extracts only partly cover is no baseline),
+-- or, when no year has 12 months of spend, its earliest year
 with_baseline_year as (
     select
         *,
         {% if baseline_year is none -%}
-            min(financial_year_start) over (partition by la_code)
+            coalesce(
+                min(financial_year_start) filter (months_with_spend = 12) over (partition by la_code),
+                min(financial_year_start) over (partition by la_code)
+            )
         {%- else -%}
             {{ baseline_year | int }}
         {%- endif %} as baseline_financial_year_start
@@ -95,6 +101,7 @@ final as (
 
         -- numbers
         timesheet_count,
+        months_with_spend,
         agency_spend_gbp,
 
         -- against the baseline year (null before it, or when the baseline year has no spend)

@@ -1,6 +1,7 @@
--- What employed and agency CFSWs cost per FTE in each financial year: pay (every payroll element)
--- of employed CFSW assignments, or timesheet charges of agency CFSW assignments, over their
--- average FTE in the year, the mean of their month-end in-post FTE over the months with costs.
+-- What employed and agency CFSWs cost a year per FTE in each financial year: pay (every payroll
+-- element) of employed CFSW assignments, or timesheet charges of agency CFSW assignments, over
+-- the FTE-years behind them: their month-end in-post FTE summed over the months with costs, / 12.
+-- A part year (a first or the current year) so gives an annual cost, comparable with full years.
 -- Each month is read from the snapshot basis of its month end (int_*_as_at), so only the months
 -- the snapshots cover are counted, in the costs and in the average alike.
 with
@@ -178,7 +179,8 @@ final as (
         count(*) as costed_months,
         sum(costed_months.cost_gbp) as cost_gbp,
         sum(coalesce(month_end_fte.in_post_fte, 0)) as month_end_fte_total,
-        cast(sum(coalesce(month_end_fte.in_post_fte, 0)) / count(*) as decimal(18, 6)) as average_fte
+        cast(sum(coalesce(month_end_fte.in_post_fte, 0)) / count(*) as decimal(18, 6)) as average_fte,
+        cast(sum(coalesce(month_end_fte.in_post_fte, 0)) / 12 as decimal(38, 12)) as fte_years
 
     from costed_months
     left join month_end_fte

@@ -50,26 +50,32 @@ national_indicators as (
     select * from {{ ref('dfe_national_indicators') }}
 ),
 
--- counts as exact decimals of one type, so sums over authorities stay exact
+-- DfE's statistical-neighbour median and national rank of the authority's published figure
+benchmarks as (
+    select * from {{ ref('kpi_benchmarks') }}
+),
+
+-- counts as exact decimals of one type, so sums over authorities stay exact (12 dp: FTE-years,
+-- twelfths of FTE-months, stay exact too)
 census_counts as (
     select
         la_code,
         census_year,
         period_start_date,
         census_date,
-        cast(inpost_fte as decimal(38, 6)) as inpost_fte,
-        cast(inpost_headcount as decimal(38, 6)) as inpost_headcount,
-        cast(starters_fte as decimal(38, 6)) as starters_fte,
-        cast(leavers_fte as decimal(38, 6)) as leavers_fte,
-        cast(agency_fte as decimal(38, 6)) as agency_fte,
-        cast(agency_cover_fte as decimal(38, 6)) as agency_cover_fte,
-        cast(vacancy_fte as decimal(38, 6)) as vacancy_fte,
-        cast(case_holders_fte as decimal(38, 6)) as case_holders_fte,
-        cast(cases as decimal(38, 6)) as cases,
-        cast(working_days_lost_fte as decimal(38, 6)) as working_days_lost_fte,
-        cast(establishment_fte as decimal(38, 6)) as establishment_fte,
-        cast(children_allocated as decimal(38, 6)) as children_allocated,
-        cast(children_with_3plus_workers as decimal(38, 6)) as children_with_3plus_workers
+        cast(inpost_fte as decimal(38, 12)) as inpost_fte,
+        cast(inpost_headcount as decimal(38, 12)) as inpost_headcount,
+        cast(starters_fte as decimal(38, 12)) as starters_fte,
+        cast(leavers_fte as decimal(38, 12)) as leavers_fte,
+        cast(agency_fte as decimal(38, 12)) as agency_fte,
+        cast(agency_cover_fte as decimal(38, 12)) as agency_cover_fte,
+        cast(vacancy_fte as decimal(38, 12)) as vacancy_fte,
+        cast(case_holders_fte as decimal(38, 12)) as case_holders_fte,
+        cast(cases as decimal(38, 12)) as cases,
+        cast(working_days_lost_fte as decimal(38, 12)) as working_days_lost_fte,
+        cast(establishment_fte as decimal(38, 12)) as establishment_fte,
+        cast(children_allocated as decimal(38, 12)) as children_allocated,
+        cast(children_with_3plus_workers as decimal(38, 12)) as children_with_3plus_workers
     from census
 ),
 
@@ -130,7 +136,7 @@ leavers as (
         census_counts.census_date,
         spells.service_band,
         coalesce(cast(spells.leaving_reason as varchar), 'not_recorded') as leaving_reason,
-        cast(spells.ending_fte as decimal(38, 6)) as leaving_fte
+        cast(spells.ending_fte as decimal(38, 12)) as leaving_fte
     from spells
     inner join census_counts
         on spells.la_code = census_counts.la_code
@@ -149,7 +155,7 @@ leaver_breakdown_inputs as (
         breakdowns.breakdown_value,
         'leavers_fte' as kpi_code,
         sum(leavers.leaving_fte) as numerator,
-        cast(null as decimal(38, 6)) as denominator
+        cast(null as decimal(38, 12)) as denominator
     from leavers,
         lateral (
             values
@@ -167,7 +173,7 @@ starters as (
         census_counts.census_date,
         coalesce(spells.recruitment_route, 'not_recorded') as recruitment_route,
         coalesce(cast(spells.start_origin as varchar), 'not_recorded') as start_origin,
-        cast(spells.starting_fte as decimal(38, 6)) as starting_fte
+        cast(spells.starting_fte as decimal(38, 12)) as starting_fte
     from spells
     inner join census_counts
         on spells.la_code = census_counts.la_code
@@ -186,7 +192,7 @@ starter_breakdown_inputs as (
         breakdowns.breakdown_value,
         'starters_fte' as kpi_code,
         sum(starters.starting_fte) as numerator,
-        cast(null as decimal(38, 6)) as denominator
+        cast(null as decimal(38, 12)) as denominator
     from starters,
         lateral (
             values
@@ -208,20 +214,20 @@ establishment_breakdown_inputs as (
         by_role.breakdown_value,
         formulas.kpi_code,
         formulas.numerator,
-        cast(null as decimal(38, 6)) as denominator
+        cast(null as decimal(38, 12)) as denominator
     from establishment_by_role as by_role
     inner join census_counts
         on by_role.la_code = census_counts.la_code
             and by_role.census_year = census_counts.census_year,
         lateral (
             values
-            ('establishment_fte', cast(by_role.establishment_fte as decimal(38, 6))),
-            ('inpost_fte', cast(by_role.inpost_fte as decimal(38, 6))),
-            ('agency_fte', cast(by_role.agency_fte as decimal(38, 6))),
-            ('vacancy_fte', cast(by_role.vacancy_fte as decimal(38, 6))),
+            ('establishment_fte', cast(by_role.establishment_fte as decimal(38, 12))),
+            ('inpost_fte', cast(by_role.inpost_fte as decimal(38, 12))),
+            ('agency_fte', cast(by_role.agency_fte as decimal(38, 12))),
+            ('vacancy_fte', cast(by_role.vacancy_fte as decimal(38, 12))),
             (
                 'establishment_gap_fte',
-                cast(by_role.establishment_fte - by_role.inpost_fte - by_role.agency_fte as decimal(38, 6))
+                cast(by_role.establishment_fte - by_role.inpost_fte - by_role.agency_fte as decimal(38, 12))
             )
         ) as formulas (kpi_code, numerator)
 ),
@@ -246,10 +252,10 @@ caseload_distribution_inputs as (
             values
             (
                 'caseload_above_threshold_share',
-                cast(distribution.case_holders_above_threshold as decimal(38, 6)),
-                cast(distribution.case_holders as decimal(38, 6))
+                cast(distribution.case_holders_above_threshold as decimal(38, 12)),
+                cast(distribution.case_holders as decimal(38, 12))
             ),
-            ('caseload_max', cast(distribution.max_cases as decimal(38, 6)), null)
+            ('caseload_max', cast(distribution.max_cases as decimal(38, 12)), null)
         ) as formulas (kpi_code, numerator, denominator)
 ),
 
@@ -268,14 +274,14 @@ financial_year_inputs as (
     from agency_spend as spend,
         lateral (
             values
-            ('agency_spend_gbp', cast(spend.agency_spend_gbp as decimal(38, 6)), null),
-            ('agency_spend_change_gbp', cast(spend.agency_spend_change_gbp as decimal(38, 6)), null),
+            ('agency_spend_gbp', cast(spend.agency_spend_gbp as decimal(38, 12)), null),
+            ('agency_spend_change_gbp', cast(spend.agency_spend_change_gbp as decimal(38, 12)), null),
             (
                 'agency_spend_change_percent',
-                cast(spend.agency_spend_change_gbp as decimal(38, 6)),
-                cast(spend.baseline_agency_spend_gbp as decimal(38, 6))
+                cast(spend.agency_spend_change_gbp as decimal(38, 12)),
+                cast(spend.baseline_agency_spend_gbp as decimal(38, 12))
             ),
-            ('agency_spend_avoided_gbp', cast(spend.agency_spend_avoided_gbp as decimal(38, 6)), null)
+            ('agency_spend_avoided_gbp', cast(spend.agency_spend_avoided_gbp as decimal(38, 12)), null)
         ) as formulas (kpi_code, numerator, denominator)
 ),
 
@@ -292,8 +298,8 @@ cost_per_fte_inputs as (
             when 'employee' then 'pay_cost_per_fte_gbp'
             when 'agency' then 'agency_cost_per_fte_gbp'
         end as kpi_code,
-        cast(cost_gbp as decimal(38, 6)) as numerator,
-        cast(average_fte as decimal(38, 6)) as denominator
+        cast(cost_gbp as decimal(38, 12)) as numerator,
+        cast(fte_years as decimal(38, 12)) as denominator
     from costs_per_fte
 ),
 
@@ -307,8 +313,8 @@ month_inputs as (
         'total' as breakdown,
         'total' as breakdown_value,
         'agency_spend_gbp' as kpi_code,
-        cast(agency_spend_gbp as decimal(38, 6)) as numerator,
-        cast(null as decimal(38, 6)) as denominator
+        cast(agency_spend_gbp as decimal(38, 12)) as numerator,
+        cast(null as decimal(38, 12)) as denominator
     from agency_spend_months
 
     union all by name
@@ -327,13 +333,13 @@ month_inputs as (
     from stocks as month_ends,
         lateral (
             values
-            ('inpost_fte', cast(month_ends.inpost_fte as decimal(38, 6)), null),
-            ('agency_fte', cast(month_ends.agency_fte as decimal(38, 6)), null),
-            ('vacancy_fte', cast(month_ends.vacancy_fte as decimal(38, 6)), null),
+            ('inpost_fte', cast(month_ends.inpost_fte as decimal(38, 12)), null),
+            ('agency_fte', cast(month_ends.agency_fte as decimal(38, 12)), null),
+            ('vacancy_fte', cast(month_ends.vacancy_fte as decimal(38, 12)), null),
             (
                 'caseload_fte',
-                cast(month_ends.cases as decimal(38, 6)),
-                cast(month_ends.case_holders_fte as decimal(38, 6))
+                cast(month_ends.cases as decimal(38, 12)),
+                cast(month_ends.case_holders_fte as decimal(38, 12))
             )
         ) as formulas (kpi_code, numerator, denominator)
     where month_ends.date_kind = 'month_end'
@@ -463,6 +469,7 @@ against_targets as (
         valued.*,
         targets.target,
         targets.amber_band,
+        targets.on_target_is_met,
         case targets.direction
             when 'lower_is_better' then valued.kpi_value - targets.target
             when 'higher_is_better' then targets.target - valued.kpi_value
@@ -497,18 +504,28 @@ final as (
             as denominator,
         against_targets.unit,
         against_targets.target,
-        case
-            when against_targets.worse_than_target_by <= 0 then 'green'
-            when against_targets.worse_than_target_by <= against_targets.amber_band then 'amber'
-            when against_targets.worse_than_target_by > against_targets.amber_band then 'red'
-        end as rag,
+        {{ rag(
+            'against_targets.worse_than_target_by',
+            'against_targets.amber_band',
+            'against_targets.on_target_is_met'
+        ) }} as rag,
         national_values.national_value,
+        benchmarks.neighbour_median,
+        benchmarks.rank,  -- noqa: RF04
+        benchmarks.rank_of,
         cast(null as varchar) as published_run_id
     from against_targets
     left join national_values
         on
             against_targets.national_column = national_values.national_column
             and against_targets.census_year = national_values.time_period
+            and against_targets.breakdown = 'total'
+            and against_targets.period_type = 'census_year'
+    left join benchmarks
+        on
+            against_targets.la_code = benchmarks.la_code
+            and against_targets.kpi_code = benchmarks.kpi_code
+            and against_targets.census_year = benchmarks.census_year
             and against_targets.breakdown = 'total'
             and against_targets.period_type = 'census_year'
 )
