@@ -1,12 +1,13 @@
-"""Python assets: one ingestion asset per extract kind, and the publication."""
+"""Python assets: one ingestion asset per extract kind and DfE reference kind, and the
+publication."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.contract import KINDS
+from orchestration.contract import KINDS, REFERENCE_KINDS
 from orchestration.ingest import Ingestor, IngestReport
-from orchestration.publish import publish
+from orchestration.publish import CheckRecord, publish
 from orchestration.settings import Settings
 
 # Rows are checked against the people they refer to, so those kinds load first.
@@ -76,6 +77,24 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
     return ingest
 
 
+def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
+    """A DfE reference file (landing/ itself): every column kept as text, newest date used."""
+
+    @dg.asset(
+        key=["raw", kind],
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
+        "Every source column as text (suppression symbols survive); no personal data.",
+    )
+    def ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        report = Ingestor(Settings.from_env(), context.run_id, context.log.debug).run([kind])
+        context.log.info(report.summary())
+        return dg.MaterializeResult(metadata=report_metadata(report))
+
+    return ingest
+
+
 @dg.asset(
     key=["audit", "unrecognised_files"],
     group_name="ingestion",
@@ -91,7 +110,35 @@ def unrecognised_files(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     return dg.MaterializeResult(metadata=report_metadata(report))
 
 
-ingestion_assets = [ingestion_asset(kind) for kind in KINDS] + [unrecognised_files]
+ingestion_assets = [
+    *(ingestion_asset(kind) for kind in KINDS),
+    *(reference_ingestion_asset(kind) for kind in REFERENCE_KINDS),
+    unrecognised_files,
+]
+
+
+def checks_of_run(context: dg.AssetExecutionContext) -> list[CheckRecord]:
+    """Every asset check evaluated so far in this run (the publication step runs after them)."""
+    asset_graph = context.job_def.asset_layer.asset_graph  # set in every run, in-process too
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    checks = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        key = evaluation.asset_check_key
+        spec = asset_graph.get_check_spec(key) if asset_graph.has(key) else None
+        checks.append(
+            CheckRecord(
+                asset=key.asset_key.to_user_string(),
+                check_name=key.name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                # what was wrong, if anything; else what the check checks
+                description=evaluation.description or (spec.description if spec else None),
+            )
+        )
+    return checks
 
 
 def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -109,7 +156,9 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
         settings = Settings.from_env()
         stats = context.instance.get_run_stats(context.run_id)
         started_at = datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), UTC)
-        publication = publish(settings, context.run_id, started_at.replace(tzinfo=None))
+        publication = publish(
+            settings, context.run_id, started_at.replace(tzinfo=None), checks_of_run(context)
+        )
         if publication.published:
             context.log.info(f"published {publication.kpi_rows} KPI rows to {settings.published}")
         else:

@@ -3,7 +3,8 @@
 Readers of `published/workforce.duckdb` never see a half-written file and never block the
 pipeline: the file is built beside the old one and swapped in with one `os.replace`. Every
 attempt, published or not, is appended to `audit.publications`; the published file carries
-that log as `publications`.
+that log as `publications`, the checks evaluated in the publishing run as `checks` and the
+files behind the figures as `source_files` (for the board pack's data-quality panel).
 """
 
 from __future__ import annotations
@@ -71,6 +72,32 @@ def record_attempt(
 
 
 @dataclass(frozen=True)
+class CheckRecord:
+    """One asset check evaluated in the publishing run, as the published `checks` table has it."""
+
+    asset: str
+    check_name: str
+    passed: bool
+    severity: str  # ERROR | WARN
+    description: str | None
+
+
+CHECKS_COLUMNS = (
+    "run_id varchar, asset varchar, check_name varchar, passed boolean, severity varchar, "
+    "description varchar"
+)
+
+# The files behind a publication: what its figures were computed from, with their row counts.
+SOURCE_FILES_TABLE_SQL = """
+    create table publication.main.source_files as
+    select file_name, kind, la_code, extract_date, file_id as sha256,
+        rows_read, rows_loaded, rows_quarantined
+    from audit.files where status = 'loaded'
+    order by file_name
+"""
+
+
+@dataclass(frozen=True)
 class Publication:
     published: bool  # false: the content equals what is published, so the file was kept
     run_id: str  # the run whose publication is in place
@@ -91,10 +118,17 @@ def content_hash(conn: duckdb.DuckDBPyConnection, tables: list[str], threshold: 
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def publish(settings: Settings, run_id: str, started_at: datetime) -> Publication:
+def publish(
+    settings: Settings,
+    run_id: str,
+    started_at: datetime,
+    checks: list[CheckRecord] | None = None,
+) -> Publication:
     """Write the published file from the marts, unless it would be identical to the one there.
 
-    An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical.
+    An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical: the
+    `checks` and `source_files` tables describe the run that published, so they stay out of
+    the content hash (the files behind it are in it through `source_files_sql`).
     """
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -146,6 +180,16 @@ def publish(settings: Settings, run_id: str, started_at: datetime) -> Publicatio
                 "order by started_at, run_id",
                 [run_id, started_at, content],
             )
+            conn.execute(f"create table publication.main.checks ({CHECKS_COLUMNS})")
+            if checks:
+                conn.executemany(
+                    "insert into publication.main.checks values (?, ?, ?, ?, ?, ?)",
+                    [
+                        [run_id, c.asset, c.check_name, c.passed, c.severity, c.description]
+                        for c in sorted(checks, key=lambda c: (c.asset, c.check_name))
+                    ],
+                )
+            conn.execute(SOURCE_FILES_TABLE_SQL)
             (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
         finally:
             conn.execute("detach publication")

@@ -1,0 +1,402 @@
+"""The board pack's charts (plotly), sized for an A4 page and readable in black and white."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+
+from orchestration.report.data import Trend
+
+WIDTH, HEIGHT = 680, 320  # px: the printable width of A4 portrait with 15 mm margins
+AUTHORITY, DFE_OWN, ENGLAND, NEIGHBOURS, TARGET = (
+    "#1d4e89",
+    "#6f9ccf",
+    "#555555",
+    "#c0621a",
+    "#b0182a",
+)
+PLOT_CONFIG = {"displayModeBar": False, "responsive": False, "staticPlot": False}
+
+
+def layout(
+    fig: go.Figure,
+    title: str,
+    x_title: str,
+    y_title: str,
+    height: int = HEIGHT,
+    legend: bool = True,
+):
+    """Title top left, the legend (if any) under it, axis titles clear of both."""
+    fig.update_layout(
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.98,
+            "yanchor": "top",
+            "font": {"size": 15},
+        },
+        width=WIDTH,
+        height=height + (30 if legend else 0),
+        margin={"l": 70, "r": 20, "t": 80 if legend else 45, "b": 55},
+        font={"family": "Arial, Helvetica, sans-serif", "size": 12, "color": "#222"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "xanchor": "left",
+            "font": {"size": 11},
+        },
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=x_title, showline=True, linecolor="#888", gridcolor="#eee")
+    fig.update_yaxes(title_text=y_title, showline=True, linecolor="#888", gridcolor="#e4e4e4")
+    return fig
+
+
+def to_html(fig: go.Figure, div_id: str) -> str:
+    """The chart's div and script; plotly.js itself is inlined once in the page head."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG, div_id=div_id)
+
+
+def target_line(fig: go.Figure, xs: list, target: float | None, name: str) -> None:
+    """The target as a legend entry (a dash-dot line across the chart), not a loose label."""
+    if target is not None and xs:
+        fig.add_trace(
+            go.Scatter(
+                x=[min(xs), max(xs)],
+                y=[target, target],
+                name=name,
+                mode="lines",
+                line={"color": TARGET, "dash": "dashdot", "width": 1.5},
+                hoverinfo="skip",
+            )
+        )
+
+
+def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str) -> go.Figure:
+    fig = go.Figure()
+    years = sorted({p.year for p in trend.authority} | set(trend.england) | set(trend.neighbours))
+    dfe = [p for p in trend.authority if p.source == "dfe"]
+    own = [p for p in trend.authority if p.source == "publication"]
+    if dfe:  # not joined to this publication's line: the two are computed differently
+        fig.add_trace(
+            go.Scatter(
+                x=[p.year for p in dfe],
+                y=[p.value for p in dfe],
+                name=f"{authority}, DfE published",
+                mode="lines+markers",
+                line={"color": DFE_OWN, "dash": "dash", "width": 2},
+                marker={"symbol": "circle-open", "size": 8},
+                hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>DfE published</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[p.year for p in own],
+            y=[p.value for p in own],
+            name=f"{authority} (this publication)",
+            mode="lines+markers+text",
+            line={"color": AUTHORITY, "width": 3},
+            marker={"symbol": "circle", "size": 9},
+            text=[format(p.value, fmt) for p in own],
+            textposition="top center",
+            textfont={"color": AUTHORITY, "size": 11},
+            hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>{authority}</extra>",
+        )
+    )
+    if trend.england:
+        ys = sorted(trend.england)
+        fig.add_trace(
+            go.Scatter(
+                x=ys,
+                y=[trend.england[y] for y in ys],
+                name="England",
+                mode="lines+markers",
+                line={"color": ENGLAND, "dash": "dot", "width": 2},
+                marker={"symbol": "square", "size": 7},
+                hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>England</extra>",
+            )
+        )
+    if trend.neighbours:
+        ys = sorted(trend.neighbours)
+        fig.add_trace(
+            go.Scatter(
+                x=ys,
+                y=[trend.neighbours[y] for y in ys],
+                name="Statistical neighbours (median)",
+                mode="lines+markers",
+                line={"color": NEIGHBOURS, "dash": "longdash", "width": 2},
+                marker={"symbol": "diamond", "size": 8},
+                hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>Neighbours' median</extra>",
+            )
+        )
+    target_line(fig, years, trend.target, f"Target ({format(trend.target or 0, 'g')} or lower)")
+    layout(fig, title, "Census year (at 30 September)", y_title)
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years])
+    values = [p.value for p in trend.authority if p.value is not None]
+    values += list(trend.england.values()) + list(trend.neighbours.values())
+    values += [trend.target] if trend.target is not None else []
+    fig.update_yaxes(rangemode="tozero", range=[0, max(values or [1]) * 1.2])
+    return fig
+
+
+def census_axis(fig: go.Figure, first: date, last: date) -> None:
+    """Ticks at each March and September month end; census dates (30 Sep) marked and ruled."""
+    ticks = [
+        date(year, month, 31 if month == 3 else 30)
+        for year in range(first.year, last.year + 1)
+        for month in (3, 9)
+        if first <= date(year, month, 31 if month == 3 else 30) <= last
+    ]
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=[
+            f"<b>Census<br>Sep {d.year}</b>" if d.month == 9 else f"Mar<br>{d.year}" for d in ticks
+        ],
+    )
+    for d in ticks:
+        if d.month == 9:
+            fig.add_vline(x=d, line={"color": "#999", "dash": "dot", "width": 1})
+
+
+def monthly_staffing(monthly: dict[str, list[tuple[date, float]]]) -> go.Figure | None:
+    series = [
+        ("inpost_fte", "Social workers in post (employed)", AUTHORITY, "solid", "circle"),
+        ("agency_fte", "Agency social workers", NEIGHBOURS, "dash", "diamond"),
+        ("vacancy_fte", "Vacant posts", ENGLAND, "dot", "square"),
+    ]
+    present = [s for s in series if monthly.get(s[0])]
+    if not present:
+        return None
+    fig = go.Figure()
+    for code, name, colour, dash, symbol in present:
+        points = monthly[code]
+        fig.add_trace(
+            go.Scatter(
+                x=[d for d, _ in points],
+                y=[v for _, v in points],
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "dash": dash, "width": 2},
+                marker={"symbol": symbol, "size": 5},
+                hovertemplate="%{x|%b %Y}: %{y:,.1f} FTE<extra>" + name + "</extra>",
+            )
+        )
+    dates = [d for code, *_ in present for d, _ in monthly[code]]
+    layout(fig, "Staffing at each month end", "Month end", "Full-time equivalent (FTE)")
+    census_axis(fig, min(dates), max(dates))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def monthly_caseload(
+    points: list[tuple[date, float]], target: float | None, threshold: int
+) -> go.Figure | None:
+    if not points:
+        return None
+    fig = go.Figure(
+        go.Scatter(
+            x=[d for d, _ in points],
+            y=[v for _, v in points],
+            name="Average caseload",
+            mode="lines+markers",
+            line={"color": AUTHORITY, "width": 2},
+            marker={"size": 5},
+            hovertemplate="%{x|%b %Y}: %{y:.1f} cases per FTE<extra></extra>",
+        )
+    )
+    target_line(
+        fig, [d for d, _ in points], target, f"Target ({format(target or 0, 'g')} or lower)"
+    )
+    layout(fig, "Average caseload at each month end", "Month end", "Cases per FTE", height=280)
+    census_axis(fig, points[0][0], points[-1][0])
+    top = max([v for _, v in points] + [target or 0])
+    fig.update_yaxes(range=[0, top * 1.25])
+    return fig
+
+
+def spend_chart(spend: list[dict]) -> go.Figure | None:
+    spend = [s for s in spend if s["spend"] is not None]
+    if not spend:
+        return None
+    labels = [fy_label(s["start_year"]) for s in spend]
+    part = [s["months_with_spend"] < 12 for s in spend]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=[s["spend"] / 1000 for s in spend],
+            marker={
+                "color": [DFE_OWN if p else AUTHORITY for p in part],
+                "pattern": {"shape": ["/" if p else "" for p in part]},
+            },
+            text=[
+                f"£{s['spend'] / 1000:,.0f}k"
+                + (f"<br>({s['months_with_spend']} months)" if p else "")
+                for s, p in zip(spend, part, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: £%{y:,.0f}k<extra></extra>",
+        )
+    )
+    layout(
+        fig,
+        "Agency social work spend by financial year (hatched: part year)",
+        "Financial year (April to March)",
+        "Spend (£ thousands)",
+        legend=False,
+    )
+    fig.update_yaxes(range=[0, max(s["spend"] for s in spend) / 1000 * 1.3], tickformat=",.0f")
+    return fig
+
+
+def fy_label(start_year: int) -> str:
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def caseload_chart(teams: list[dict], threshold: int) -> go.Figure | None:
+    """Each team's largest caseload against the threshold; the share above it in a column."""
+    teams = [t for t in teams if t["max"] is not None]
+    if not teams:
+        return None
+    teams = sorted(teams, key=lambda t: (t["max"], t["share_above"] or 0))
+    over = [t["max"] > threshold for t in teams]
+    top = max(t["max"] for t in teams)
+    fig = go.Figure(
+        go.Bar(
+            y=[t["label"] for t in teams],
+            x=[t["max"] for t in teams],
+            orientation="h",
+            marker={
+                "color": [TARGET if o else AUTHORITY for o in over],
+                "pattern": {"shape": ["x" if o else "" for o in over]},
+            },
+            hovertemplate="%{y}: largest caseload %{x:.0f}<extra></extra>",
+        )
+    )
+    columns = (
+        (top * 1.1, "Largest<br>caseload", [f"{t['max']:.0f}" for t in teams]),
+        (
+            top * 1.32,
+            f"% of case<br>holders over {threshold}",
+            [f"{t['share_above'] or 0:.0f}%" for t in teams],
+        ),
+    )
+    for x, heading, texts in columns:  # figures in columns right of the bars
+        fig.add_trace(
+            go.Scatter(
+                x=[x] * len(teams),
+                y=[t["label"] for t in teams],
+                mode="text",
+                text=texts,
+                textposition="middle center",
+                textfont={"size": 11},
+                hoverinfo="skip",
+            )
+        )
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            text=f"<b>{heading}</b>",
+            showarrow=False,
+            yanchor="bottom",
+            font={"size": 11},
+        )
+    layout(
+        fig,
+        f"Largest caseload in each team (red, crossed: above {threshold} children)",
+        "Largest number of children allocated to one social worker at 30 September",
+        "",
+        height=max(320, 21 * len(teams) + 100),
+        legend=False,
+    )
+    fig.add_vline(
+        x=threshold,
+        line={"color": TARGET, "dash": "dash", "width": 1.5},
+        annotation_text=f"Threshold: {threshold}",
+        annotation_position="top",
+        annotation_font={"color": TARGET, "size": 11},
+    )
+    fig.update_layout(margin={"l": 200, "r": 20, "t": 70, "b": 55})
+    fig.update_xaxes(range=[0, top * 1.45], tickvals=list(range(0, int(top) + 1, 5)))
+    return fig
+
+
+def leavers_by_band(
+    bands: list[tuple[str, dict[int, float]]], labels: dict[str, str]
+) -> go.Figure | None:
+    years = sorted({y for _, values in bands for y in values})
+    if not years:
+        return None
+    fig = go.Figure()
+    shades = [DFE_OWN, "#3d72b4", AUTHORITY, "#0c2a4d"]
+    patterns = ["/", ".", "", "x"]
+    for i, year in enumerate(years[-4:]):
+        fig.add_trace(
+            go.Bar(
+                x=[labels.get(b, b) for b, _ in bands],
+                y=[values.get(year, 0) for _, values in bands],
+                name=str(year),
+                marker={
+                    "color": shades[i - len(years[-4:]) + 4],
+                    "pattern": {"shape": patterns[i - len(years[-4:]) + 4]},
+                },
+                text=[f"{values.get(year, 0):.1f}" for _, values in bands],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{x}: %{y:.1f} FTE<extra>" + str(year) + "</extra>",
+            )
+        )
+    layout(
+        fig, "Leavers by length of service", "Length of service with the authority", "Leavers (FTE)"
+    )
+    fig.update_layout(legend_title_text="Year to 30 September: ")
+    top = max(v for _, values in bands for v in values.values())
+    fig.update_yaxes(range=[0, top * 1.25])
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def wrap(label: str, width: int = 34) -> str:
+    """A long axis label on two or three lines (plotly breaks lines at <br>)."""
+    lines, line = [], ""
+    for word in label.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def horizontal_bars(
+    pairs: list[tuple[str, float]], title: str, x_title: str, unit: str = "FTE"
+) -> go.Figure | None:
+    if not pairs:
+        return None
+    pairs = list(reversed(pairs))  # largest at the top
+    fig = go.Figure(
+        go.Bar(
+            y=[wrap(label) for label, _ in pairs],
+            x=[value for _, value in pairs],
+            orientation="h",
+            marker={"color": AUTHORITY},
+            text=[f"{value:.1f}" for _, value in pairs],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1f} " + unit + "<extra></extra>",
+        )
+    )
+    layout(fig, title, x_title, "", height=max(240, 34 * len(pairs) + 100), legend=False)
+    fig.update_layout(margin={"l": 250, "r": 40, "t": 45, "b": 55})
+    fig.update_xaxes(range=[0, max(v for _, v in pairs) * 1.2])
+    return fig

@@ -1,0 +1,492 @@
+"""What the board pack shows, read only from the published file (validated figures only)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+# The five KPIs a board tracks against a target, in the order DfE publishes them.
+SCORECARD_KPIS = (
+    "turnover_rate_fte",
+    "vacancy_rate_fte",
+    "agency_rate_fte",
+    "caseload_fte",
+    "absence_rate_fte",
+)
+# The DfE rates with a published England (and neighbour) series, for the trend charts.
+TREND_KPIS = ("turnover_rate_fte", "vacancy_rate_fte", "agency_rate_fte", "caseload_fte")
+
+RECRUITMENT_ROUTE_LABELS = {
+    "external": "External recruitment",
+    "internal": "Internal move into social work",
+    "asye": "Newly qualified (ASYE)",
+    "frontline": "Frontline programme",
+    "step_up": "Step Up to Social Work",
+    "apprenticeship": "Social work apprenticeship",
+    "international": "International recruitment",
+    "return_to_practice": "Return to practice",
+    "agency_conversion": "Agency worker made permanent",
+}
+SERVICE_BANDS = ("<2y", "2-5y", "5y+")
+SERVICE_BAND_LABELS = {"<2y": "Under 2 years", "2-5y": "2 to 5 years", "5y+": "5 years or more"}
+
+
+class ReportError(Exception):
+    """A board pack cannot be made; the message says why and what to do."""
+
+
+def code_labels(seed: str) -> dict[str, str]:
+    """A CSWW code list from seeds/ (code -> label), or nothing if the seed is missing."""
+    path = SEEDS / f"{seed}.csv"
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as f:
+        return {row["code"]: row["label"] for row in csv.DictReader(f)}
+
+
+def target_rules() -> dict[str, tuple[str, bool]]:
+    """Each target's direction and whether a value on the target meets it (<= rather than <)."""
+    path = SEEDS / "kpi_targets.csv"
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as f:
+        return {
+            row["kpi_code"]: (row["direction"], row.get("on_target_is_met", "true") == "true")
+            for row in csv.DictReader(f)
+        }
+
+
+def caseload_threshold() -> int:
+    """The dbt var behind caseload_above_threshold_share (default 20 distinct children)."""
+    path = DBT_PROJECT_DIR / "dbt_project.yml"
+    try:
+        return int(yaml.safe_load(path.read_text())["vars"]["caseload_threshold"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return 20
+
+
+@dataclass
+class Kpi:
+    code: str
+    value: float | None
+    unit: str
+    numerator: float | None = None
+    denominator: float | None = None
+    target: float | None = None
+    rag: str | None = None
+    national: float | None = None
+    neighbour_median: float | None = None
+    rank: int | None = None
+    rank_of: int | None = None
+    previous: float | None = None  # the same KPI a census year earlier
+    direction: str = "lower_is_better"
+    on_target_is_met: bool = True  # a value equal to the target meets it (<=, not <)
+    dfe_value: float | None = None  # DfE's published figure for the authority that year
+
+
+@dataclass
+class TrendPoint:
+    year: int
+    value: float | None
+    source: str  # "publication" (this pipeline) or "dfe" (DfE published)
+
+
+@dataclass
+class Trend:
+    kpi_code: str
+    authority: list[TrendPoint] = field(default_factory=list)
+    england: dict[int, float] = field(default_factory=dict)
+    neighbours: dict[int, float] = field(default_factory=dict)
+    target: float | None = None
+
+
+@dataclass
+class BoardPackData:
+    la_code: str
+    la_name: str | None
+    census_year: int
+    census_date: date
+    census_years: list[int]
+    run_id: str
+    published_at: datetime | None
+    scorecard: list[Kpi]
+    context: dict[str, Kpi]
+    trends: list[Trend]
+    has_benchmarks: bool
+    monthly: dict[str, list[tuple[date, float]]]
+    spend: list[dict]
+    establishment: dict[str, list[dict]]
+    caseload_by: dict[str, list[dict]]
+    caseload_threshold: int
+    leavers: dict[str, list[tuple[str, dict[int, float]]]]
+    starters: dict[str, list[tuple[str, float]]]
+    checks: list[dict] | None
+    files: list[dict]
+    quarantined_rows: int | None
+
+    @property
+    def authority(self) -> str:
+        return f"{self.la_name} ({self.la_code})" if self.la_name else f"Authority {self.la_code}"
+
+
+def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
+
+
+def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = conn.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def choose(conn: duckdb.DuckDBPyConnection, la: str | None, year: int | None) -> tuple[str, int]:
+    """The authority and census year asked for, or the defaults, or a clear refusal."""
+    authorities = [
+        code
+        for (code,) in conn.execute(
+            "select distinct la_code from kpi_values "
+            "where la_code <> 'ALL' and period_type = 'census_year' order by 1"
+        ).fetchall()
+    ]
+    if not authorities:
+        raise ReportError("The publication holds no census-year KPIs for any authority.")
+    if la is None:
+        if len(authorities) > 1:
+            raise ReportError(
+                f"The publication holds {len(authorities)} authorities; choose one with --la "
+                f"(one of: {', '.join(authorities)})."
+            )
+        la = authorities[0]
+    elif la not in authorities:
+        raise ReportError(
+            f"Authority {la!r} is not in the publication; --la must be one of: "
+            f"{', '.join(authorities)}."
+        )
+    years = census_years(conn, la)
+    if year is None:
+        year = years[-1]
+    elif year not in years:
+        raise ReportError(
+            f"Census year {year} is not published for authority {la}; --year must be one of: "
+            f"{', '.join(map(str, years))} (census at 30 September)."
+        )
+    return la, year
+
+
+def census_years(conn: duckdb.DuckDBPyConnection, la: str) -> list[int]:
+    return [
+        y
+        for (y,) in conn.execute(
+            "select distinct year(period_end) from kpi_values "
+            "where la_code = ? and period_type = 'census_year' order by 1",
+            [la],
+        ).fetchall()
+    ]
+
+
+def load(published: Path, la: str | None = None, year: int | None = None) -> BoardPackData:
+    if not published.exists():
+        raise ReportError(
+            f"No publication yet: {published} does not exist. Run `workforce run` (or "
+            "`workforce demo`) first; the board pack shows only published, validated figures."
+        )
+    with duckdb.connect(str(published), read_only=True) as conn:
+        la, year = choose(conn, la, year)
+        return Loader(conn, la, year).data()
+
+
+class Loader:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, la: str, year: int):
+        self.conn, self.la, self.year = conn, la, year
+        self.census_date = date(year, 9, 30)
+        self.kpi_columns = table_columns(conn, "kpi_values")
+        self.benchmarks = (
+            rows(
+                conn,
+                "select * from kpi_benchmarks where la_code = ? order by kpi_code, census_year",
+                [la],
+            )
+            if table_columns(conn, "kpi_benchmarks")
+            else []
+        )
+
+    def census(self, kpi_code: str, breakdown: str = "total") -> list[dict]:
+        extra = [c for c in ("neighbour_median", "rank", "rank_of") if c in self.kpi_columns]
+        return rows(
+            self.conn,
+            "select year(period_end) as year, breakdown_value, value, numerator, denominator, "
+            f"unit, target, rag, national_value{''.join(', ' + c for c in extra)} "
+            "from kpi_values where la_code = ? and kpi_code = ? and breakdown = ? "
+            "and period_type = 'census_year' order by period_end, breakdown_value",
+            [self.la, kpi_code, breakdown],
+        )
+
+    def kpi(self, kpi_code: str) -> Kpi | None:
+        by_year = {r["year"]: r for r in self.census(kpi_code)}
+        row = by_year.get(self.year)
+        if row is None:
+            return None
+        previous = by_year.get(self.year - 1)
+        benchmark = next(
+            (
+                b
+                for b in self.benchmarks
+                if b["kpi_code"] == kpi_code and b["census_year"] == self.year
+            ),
+            {},
+        )
+        return Kpi(
+            code=kpi_code,
+            value=row["value"],
+            unit=row["unit"],
+            numerator=row["numerator"],
+            denominator=row["denominator"],
+            target=row["target"],
+            rag=row["rag"],
+            national=row["national_value"],
+            neighbour_median=row.get("neighbour_median", benchmark.get("neighbour_median")),
+            rank=row.get("rank"),
+            rank_of=row.get("rank_of"),
+            previous=previous["value"] if previous else None,
+            dfe_value=benchmark.get("value"),
+        )
+
+    def trend(self, kpi_code: str) -> Trend:
+        own = [r for r in self.census(kpi_code) if r["year"] <= self.year]
+        own_years = {r["year"] for r in own}
+        trend = Trend(kpi_code, target=next((r["target"] for r in own[::-1]), None))
+        first_own = min(own_years) if own_years else self.year
+        for b in self.benchmarks:
+            if b["kpi_code"] != kpi_code or b["census_year"] > self.year:
+                continue
+            if b["census_year"] < first_own and b["value"] is not None:
+                trend.authority.append(TrendPoint(b["census_year"], b["value"], "dfe"))
+            if b.get("national_value") is not None:
+                trend.england[b["census_year"]] = b["national_value"]
+            if b.get("neighbour_median") is not None:
+                trend.neighbours[b["census_year"]] = b["neighbour_median"]
+        for r in own:
+            trend.authority.append(TrendPoint(r["year"], r["value"], "publication"))
+            if r["national_value"] is not None:
+                trend.england[r["year"]] = r["national_value"]
+            if r.get("neighbour_median") is not None:
+                trend.neighbours[r["year"]] = r["neighbour_median"]
+        trend.authority.sort(key=lambda p: p.year)
+        return trend
+
+    def monthly(self) -> dict[str, list[tuple[date, float]]]:
+        series: dict[str, list[tuple[date, float]]] = {}
+        for code, end, value in self.conn.execute(
+            "select kpi_code, period_end, value from kpi_values where la_code = ? "
+            "and period_type = 'month' and breakdown = 'total' and period_end <= ? "
+            "order by kpi_code, period_end",
+            [self.la, self.census_date],
+        ).fetchall():
+            series.setdefault(code, []).append((end, value))
+        return series
+
+    def spend(self) -> list[dict]:
+        """Agency spend by financial year, with how many months of timesheets each year has."""
+        return rows(
+            self.conn,
+            """
+            with fy as (
+                select period_start, period_end, kpi_code, value, numerator, denominator
+                from kpi_values where la_code = ? and period_type = 'financial_year'
+                    and breakdown = 'total'
+            ),
+            months as (
+                select fy.period_start, count(*) as months_with_spend
+                from kpi_values m join (select distinct period_start, period_end from fy) fy
+                    on m.period_end between fy.period_start and fy.period_end
+                where m.la_code = ? and m.kpi_code = 'agency_spend_gbp'
+                    and m.period_type = 'month' and m.breakdown = 'total'
+                group by all
+            )
+            select year(period_start) as start_year, period_start, period_end,
+                max(value) filter (kpi_code = 'agency_spend_gbp') as spend,
+                max(value) filter (kpi_code = 'agency_spend_change_gbp') as change,
+                max(value) filter (kpi_code = 'agency_spend_change_percent') as change_percent,
+                max(value) filter (kpi_code = 'agency_spend_avoided_gbp') as avoided,
+                max(value) filter (kpi_code = 'agency_cost_per_fte_gbp') as agency_cost_per_fte,
+                max(value) filter (kpi_code = 'pay_cost_per_fte_gbp') as pay_cost_per_fte,
+                max(value) filter (kpi_code = 'agency_premium_percent') as agency_premium,
+                coalesce(any_value(months_with_spend), 0) as months_with_spend
+            from fy left join months using (period_start)
+            group by all order by period_start
+            """,
+            [self.la, self.la],
+        )
+
+    def breakdown_table(self, breakdown: str, labels: dict[str, str] | None = None) -> list[dict]:
+        """Establishment, in post, agency, vacant and (over)/under by one dimension."""
+        table: dict[str, dict] = {}
+        codes = {
+            "establishment_fte": "establishment",
+            "inpost_fte": "inpost",
+            "agency_fte": "agency",
+            "vacancy_fte": "vacant",
+            "establishment_gap_fte": "gap",
+        }
+        for code, column in codes.items():
+            for r in self.census(code, breakdown):
+                if r["year"] == self.year:
+                    table.setdefault(r["breakdown_value"], {})[column] = r["value"]
+        ordered = sorted(table, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else v))
+        result = [{"label": (labels or {}).get(v, v), **table[v]} for v in ordered]
+        total = {}
+        for code, column in codes.items():
+            kpi = self.kpi(code)
+            total[column] = kpi.value if kpi else None
+        if result:
+            result.append({"label": "Total", "is_total": True, **total})
+        return result
+
+    def caseload_by(self, breakdown: str) -> list[dict]:
+        share = {
+            r["breakdown_value"]: r["value"]
+            for r in self.census("caseload_above_threshold_share", breakdown)
+            if r["year"] == self.year
+        }
+        most = {
+            r["breakdown_value"]: r["value"]
+            for r in self.census("caseload_max", breakdown)
+            if r["year"] == self.year
+        }
+        return [
+            {"label": v, "share_above": share.get(v), "max": most.get(v)}
+            for v in sorted(set(share) | set(most))
+        ]
+
+    def by_year(
+        self, kpi_code: str, breakdown: str, order: list[str] | None = None
+    ) -> list[tuple[str, dict[int, float]]]:
+        values: dict[str, dict[int, float]] = {}
+        for r in self.census(kpi_code, breakdown):
+            if r["year"] <= self.year:
+                values.setdefault(r["breakdown_value"], {})[r["year"]] = r["value"]
+        keys = order or sorted(values, key=lambda v: -values[v].get(self.year, 0))
+        return [(k, values.get(k, {})) for k in keys if k in values]
+
+    def this_year(self, kpi_code: str, breakdown: str) -> list[tuple[str, float]]:
+        pairs = [
+            (r["breakdown_value"], r["value"])
+            for r in self.census(kpi_code, breakdown)
+            if r["year"] == self.year and r["value"]
+        ]
+        return sorted(pairs, key=lambda p: -p[1])
+
+    def run(self) -> tuple[str, datetime | None]:
+        (run_id,) = self.conn.execute(
+            "select any_value(published_run_id) from kpi_values where la_code = ?", [self.la]
+        ).fetchone()
+        finished = self.conn.execute(
+            "select finished_at from publications where run_id = ?", [run_id]
+        ).fetchone()
+        published_at = finished[0] if finished else None
+        if isinstance(published_at, datetime) and published_at.tzinfo is not None:
+            published_at = published_at.astimezone().replace(tzinfo=None)
+        return run_id, published_at
+
+    def quality(self, run_id: str) -> tuple[list[dict] | None, list[dict], int | None]:
+        checks = None
+        if table_columns(self.conn, "checks"):
+            checks = rows(
+                self.conn,
+                "select asset, check_name, passed, severity, description from checks "
+                "order by passed, asset, check_name",
+            )
+        if table_columns(self.conn, "source_files"):
+            files = rows(
+                self.conn,
+                "select file_name, kind, la_code, extract_date, sha256, rows_read, rows_loaded, "
+                "rows_quarantined from source_files where la_code = ? or la_code is null "
+                "order by la_code nulls first, kind, extract_date, file_name",
+                [self.la],
+            )
+            quarantined = sum(f["rows_quarantined"] or 0 for f in files)
+        else:  # an older publication: names and hashes only, from its log
+            files = rows(
+                self.conn,
+                "select f.file_name, f.sha256 from (select unnest(source_files) as f "
+                "from publications where run_id = ?) order by f.file_name",
+                [run_id],
+            )
+            quarantined = None
+        return checks, files, quarantined
+
+    def data(self) -> BoardPackData:
+        run_id, published_at = self.run()
+        checks, files, quarantined = self.quality(run_id)
+        org_roles = code_labels("csww_org_roles")
+        rules = target_rules()
+        context_codes = (
+            "inpost_fte",
+            "inpost_headcount",
+            "starters_fte",
+            "leavers_fte",
+            "agency_fte",
+            "vacancy_fte",
+            "establishment_fte",
+            "caseload_above_threshold_share",
+            "caseload_max",
+            "children_with_3plus_workers_percent",
+            "children_with_3plus_workers",
+            "agency_cover_rate_fte",
+        )
+        scorecard = [k for k in (self.kpi(code) for code in SCORECARD_KPIS) if k]
+        for kpi in scorecard:
+            kpi.direction, kpi.on_target_is_met = rules.get(
+                kpi.code, (kpi.direction, kpi.on_target_is_met)
+            )
+        return BoardPackData(
+            la_code=self.la,
+            la_name=next((b["la_name"] for b in self.benchmarks if b.get("la_name")), None),
+            census_year=self.year,
+            census_date=self.census_date,
+            census_years=census_years(self.conn, self.la),
+            run_id=run_id,
+            published_at=published_at,
+            scorecard=scorecard,
+            context={c: k for c in context_codes if (k := self.kpi(c))},
+            trends=[self.trend(code) for code in TREND_KPIS],
+            has_benchmarks=bool(self.benchmarks),
+            monthly=self.monthly(),
+            spend=self.spend(),
+            establishment={
+                "role": self.breakdown_table("org_role", org_roles),
+                "service area": self.breakdown_table("service_area"),
+            },
+            caseload_by={
+                "service area": self.caseload_by("service_area"),
+                "team": self.caseload_by("team"),
+            },
+            caseload_threshold=caseload_threshold(),
+            leavers={
+                "service_band": self.by_year("leavers_fte", "service_band", list(SERVICE_BANDS)),
+                "leaving_reason": self.by_year("leavers_fte", "leaving_reason"),
+            },
+            starters={
+                "recruitment_route": self.this_year("starters_fte", "recruitment_route"),
+                "start_origin": self.this_year("starters_fte", "start_origin"),
+            },
+            checks=checks,
+            files=files,
+            quarantined_rows=quarantined,
+        )

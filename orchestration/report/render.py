@@ -1,0 +1,305 @@
+"""The board pack page: one self-contained HTML file (plotly.js inlined once, no external URL)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from orchestration.report import charts
+from orchestration.report.data import (
+    RECRUITMENT_ROUTE_LABELS,
+    SERVICE_BAND_LABELS,
+    BoardPackData,
+    Kpi,
+    code_labels,
+)
+
+KPI_LABELS = {
+    "turnover_rate_fte": "Turnover rate",
+    "vacancy_rate_fte": "Vacancy rate",
+    "agency_rate_fte": "Agency worker rate",
+    "caseload_fte": "Average caseload",
+    "absence_rate_fte": "Sickness absence rate",
+}
+KPI_EXPLAINED = {  # numerator and denominator, in words, as "<n> x ÷ <d> y"
+    "turnover_rate_fte": ("{n:,.1f} leavers ÷ {d:,.1f} in post (FTE)"),
+    "vacancy_rate_fte": ("{n:,.1f} vacant ÷ {d:,.1f} posts (FTE)"),
+    "agency_rate_fte": ("{n:,.1f} agency ÷ {d:,.1f} workers (FTE)"),
+    "caseload_fte": ("{n:,.0f} cases ÷ {d:,.1f} case holders (FTE)"),
+    "absence_rate_fte": ("{n:,.0f} days lost ÷ {d:,.0f} working days"),
+}
+RAG_LABELS = {
+    "green": ("Green", "on target", "✓"),
+    "amber": ("Amber", "close to target", "▲"),
+    "red": ("Red", "off target", "✕"),
+}
+
+
+def fmt_value(value: float | None, unit: str | None, dp: int = 1) -> str:
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return f"{value:,.{dp}f}%"
+    if unit == "gbp":
+        return f"£{value:,.0f}"
+    return f"{value:,.{dp}f}"
+
+
+def fmt_gbp_k(value: float | None) -> str:
+    """£ thousands, negatives in brackets, as finance tables show them."""
+    if value is None:
+        return "–"
+    text = f"£{abs(value) / 1000:,.0f}k"
+    return f"({text})" if value < 0 else text
+
+
+def fmt_signed(value: float | None, suffix: str = "", dp: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+,.{dp}f}{suffix}".replace("-", "−")
+
+
+def fmt_bracketed(value: float | None) -> str:
+    """(Over)/under establishment: over establishment in brackets, as council tables show it."""
+    if value is None:
+        return "–"
+    return f"({abs(value):,.1f})" if value < 0 else f"{value:,.1f}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def movement(kpi: Kpi) -> str:
+    """Change on last year in words: up/down, by how much, and whether that is better."""
+    if kpi.previous is None or kpi.value is None:
+        return "no earlier year"
+    change = kpi.value - kpi.previous
+    unit = " pts" if kpi.unit == "percent" else ""
+    if abs(change) < 0.05:
+        return "no change"
+    better = (change < 0) == (kpi.direction == "lower_is_better")
+    arrow = "▲" if change > 0 else "▼"
+    return f"{arrow} {abs(change):.1f}{unit}, {'better' if better else 'worse'}"
+
+
+def target_text(kpi: Kpi) -> str:
+    if kpi.target is None:
+        return "–"
+    lower = kpi.direction == "lower_is_better"
+    sign = ("≤" if lower else "≥") if kpi.on_target_is_met else ("<" if lower else ">")
+    return f"{sign} {fmt_value(kpi.target, kpi.unit)}"
+
+
+def explained(kpi: Kpi) -> str:
+    template = KPI_EXPLAINED.get(kpi.code)
+    if not template or kpi.numerator is None or kpi.denominator is None:
+        return ""
+    return template.format(n=kpi.numerator, d=kpi.denominator)
+
+
+def rag_summary(scorecard: list[Kpi]) -> str:
+    counts = Counter(k.rag for k in scorecard if k.rag)
+    parts = [
+        f"{counts[rag]} {RAG_LABELS[rag][1]} ({RAG_LABELS[rag][0].lower()})"
+        for rag in ("green", "amber", "red")
+        if counts[rag]
+    ]
+    return f"Of {sum(counts.values())} measures with a target: " + ", ".join(parts) + "."
+
+
+def check_groups(checks: list[dict]) -> list[dict]:
+    """Checks summarised by where they run: ingestion, dbt tests, Great Expectations."""
+    groups: dict[str, dict] = defaultdict(lambda: {"total": 0, "passed": 0, "warn": 0})
+    for c in checks:
+        name = (
+            "Great Expectations suites"
+            if c["check_name"].startswith("gx_")
+            else "Row quarantine share (per extract kind)"
+            if c["check_name"] == "quarantine_share"
+            else "dbt tests on the models"
+        )
+        group = groups[name]
+        group["total"] += 1
+        group["passed"] += bool(c["passed"])
+        group["warn"] += (not c["passed"]) and c["severity"] == "WARN"
+    return [{"name": name, **g} for name, g in sorted(groups.items())]
+
+
+KIND_LABELS = {
+    "hr_staff": "HR staff (assignments)",
+    "hr_establishment": "HR establishment (posts)",
+    "hr_absence": "HR absence",
+    "payroll": "Payroll",
+    "agency_assignments": "Agency assignments",
+    "agency_timesheets": "Agency timesheets",
+    "case_allocations": "Case allocations",
+    "dfe_indicators": "DfE workforce indicators",
+    "dfe_statistical_neighbours": "DfE statistical neighbours",
+}
+
+
+def file_groups(files: list[dict]) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for f in files:
+        kind = f.get("kind") or "unknown"
+        g = groups.setdefault(
+            kind,
+            {
+                "kind": KIND_LABELS.get(kind, kind),
+                "files": 0,
+                "first": None,
+                "last": None,
+                "loaded": 0,
+                "q": 0,
+            },
+        )
+        g["files"] += 1
+        date_ = f.get("extract_date")
+        if date_ is not None:
+            g["first"] = min(g["first"] or date_, date_)
+            g["last"] = max(g["last"] or date_, date_)
+        g["loaded"] += f.get("rows_loaded") or 0
+        g["q"] += f.get("rows_quarantined") or 0
+    return list(groups.values())
+
+
+def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
+    """Each section's charts as (div id, html) pairs, built only when there is data."""
+    name = data.la_name or f"Authority {data.la_code}"
+    titles = {
+        "turnover_rate_fte": ("Turnover rate", "% of FTE in post", ".1f"),
+        "vacancy_rate_fte": ("Vacancy rate", "% of posts (FTE)", ".1f"),
+        "agency_rate_fte": ("Agency worker rate", "% of social workers (FTE)", ".1f"),
+        "caseload_fte": ("Average caseload", "Cases per FTE", ".1f"),
+    }
+    blocks: dict[str, list] = defaultdict(list)
+    against = "England and neighbours" if data.has_benchmarks else "England"
+
+    def add(section: str, div_id: str, fig) -> None:
+        if fig is not None:
+            blocks[section].append((div_id, Markup(charts.to_html(fig, div_id))))
+
+    for trend in data.trends:
+        if not trend.authority:
+            continue
+        title, y_title, fmt = titles[trend.kpi_code]
+        add(
+            "trends",
+            f"chart-trend-{trend.kpi_code}",
+            charts.trend_chart(trend, f"{title}: {name} against {against}", y_title, name, fmt),
+        )
+    add("monthly", "chart-monthly-staffing", charts.monthly_staffing(data.monthly))
+    caseload_target = next((k.target for k in data.scorecard if k.code == "caseload_fte"), None)
+    add(
+        "monthly",
+        "chart-monthly-caseload",
+        charts.monthly_caseload(
+            data.monthly.get("caseload_fte", []), caseload_target, data.caseload_threshold
+        ),
+    )
+    add("spend", "chart-agency-spend", charts.spend_chart(data.spend))
+    add(
+        "caseload",
+        "chart-caseload-teams",
+        charts.caseload_chart(data.caseload_by["team"], data.caseload_threshold),
+    )
+    add(
+        "leavers",
+        "chart-leavers-service",
+        charts.leavers_by_band(data.leavers["service_band"], SERVICE_BAND_LABELS),
+    )
+    reasons = code_labels("csww_leaving_reasons")
+    this_year = [
+        (reasons.get(code, f"Reason {code}"), values[data.census_year])
+        for code, values in data.leavers["leaving_reason"]
+        if values.get(data.census_year)
+    ]
+    add(
+        "leavers",
+        "chart-leavers-reason",
+        charts.horizontal_bars(
+            this_year,
+            f"Leavers by reason for leaving, year to 30 Sep {data.census_year}",
+            "Leavers (FTE)",
+        ),
+    )
+    add(
+        "starters",
+        "chart-starters-route",
+        charts.horizontal_bars(
+            [
+                (RECRUITMENT_ROUTE_LABELS.get(r, r), v)
+                for r, v in data.starters["recruitment_route"]
+            ],
+            f"Starters by recruitment route, year to 30 Sep {data.census_year}",
+            "Starters (FTE)",
+        ),
+    )
+    origins = code_labels("csww_start_origins")
+    add(
+        "starters",
+        "chart-starters-origin",
+        charts.horizontal_bars(
+            [(origins.get(o, f"Origin {o}"), v) for o, v in data.starters["start_origin"]],
+            f"Starters by where they came from (DfE origin), year to 30 Sep {data.census_year}",
+            "Starters (FTE)",
+        ),
+    )
+    return blocks
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("orchestration.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(
+        value=fmt_value,
+        gbp_k=fmt_gbp_k,
+        signed=fmt_signed,
+        bracketed=fmt_bracketed,
+        ordinal=ordinal,
+        fy=charts.fy_label,
+    )
+    return env
+
+
+def render(data: BoardPackData) -> str:
+    return (
+        environment()
+        .get_template("board_pack.html.j2")
+        .render(
+            d=data,
+            charts=chart_blocks(data),
+            plotly_js=Markup(get_plotlyjs()),
+            kpi_labels=KPI_LABELS,
+            rag_labels=RAG_LABELS,
+            movement=movement,
+            target_text=target_text,
+            explained=explained,
+            rag_summary=rag_summary(data.scorecard),
+            check_groups=check_groups(data.checks) if data.checks is not None else None,
+            file_groups=file_groups(data.files),
+            failed_checks=[c for c in data.checks or [] if not c["passed"]],
+            role_labels=code_labels("csww_org_roles"),
+        )
+    )
+
+
+def write(data: BoardPackData, out: Path) -> Path:
+    """Write the page beside its destination and move it into place (never half-written)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(render(data), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
