@@ -6,7 +6,7 @@ MANIFEST := dbt_project/target/manifest.json
 export WORKFORCE_HOME ?= $(CURDIR)/workforce-data
 
 .DEFAULT_GOAL := help
-.PHONY: help setup manifest demo run test lint format dev benchmark clean
+.PHONY: help setup manifest demo run test chromium lint format docs dev benchmark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ demo: setup manifest  ## sample extracts for one authority -> pipeline -> headli
 run: setup manifest  ## one pass over $WORKFORCE_HOME/landing
 	$(BIN)/workforce run
 
+docs: setup  ## dbt docs for $WORKFORCE_HOME's warehouse -> $WORKFORCE_HOME/docs/index.html
+	$(BIN)/workforce docs
+
 lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -38,8 +41,13 @@ lint: setup  ## ruff check and format check
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
 
-test: setup manifest lint  ## every test
+test: setup manifest lint chromium  ## every test
 	$(BIN)/python -m pytest -q
+
+chromium:  ## headless Chromium + chromedriver for the board pack's browser test (apt, if missing)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		$$([ "$$(id -u)" -eq 0 ] || echo sudo) sh -c \
+		'apt-get update -qq && apt-get install -y -qq chromium chromium-driver'
 
 dev: setup manifest  ## the Dagster UI: assets, checks, landing sensor, nightly schedule
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from orchestration.audit import CheckOutcome, write_run_audit
+from orchestration.export import ExportFormat
 from orchestration.settings import Settings
 
 app = typer.Typer(
@@ -257,6 +258,80 @@ def generate(
     )
 
 
+@app.command()
+def export(
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, xlsx (one workbook) or parquet.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write into [default: $WORKFORCE_HOME/exports/<run id>]."),
+    ] = None,
+) -> None:
+    """Export every table of the published file for Excel, Power BI or pandas."""
+    from orchestration.export import NoPublicationError, export_publication
+
+    settings = Settings.from_env()
+    try:
+        done = export_publication(settings, format, out)
+    except NoPublicationError as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+    # plain lines (table, rows, path), whole however narrow the terminal: scripts read them
+    typer.echo(f"Publication {done.run_id} exported as {format.value}:")
+    for t in done.tables:
+        sheets = f" (sheets: {', '.join(t.sheets)})" if t.sheets else ""
+        typer.echo(f"  {t.table}: {t.rows:,} rows -> {t.path}{sheets}")
+    for warning in done.warnings:
+        console.print(f"[yellow]{escape(warning)}[/yellow]")
+    typer.echo(f"Exported to {done.folder}")
+
+
+@app.command()
+def docs() -> None:
+    """Generate dbt's documentation site (every model, column and lineage) as one HTML page."""
+    from orchestration.dbt_docs import DocsError, generate_docs
+
+    settings = Settings.from_env()
+    settings.prepare()
+    with single_run(settings):
+        try:
+            site = generate_docs(settings)
+        except DocsError as e:
+            console.print(f"[red]{escape(str(e))}[/red]")
+            raise typer.Exit(EXIT_FAILED) from None
+    typer.echo(f"dbt docs (open in a browser): {site.page}")
+
+
+@app.command()
+def report(
+    la: Annotated[
+        str | None,
+        typer.Option("--la", help="3-digit DfE authority code [default: the only one published]."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Census year (to 30 Sep) [default: the latest published]."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="HTML file to write [default: $WORKFORCE_HOME/reports/board-pack-<la>-<year>.html]."
+        ),
+    ] = None,
+) -> None:
+    """Write the board pack: one self-contained HTML page from the published, validated figures."""
+    from orchestration.report import ReportError, write_board_pack
+
+    settings = Settings.from_env()
+    try:
+        path = write_board_pack(settings, la, year, out)
+    except ReportError as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+    typer.echo(f"Board pack: {path}")
+
+
 def headline_table(published: Path) -> Table:
     with duckdb.connect(str(published), read_only=True) as conn:
         rows = conn.execute(
@@ -311,4 +386,10 @@ def demo(
     if outcome.exit_code in (EXIT_PUBLISHED, EXIT_REJECTED):
         Console().print(headline_table(settings.published))
         Console().print(f"Published file: {settings.published}")
+        from orchestration.report import ReportError, write_board_pack
+
+        try:
+            Console().print(f"Board pack: {write_board_pack(settings)}", soft_wrap=True)
+        except ReportError as e:
+            console.print(f"[red]Board pack not written: {escape(str(e))}[/red]")
     raise typer.Exit(outcome.exit_code)
