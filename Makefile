@@ -47,7 +47,7 @@ test: setup manifest lint chromium  ## every test
 chromium:  ## headless Chromium + chromedriver for the board pack's browser test (apt, if missing)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		$$([ "$$(id -u)" -eq 0 ] || echo sudo) sh -c \
-		'apt-get update -qq && apt-get install -y -qq chromium chromium-driver'
+		'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium chromium-driver'
 
 dev: setup manifest  ## the Dagster UI: assets, checks, landing sensor, nightly schedule
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/
