@@ -6,7 +6,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from orchestration.report.data import Trend
+from orchestration.report.data import Trend, target_rules
 
 WIDTH, HEIGHT = 680, 320  # px: the printable width of A4 portrait with 15 mm margins
 AUTHORITY, DFE_OWN, ENGLAND, NEIGHBOURS, TARGET = (
@@ -62,6 +62,15 @@ def layout(
 def to_html(fig: go.Figure, div_id: str) -> str:
     """The chart's div and script; plotly.js itself is inlined once in the page head."""
     return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG, div_id=div_id)
+
+
+def target_label(kpi_code: str, target: float | None) -> str:
+    """The legend of a target line, read as the seed states it: "15 or lower", "below 15"."""
+    direction, on_target_is_met = target_rules().get(kpi_code, ("lower_is_better", True))
+    value = format(target or 0, "g")
+    if direction == "lower_is_better":
+        return f"Target ({value} or lower)" if on_target_is_met else f"Target (below {value})"
+    return f"Target ({value} or higher)" if on_target_is_met else f"Target (above {value})"
 
 
 def target_line(fig: go.Figure, xs: list, target: float | None, name: str) -> None:
@@ -136,7 +145,7 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>Neighbours' median</extra>",
             )
         )
-    target_line(fig, years, trend.target, f"Target ({format(trend.target or 0, 'g')} or lower)")
+    target_line(fig, years, trend.target, target_label(trend.kpi_code, trend.target))
     layout(fig, title, "Census year (at 30 September)", y_title)
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years])
     values = [p.value for p in trend.authority if p.value is not None]
@@ -212,9 +221,7 @@ def monthly_caseload(
             hovertemplate="%{x|%b %Y}: %{y:.1f} cases per FTE<extra></extra>",
         )
     )
-    target_line(
-        fig, [d for d, _ in points], target, f"Target ({format(target or 0, 'g')} or lower)"
-    )
+    target_line(fig, [d for d, _ in points], target, target_label("caseload_fte", target))
     layout(fig, "Average caseload at each month end", "Month end", "Cases per FTE", height=280)
     census_axis(fig, points[0][0], points[-1][0])
     top = max([v for _, v in points] + [target or 0])
