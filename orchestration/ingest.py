@@ -156,6 +156,19 @@ def decode(data: bytes, name: str) -> str:
     raise RejectedFile(f"{name}: unreadable encoding (rule: UTF-8 or Windows-1252)")
 
 
+def csv_text(path: Path, name: str) -> str:
+    """A CSV file's text, once it is known to be whole: not empty, decodable, no open quote."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
+    text = decode(data, name)
+    if text.count('"') % 2:  # quotes pair up in any whole CSV, escaped ones included
+        raise RejectedFile(
+            f"{name}: malformed CSV (a quoted field is never closed: the file looks truncated)"
+        )
+    return text
+
+
 def read_as_text(path: Path, name: str) -> pa.Table:
     """The file's cells as text, header names lower-cased; nothing typed yet."""
     suffix = path.suffix.lower()
@@ -166,14 +179,7 @@ def read_as_text(path: Path, name: str) -> pa.Table:
             raise RejectedFile(f"{name}: not a readable Parquet file ({e})") from e
         table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
     elif suffix == ".csv":
-        data = path.read_bytes()
-        if not data.strip():
-            raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
-        text = decode(data, name)
-        if text.count('"') % 2:  # quotes pair up in any whole CSV, escaped ones included
-            raise RejectedFile(
-                f"{name}: malformed CSV (a quoted field is never closed: the file looks truncated)"
-            )
+        text = csv_text(path, name)
         try:
             header = next(csv.reader(io.StringIO(text, newline="")))
         except (csv.Error, StopIteration) as e:
@@ -531,14 +537,7 @@ def read_reference(path: Path, landed: LandedFile) -> pa.Table:
     contract (positional names for the neighbour file), plus the spreadsheet row number."""
     kind = REFERENCE_KINDS[landed.kind]
     name = landed.name
-    data = path.read_bytes()
-    if not data.strip():
-        raise RejectedFile(f"{name}: empty file (rule: a header row is required)")
-    content = decode(data, name)
-    if content.count('"') % 2:
-        raise RejectedFile(
-            f"{name}: malformed CSV (a quoted field is never closed: the file looks truncated)"
-        )
+    content = csv_text(path, name)
     try:
         records = list(csv.reader(io.StringIO(content, newline="")))
     except csv.Error as e:
