@@ -128,77 +128,50 @@ census_year_inputs as (
         ) as formulas (kpi_code, numerator, denominator)
 ),
 
-leavers as (
+-- leavers by length of service and by reason, starters by recruitment route and by origin
+spell_breakdown_inputs as (
     select
         spells.la_code,
+        'census_year' as period_type,
+        census_counts.period_start_date as period_start,
+        census_counts.census_date as period_end,
         spells.census_year,
-        census_counts.period_start_date,
-        census_counts.census_date,
-        spells.service_band,
-        coalesce(cast(spells.leaving_reason as varchar), 'not_recorded') as leaving_reason,
-        cast(spells.ending_fte as decimal(38, 12)) as leaving_fte
+        breakdowns.breakdown,
+        breakdowns.breakdown_value,
+        breakdowns.kpi_code,
+        sum(cast(breakdowns.fte as decimal(38, 12))) as numerator,
+        cast(null as decimal(38, 12)) as denominator
     from spells
     inner join census_counts
         on spells.la_code = census_counts.la_code
-            and spells.census_year = census_counts.census_year
-    where spells.is_leaver
-),
-
-leaver_breakdown_inputs as (
-    select
-        leavers.la_code,
-        'census_year' as period_type,
-        leavers.period_start_date as period_start,
-        leavers.census_date as period_end,
-        leavers.census_year,
-        breakdowns.breakdown,
-        breakdowns.breakdown_value,
-        'leavers_fte' as kpi_code,
-        sum(leavers.leaving_fte) as numerator,
-        cast(null as decimal(38, 12)) as denominator
-    from leavers,
+            and spells.census_year = census_counts.census_year,
         lateral (
             values
-            ('service_band', leavers.service_band),
-            ('leaving_reason', leavers.leaving_reason)
-        ) as breakdowns (breakdown, breakdown_value)
-    group by all
-),
-
-starters as (
-    select
-        spells.la_code,
-        spells.census_year,
-        census_counts.period_start_date,
-        census_counts.census_date,
-        coalesce(spells.recruitment_route, 'not_recorded') as recruitment_route,
-        coalesce(cast(spells.start_origin as varchar), 'not_recorded') as start_origin,
-        cast(spells.starting_fte as decimal(38, 12)) as starting_fte
-    from spells
-    inner join census_counts
-        on spells.la_code = census_counts.la_code
-            and spells.census_year = census_counts.census_year
-    where spells.is_starter
-),
-
-starter_breakdown_inputs as (
-    select
-        starters.la_code,
-        'census_year' as period_type,
-        starters.period_start_date as period_start,
-        starters.census_date as period_end,
-        starters.census_year,
-        breakdowns.breakdown,
-        breakdowns.breakdown_value,
-        'starters_fte' as kpi_code,
-        sum(starters.starting_fte) as numerator,
-        cast(null as decimal(38, 12)) as denominator
-    from starters,
-        lateral (
-            values
-            ('recruitment_route', starters.recruitment_route),
-            ('start_origin', starters.start_origin)
-        ) as breakdowns (breakdown, breakdown_value)
+            -- kpi_code, breakdown, breakdown_value, the spell's FTE, whether the spell counts
+            ('leavers_fte', 'service_band', spells.service_band, spells.ending_fte, spells.is_leaver),
+            (
+                'leavers_fte',
+                'leaving_reason',
+                coalesce(cast(spells.leaving_reason as varchar), 'not_recorded'),
+                spells.ending_fte,
+                spells.is_leaver
+            ),
+            (
+                'starters_fte',
+                'recruitment_route',
+                coalesce(spells.recruitment_route, 'not_recorded'),
+                spells.starting_fte,
+                spells.is_starter
+            ),
+            (
+                'starters_fte',
+                'start_origin',
+                coalesce(cast(spells.start_origin as varchar), 'not_recorded'),
+                spells.starting_fte,
+                spells.is_starter
+            )
+        ) as breakdowns (kpi_code, breakdown, breakdown_value, fte, is_counted)
+    where breakdowns.is_counted
     group by all
 ),
 
@@ -348,9 +321,7 @@ month_inputs as (
 kpi_inputs as (
     select * from census_year_inputs
     union all by name
-    select * from leaver_breakdown_inputs
-    union all by name
-    select * from starter_breakdown_inputs
+    select * from spell_breakdown_inputs
     union all by name
     select * from establishment_breakdown_inputs
     union all by name
