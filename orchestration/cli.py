@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import logging
-import sys
 import time
-from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,9 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.audit import CheckOutcome, write_run_audit
-from orchestration.export import ExportFormat
+from orchestration.publish.outcome import EXIT_FAILED, EXIT_PUBLISHED, EXIT_REJECTED, RunOutcome
+from orchestration.report.export import ExportFormat
 from orchestration.settings import Settings
+from orchestration.warehouse import WarehouseBusy, warehouse_lock
 
 app = typer.Typer(
     help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out.",
@@ -29,7 +25,6 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)  # error lines must not be cut mid-path
 
-EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
 HEADLINE_KPIS = {
     "turnover_rate_fte": "Turnover rate (FTE)",
     "vacancy_rate_fte": "Vacancy rate (FTE)",
@@ -40,136 +35,29 @@ HEADLINE_KPIS = {
 }
 
 
-@dataclass
-class RunOutcome:
-    run_id: str
-    exit_code: int
-    loaded: int = 0
-    skipped: int = 0
-    quarantined: int = 0
-    rejected: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
-    error: str | None = None
-    audit_folder: Path | None = None
-    unchanged_since: str | None = None  # run id of the publication kept in place
-
-
-class ProgressFormatter(logging.Formatter):
-    """One short line per pipeline message: what happened, not the run's bookkeeping."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        meta = getattr(record, "dagster_meta", {}) or {}
-        step = (meta.get("step_key") or "").replace("__", "/")
-        message = meta.get("orig_message") or record.getMessage()
-        return f"  {step}: {message}" if step else f"  {message}"
-
-
-def progress_logger():
-    import dagster as dg
-
-    @dg.logger(description="Compact progress lines on stderr for the workforce CLI.")
-    def progress(_init_context) -> logging.Logger:
-        log = logging.Logger("workforce.progress", level=logging.INFO)
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(ProgressFormatter())
-        log.addHandler(handler)
-        return log
-
-    return progress
-
-
-@contextmanager
-def single_run(settings: Settings):
-    """One run at a time against a warehouse; a second one is refused, clearly."""
-    settings.lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(settings.lock_file, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            console.print(
-                f"[red]Another workforce run is using {settings.home} "
-                f"(lock {settings.lock_file}); try again when it has finished.[/red]"
-            )
-            raise typer.Exit(EXIT_FAILED) from None
-        yield
-
-
-def root_cause(error) -> str:
-    """The innermost error of Dagster's wrapping: the one that says what went wrong."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
+def refuse_if_busy(settings: Settings) -> None:
+    """Say at once, naming it, when another run holds the warehouse (the run itself would
+    refuse too, after Dagster's start-up)."""
+    try:
+        with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "a check"}):
+            pass
+    except WarehouseBusy as busy:
+        console.print(f"[red]{escape(str(busy))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def execute_pipeline(settings: Settings) -> RunOutcome:
-    """One pass of the whole asset graph, in this process, and what came of it."""
-    from orchestration.manifest import prepare_manifest
+    """One run of the workforce job on the home's Dagster instance, and what came of it."""
+    from orchestration.dbt_manifest import prepare_manifest
 
+    refuse_if_busy(settings)
     prepare_manifest(log=console.print)
-    import dagster as dg
-
-    from orchestration.definitions import defs
-    from orchestration.publish import record_attempt
-
-    started = datetime.now()
-    # dbt's own log goes to a file; the console shows the pipeline's progress lines.
-    log_path = settings.home / "logs" / f"run-{started:%Y%m%dT%H%M%S}.log"
+    log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
-    with log_path.open("w") as log, redirect_stdout(log):
-        job = defs.get_job_def("workforce").with_logger_defs({"progress": progress_logger()})
-        result = job.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
-            run_config={"loggers": {"progress": {}}},
-        )
-    outcome = RunOutcome(run_id=result.run_id, exit_code=EXIT_PUBLISHED)
-    for event in result.get_asset_materialization_events():
-        metadata = event.materialization.metadata
-        outcome.loaded += getattr(metadata.get("files_loaded"), "value", 0) or 0
-        outcome.loaded += getattr(metadata.get("files_corrected"), "value", 0) or 0
-        outcome.skipped += getattr(metadata.get("files_skipped"), "value", 0) or 0
-        outcome.quarantined += getattr(metadata.get("rows_quarantined"), "value", 0) or 0
-        if "published" in metadata and not metadata["published"].value:
-            outcome.unchanged_since = metadata["publication_run_id"].value
-    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
-        outcome.rejected = [
-            reason
-            for (reason,) in conn.execute(
-                "select reason from audit.files where run_id = ? and status = 'rejected'",
-                [result.run_id],
-            ).fetchall()
-        ]
-    checks = [
-        CheckOutcome(e.asset_key.to_user_string(), e.check_name, e.passed, e.description)
-        for e in result.get_asset_check_evaluations()
-    ]
-    outcome.failed_checks = [
-        f"{c.asset}:{c.name}" + (f" - {c.description}" if c.description else "")
-        for c in checks
-        if not c.passed
-    ]
-    if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        outcome.error = (
-            "; ".join(f"{e.step_key}: {root_cause(e.step_failure_data.error)}" for e in failures)
-            if failures
-            else "the run did not finish"
-        )
-    if outcome.failed_checks:
-        outcome.exit_code = EXIT_BLOCKED
-        failed = [f"{c.asset}:{c.name}" for c in checks if not c.passed]
-        record_attempt(settings, result.run_id, started, "blocked", failed)
-    elif not result.success:
-        outcome.exit_code = EXIT_FAILED
-        record_attempt(settings, result.run_id, started, "failed")
-    elif outcome.rejected:
-        outcome.exit_code = EXIT_REJECTED
-    status = {EXIT_BLOCKED: "blocked", EXIT_FAILED: "failed"}.get(
-        outcome.exit_code, "unchanged" if outcome.unchanged_since else "published"
-    )
-    outcome.audit_folder = write_run_audit(settings, result.run_id, status, outcome.skipped, checks)
-    return outcome
+    from orchestration.defs.launch import run_pipeline
+
+    return run_pipeline(settings, log_path)
 
 
 def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[str]:
@@ -187,10 +75,11 @@ def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[s
 
 def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
     console.print(
-        f"Run {outcome.run_id}: {outcome.loaded} file(s) loaded, {outcome.skipped} already "
-        f"loaded, {len(outcome.rejected)} rejected, {outcome.quarantined} row(s) quarantined."
+        f"Run {outcome.run_id}: {outcome.files_loaded} file(s) loaded, {outcome.files_skipped} "
+        f"already loaded, {len(outcome.rejected)} rejected, {outcome.rows_quarantined} row(s) "
+        "quarantined."
     )
-    if outcome.quarantined:
+    if outcome.rows_quarantined:
         for line in quarantine_lines(settings, outcome.run_id):
             console.print(f"quarantined: {escape(line)}", style="yellow")
         console.print(
@@ -198,24 +87,24 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
             f"audit/runs/{outcome.run_id}/quarantine.csv"
         )
     for reason in outcome.rejected:
-        console.print(f"[yellow]rejected:[/yellow] {reason}")
-    if outcome.failed_checks:
+        console.print(f"[yellow]rejected:[/yellow] {escape(reason)}")
+    if outcome.status == "blocked":
         console.print("[red]Validation failed; publication blocked. Failed checks:[/red]")
         for check in outcome.failed_checks:
-            console.print(f"  - {escape(check)}", style="red")
+            console.print(f"  - {escape(check.line())}", style="red")
         console.print(f"The previous publication is untouched: {settings.published}")
-    elif outcome.error:
-        console.print(f"[red]Run failed: {outcome.error}[/red]")
+    elif outcome.status in ("failed", "refused"):
+        console.print(f"[red]Run {outcome.status}: {escape(outcome.error or '')}[/red]")
         console.print(f"The previous publication is untouched: {settings.published}")
-    elif outcome.unchanged_since:
+    elif outcome.status == "unchanged":
         console.print(
-            f"Nothing changed: the publication of run {outcome.unchanged_since} stays in place, "
-            f"byte-identical: {settings.published}"
+            f"Nothing changed: the publication of run {outcome.publication_run_id} stays in "
+            f"place, byte-identical: {settings.published}"
         )
-    else:
+    elif outcome.status == "published":
         console.print(f"[green]Published[/green] {settings.published}")
-    if outcome.audit_folder:
-        console.print(f"Audit trail: {outcome.audit_folder / 'validation.html'}")
+    if outcome.status != "refused":
+        console.print(f"Audit trail: {settings.run_audit / outcome.run_id / 'validation.html'}")
 
 
 @app.command()
@@ -227,15 +116,14 @@ def run() -> None:
     """
     settings = Settings.from_env()
     settings.prepare()
-    with single_run(settings):
-        started = time.monotonic()
-        try:
-            outcome = execute_pipeline(settings)
-        except Exception as e:  # anything unforeseen still gets a clear line and exit 1
-            console.print(f"[red]workforce run failed: {e}[/red]")
-            raise typer.Exit(EXIT_FAILED) from e
-        print_outcome(settings, outcome)
-        console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
+    started = time.monotonic()
+    try:
+        outcome = execute_pipeline(settings)
+    except Exception as e:  # anything unforeseen still gets a clear line and exit 1
+        console.print(f"[red]workforce run failed: {escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from e
+    print_outcome(settings, outcome)
+    console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
     raise typer.Exit(outcome.exit_code)
 
 
@@ -269,7 +157,7 @@ def export(
     ] = None,
 ) -> None:
     """Export every table of the published file for Excel, Power BI or pandas."""
-    from orchestration.export import NoPublicationError, export_publication
+    from orchestration.report.export import NoPublicationError, export_publication
 
     settings = Settings.from_env()
     try:
@@ -290,16 +178,16 @@ def export(
 @app.command()
 def docs() -> None:
     """Generate dbt's documentation site (every model, column and lineage) as one HTML page."""
-    from orchestration.dbt_docs import DocsError, generate_docs
+    from orchestration.report.dbt_docs import DocsError, generate_docs
 
     settings = Settings.from_env()
     settings.prepare()
-    with single_run(settings):
-        try:
+    try:
+        with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "workforce docs"}):
             site = generate_docs(settings)
-        except DocsError as e:
-            console.print(f"[red]{escape(str(e))}[/red]")
-            raise typer.Exit(EXIT_FAILED) from None
+    except (DocsError, WarehouseBusy) as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
     typer.echo(f"dbt docs (open in a browser): {site.page}")
 
 
@@ -380,8 +268,7 @@ def demo(
     settings.prepare()
     console.print(f"Writing sample extracts for one authority into {settings.landing} ...")
     write_extracts(settings.landing, 1, years, seed)
-    with single_run(settings):
-        outcome = execute_pipeline(settings)
+    outcome = execute_pipeline(settings)
     print_outcome(settings, outcome)
     if outcome.exit_code in (EXIT_PUBLISHED, EXIT_REJECTED):
         Console().print(headline_table(settings.published))

@@ -1,8 +1,9 @@
-"""The extract contract (../shared/contract/EXTRACTS.md) as data.
+"""The extract contract (docs/extracts.md) as data.
 
 One place says which kinds exist, which columns each carries, how each column is typed in
-the raw layer, and which columns are personal data. Ingestion, the generator and the tests
-read it from here, so the contract is written down once.
+the raw layer, which columns are personal data and which refer to another kind's records.
+Ingestion, the Dagster assets, the generator and the tests read it from here: a new extract
+kind is one entry in `KINDS`, and no code branches on a kind's name.
 """
 
 from __future__ import annotations
@@ -12,14 +13,31 @@ from enum import StrEnum
 
 
 class Type(StrEnum):
-    TEXT = "VARCHAR"
-    CODE = "VARCHAR"  # a code list value kept as delivered text; staging casts numeric codes
-    INT_CODE = "INTEGER"  # a numeric CSWW code
-    BOOL = "BOOLEAN"
-    DATE = "DATE"
-    FTE = "DECIMAL(9,4)"
-    QUANTITY = "DECIMAL(18,4)"
-    MONEY = "DECIMAL(18,2)"
+    TEXT = "text"
+    CODE = "code"  # a code list value kept as delivered text
+    INT_CODE = "int_code"  # a numeric CSWW code
+    BOOL = "bool"
+    DATE = "date"
+    FTE = "fte"
+    QUANTITY = "quantity"
+    MONEY = "money"
+
+    @property
+    def sql(self) -> str:
+        """The column's type in the raw layer."""
+        return SQL_TYPES[self]
+
+
+SQL_TYPES = {
+    Type.TEXT: "VARCHAR",
+    Type.CODE: "VARCHAR",
+    Type.INT_CODE: "INTEGER",
+    Type.BOOL: "BOOLEAN",
+    Type.DATE: "DATE",
+    Type.FTE: "DECIMAL(9,4)",
+    Type.QUANTITY: "DECIMAL(18,4)",
+    Type.MONEY: "DECIMAL(18,2)",
+}
 
 
 class Personal(StrEnum):
@@ -38,6 +56,9 @@ class Column:
     personal: Personal | None = None
     codes: tuple[str, ...] | None = None  # the code list a value must belong to
     rule: tuple[str, str] | None = None  # (SQL predicate over the typed value `{v}`, wording)
+    # pseudonyms are per authority, unless the identifier is national (SWE numbers): then
+    # this namespace, so one person has one pseudonym in every authority and kind
+    national_namespace: str | None = None
 
     @property
     def raw_name(self) -> str:
@@ -48,12 +69,31 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column naming a record of another kind of the same authority: a row whose value is
+    in no delivered extract of that kind is quarantined. With `when`, only rows where the
+    column `when[0]` holds `when[1]` refer to that kind."""
+
+    column: str
+    kind: str
+    target: str  # the referred kind's column (its raw name: pseudonymised ids are compared so)
+    rule: str  # the quarantine reason
+    when: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     snapshot: bool  # snapshot kinds are complete state; period kinds carry rows by key
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_order: tuple[tuple[str, str], ...] = ()  # (start, end): end may not precede start
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def refers_to(self) -> list[str]:
+        """The kinds this kind's rows are checked against, which therefore load first."""
+        return list(dict.fromkeys(r.kind for r in self.references))
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -108,7 +148,7 @@ KINDS: dict[str, Kind] = {
                 C("date_of_birth", T.DATE, personal=P.RAW_ONLY),
                 C("gender", T.INT_CODE, codes=("0", "1", "2", "9")),
                 C("ethnicity", T.CODE, codes=ETHNICITIES),
-                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE),
+                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE, national_namespace="swe"),
                 C("registered_social_worker", T.BOOL, True),
                 C("org_role", T.INT_CODE, codes=ORG_ROLES),
                 C("job_title", T.TEXT),
@@ -189,7 +229,7 @@ KINDS: dict[str, Kind] = {
             columns=(
                 C("assignment_id", T.TEXT, True),
                 C("agency_worker_id", T.TEXT, True, P.PSEUDONYMISE),
-                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE),
+                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE, national_namespace="swe"),
                 C("registered_social_worker", T.BOOL, True),
                 C("agency_name", T.TEXT, True),
                 C("org_role", T.INT_CODE, codes=ORG_ROLES),
@@ -212,6 +252,14 @@ KINDS: dict[str, Kind] = {
             "agency_timesheets",
             snapshot=False,
             key=("timesheet_id",),
+            references=(
+                Reference(
+                    "assignment_id",
+                    "agency_assignments",
+                    "assignment_id",
+                    "refers to an agency assignment not in any agency_assignments extract",
+                ),
+            ),
             columns=(
                 C("timesheet_id", T.TEXT, True),
                 C("assignment_id", T.TEXT, True),
@@ -225,6 +273,19 @@ KINDS: dict[str, Kind] = {
             snapshot=True,
             key=("allocation_id",),
             date_order=(("allocation_start", "allocation_end"),),
+            references=tuple(
+                Reference(
+                    "worker_id",
+                    kind,
+                    target,
+                    "refers to a worker not in any hr_staff or agency_assignments extract",
+                    when=("worker_source", source),
+                )
+                for source, kind, target in (
+                    ("employee", "hr_staff", "employee_pseudonym"),
+                    ("agency", "agency_assignments", "agency_worker_pseudonym"),
+                )
+            ),
             columns=(
                 C("allocation_id", T.TEXT, True),
                 C("child_id", T.TEXT, True, P.PSEUDONYMISE),
@@ -263,6 +324,7 @@ class SourceColumn:
     header: str
     required: bool = False  # the file must have the column (cells may still be empty)
     after: str | None = None
+    pattern: tuple[str, str] | None = None  # (regular expression a value must match, wording)
 
 
 @dataclass(frozen=True)
@@ -314,7 +376,12 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
             "DfE Children's social work workforce indicators (explore-education-statistics CSV): "
             "national, regional and every authority, one row per area and census year",
             columns=tuple(
-                SourceColumn(name, name, name in INDICATORS_REQUIRED)
+                SourceColumn(
+                    name,
+                    name,
+                    name in INDICATORS_REQUIRED,
+                    pattern=(r"\d{4}", "is not a year (YYYY)") if name == "time_period" else None,
+                )
                 for name in INDICATORS_FILE_COLUMNS
             ),
             key=("time_period", "geographic_level", "country_code", "region_code", "old_la_code"),

@@ -11,6 +11,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
 
 KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
 # dbt installed beside this interpreter (the project's venv), so PATH need not include it.
@@ -56,6 +57,11 @@ class Settings:
     def dbt_target(self) -> Path:
         """dbt's working files for this home's runs (compiled SQL, run results, logs)."""
         return self.home / "dbt"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance every run is recorded in, whoever starts it (DAGSTER_HOME)."""
+        return self.home / "dagster"
 
     @property
     def key_file(self) -> Path:

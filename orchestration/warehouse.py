@@ -20,7 +20,12 @@ predecessor's rows.
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -88,12 +93,17 @@ create table if not exists audit.publications (
     source_files  struct(file_name varchar, sha256 varchar)[],
     content_hash  varchar            -- of what was published: an unchanged rerun keeps the file
 );
+create table if not exists audit.builds (
+    run_id        varchar not null,  -- a run whose publication reflects this build
+    fingerprint   varchar not null,  -- of the loaded files, dbt project, seeds, suites, config
+    recorded_at   timestamp not null
+);
 """
 
 
 def raw_columns(kind: Kind) -> list[tuple[str, str]]:
     meta = SNAPSHOT_META if kind.snapshot else PERIOD_META
-    return list(meta) + [(c.raw_name, c.type.value) for c in kind.stored_columns]
+    return list(meta) + [(c.raw_name, c.type.sql) for c in kind.stored_columns]
 
 
 def reference_columns(kind: ReferenceKind) -> list[tuple[str, str]]:
@@ -120,3 +130,48 @@ def connect(path: Path, read_only: bool = False):
         yield conn
     finally:
         conn.close()
+
+
+class WarehouseBusy(Exception):
+    """Another run holds the warehouse; the message names it."""
+
+    def __init__(self, lock_file: Path, holder: dict):
+        self.holder = holder
+        who = holder.get("run_id") or "another process"
+        since = f" since {holder['since']}" if holder.get("since") else ""
+        by = f", started by {holder['launched_by']}" if holder.get("launched_by") else ""
+        super().__init__(
+            f"the warehouse is in use by run {who}{by}{since} (pid {holder.get('pid', '?')}, "
+            f"lock {lock_file}); this run did not start. Try again when that run has finished."
+        )
+
+
+def lock_holder(lock_file: Path) -> dict:
+    try:
+        return json.loads(lock_file.read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+@contextmanager
+def warehouse_lock(lock_file: Path, holder: dict) -> Iterator[None]:
+    """One writer at a time, whoever starts it (CLI, sensor, schedule, UI): DuckDB allows one
+    writer per file, so a second run is refused here, naming the first, instead of meeting a
+    DuckDB lock error halfway. The lock is the kernel's (flock): a killed run releases it."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "r+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WarehouseBusy(lock_file, lock_holder(lock_file)) from None
+        lock.truncate(0)
+        lock.write(
+            json.dumps({**holder, "pid": os.getpid(), "since": f"{datetime.now():%H:%M:%S}"})
+        )
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+            lock.flush()

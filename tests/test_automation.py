@@ -7,8 +7,8 @@ import shutil
 
 import dagster as dg
 
-from orchestration.automation import landing_folder
-from orchestration.definitions import defs
+from orchestration.defs import defs
+from orchestration.defs.automation import landing_folder
 from tests.conftest import write_extract
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import Ingestor
+from orchestration.ingest.run import Ingestor
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 from tests.conftest import (
     DFE_REFERENCE_FILES,

@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.export import (
+from orchestration.report.export import (
     EXCEL_MAX_CELL_TEXT,
     EXCEL_MAX_SHEET_NAME,
     ExportFormat,

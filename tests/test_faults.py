@@ -548,7 +548,7 @@ def test_a_second_run_at_the_same_time_is_refused_naming_the_lock(
 
 @pytest.mark.parametrize("ignores_terminate", [False, True])
 def test_a_dbt_process_left_running_by_a_failed_step_is_stopped(ignores_terminate: bool):
-    from orchestration.dbt import stop
+    from orchestration.defs.dbt import stop
 
     trap = "trap '' TERM; " if ignores_terminate else ""
     process = subprocess.Popen(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingest import Ingestor
+from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
 from tests.conftest import query, write_extract
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.quality import Suite, SuiteResult, load_suites, validate
+from orchestration.publish.suites import Suite, SuiteResult, load_suites, validate
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 PSEUDONYM = "0123456789abcdef0123456789abcdef"
@@ -105,7 +105,7 @@ def test_good_rows_pass(warehouse, suites, suite_name):
     result = validate(warehouse, suites[suite_name])
 
     assert result.success, result.failures
-    assert result.evaluated == len(suites[suite_name].expectations.expectations)
+    assert result.evaluated == len(suites[suite_name].definition["expectations"])
     json.dumps(result.raw)  # kept in the audit trail as JSON
 
 

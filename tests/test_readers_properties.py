@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest import Ingestor
+from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
 from tests.conftest import query
 

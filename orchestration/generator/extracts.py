@@ -33,7 +33,8 @@ from orchestration.generator.timeline import (
 )
 
 ARROW_TYPES = {
-    Type.TEXT: pa.string(),  # Type.CODE is the same member
+    Type.TEXT: pa.string(),
+    Type.CODE: pa.string(),
     Type.INT_CODE: pa.int16(),
     Type.BOOL: pa.bool_(),
     Type.DATE: pa.date32(),

@@ -17,10 +17,16 @@ from datetime import datetime
 import duckdb
 
 from orchestration.config import load_thresholds
-from orchestration.settings import Settings
+from orchestration.publish.outcome import CheckResult
+from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, SEEDS_DIR, Settings
 from orchestration.warehouse import connect, create_schemas
 
 PUBLISHED_SCHEMA = "marts"
+
+
+def sql_string(value: object) -> str:
+    """A SQL string literal (ATTACH takes no parameters): any path, apostrophes included."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def source_files_sql() -> str:
@@ -54,32 +60,64 @@ def suppressed_kpis_sql(threshold: int) -> str:
 
 
 def record_attempt(
-    settings: Settings,
+    conn: duckdb.DuckDBPyConnection,
     run_id: str,
     started_at: datetime,
     status: str,
     failed_checks: list[str] | None = None,
 ) -> None:
     """Log a publication attempt that did not publish (blocked by checks, or failed)."""
-    with connect(settings.warehouse) as conn:
-        create_schemas(conn)
-        conn.execute(
-            "insert into audit.publications by name select ? as run_id, ? as started_at, "
-            "current_timestamp as finished_at, ? as status, ? as failed_checks, "
-            f"({source_files_sql()}) as source_files",
-            [run_id, started_at, status, failed_checks or []],
-        )
+    create_schemas(conn)
+    conn.execute(
+        "insert into audit.publications by name select ? as run_id, ? as started_at, "
+        "current_timestamp as finished_at, ? as status, ? as failed_checks, "
+        f"({source_files_sql()}) as source_files",
+        [run_id, started_at, status, failed_checks or []],
+    )
 
 
-@dataclass(frozen=True)
-class CheckRecord:
-    """One asset check evaluated in the publishing run, as the published `checks` table has it."""
+def build_fingerprint(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """What the marts and their checks are computed from: every loaded file (by content),
+    the dbt project, its seeds, the expectation suites and the council's workforce.yaml.
+    Two builds with one fingerprint give one publication, so the second need not run."""
+    digest = hashlib.sha256()
+    (files,) = conn.execute(
+        "select coalesce(string_agg(concat_ws(':', file_id, status, la_code, kind, "
+        "extract_date), ',' order by file_id, status, file_name), '') from audit.files "
+        "where status in ('loaded', 'superseded')"
+    ).fetchone()
+    digest.update(files.encode())
+    sources = [
+        *(p for p in DBT_PROJECT_DIR.rglob("*") if not {"target", "logs"} & set(p.parts)),
+        *SEEDS_DIR.glob("*"),
+        *EXPECTATIONS_DIR.glob("*.json"),
+        settings.home / "workforce.yaml",
+    ]
+    for path in sorted(p for p in sources if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
-    asset: str
-    check_name: str
-    passed: bool
-    severity: str  # ERROR | WARN
-    description: str | None
+
+def up_to_date_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+    """The run whose publication already reflects exactly this warehouse and project, if the
+    published file is in place: then a build would publish nothing new."""
+    if not settings.published.exists():
+        return None
+    create_schemas(conn)
+    last = conn.execute(
+        "select run_id, fingerprint from audit.builds order by recorded_at desc limit 1"
+    ).fetchone()
+    if last and last[1] == build_fingerprint(conn, settings):
+        return last[0]
+    return None
+
+
+def record_build(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
+    """The publication in place reflects this build (see `up_to_date_since`)."""
+    conn.execute(
+        "insert into audit.builds values (?, ?, current_timestamp)",
+        [run_id, build_fingerprint(conn, settings)],
+    )
 
 
 CHECKS_COLUMNS = (
@@ -122,7 +160,7 @@ def publish(
     settings: Settings,
     run_id: str,
     started_at: datetime,
-    checks: list[CheckRecord] | None = None,
+    checks: list[CheckResult] | None = None,
 ) -> Publication:
     """Write the published file from the marts, unless it would be identical to the one there.
 
@@ -159,8 +197,9 @@ def publish(
         ).fetchall()
         if target.exists() and current and current[0][1] == content:
             (rows,) = conn.execute(f"select count(*) from {PUBLISHED_SCHEMA}.kpi_values").fetchone()
+            record_build(conn, settings, current[0][0])
             return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
-        conn.execute(f"attach '{tmp}' as publication")
+        conn.execute(f"attach {sql_string(tmp)} as publication")
         try:
             for name in tables:
                 # kpi_values says which run published it; the warehouse copy cannot know.
@@ -205,4 +244,5 @@ def publish(
             f"insert into audit.publications by name ({this_attempt})",
             [run_id, started_at, content],
         )
+        record_build(conn, settings, run_id)
     return Publication(published=True, run_id=run_id, kpi_rows=rows)

@@ -1,14 +1,15 @@
-"""What starts a run: files landing, the nightly schedule; and what a failed run leaves behind."""
+"""What starts a run: files landing, the nightly schedule (the CLI and the UI launch the same
+job); and the record of a run that died before it could conclude itself."""
 
 import hashlib
 import json
-from datetime import UTC, datetime
 
 import dagster as dg
 
-from orchestration.ingest import landed_files, sha256_of
-from orchestration.publish import record_attempt
+from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
+from orchestration.ingest.landing import landed_files, sha256_of
 from orchestration.settings import Settings
+from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
 
 workforce_job = dg.define_asset_job(
     "workforce",
@@ -59,22 +60,30 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     name="record_failed_publication",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def record_failed_publication(context: dg.RunFailureSensorContext) -> None:
-    """A run that failed or was blocked did not publish: say so in the publications log."""
-    run_id = context.dagster_run.run_id
-    records = context.instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    evaluations = [r.event_log_entry.dagster_event.asset_check_evaluation_data for r in records]
-    failed_checks = [
-        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
-    ]
-    stats = context.instance.get_run_stats(run_id)
-    started = datetime.fromtimestamp(stats.start_time or 0, UTC).replace(tzinfo=None)
-    record_attempt(
-        Settings.from_env(),
-        run_id,
-        started,
-        "blocked" if failed_checks else "failed",
-        failed_checks,
+def record_failed_publication(context: dg.RunFailureSensorContext) -> dg.SkipReason | None:
+    """A run concludes itself (see run_guard.py). One that died first (killed, out of memory)
+    did not publish: say so in the publications log and its audit trail."""
+    from orchestration.publish.audit_trail import write_run_audit
+    from orchestration.publish.outcome import RunOutcome
+    from orchestration.publish.publication import record_attempt
+
+    run = context.dagster_run
+    if OUTCOME_TAG in run.tags:
+        return dg.SkipReason(f"run {run.run_id} recorded its own outcome")
+    settings = Settings.from_env()
+    outcome = RunOutcome(
+        run.run_id,
+        "failed",
+        launched_by=launched_by(run),
+        error="the run stopped before it could record its outcome (killed or crashed)",
     )
+    try:
+        with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "sensor"}):
+            with connect(settings.warehouse) as conn:
+                started = started_at_of(context.instance, run.run_id)
+                record_attempt(conn, run.run_id, started, "failed")
+                write_run_audit(settings, outcome, conn)
+    except WarehouseBusy as busy:
+        return dg.SkipReason(f"not recorded: {busy}")
+    context.instance.add_run_tags(run.run_id, {OUTCOME_TAG: "failed"})
+    return None

@@ -12,17 +12,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import great_expectations as gx
-from great_expectations.core import ExpectationSuite
-from great_expectations.core.batch_definition import BatchDefinition
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
-from great_expectations.expectations.row_conditions import deserialize_row_condition
+
+if TYPE_CHECKING:  # Great Expectations is slow to import: loaded when a check first runs
+    from great_expectations.core.batch_definition import BatchDefinition
 
 # SUMMARY keeps counts and up to 20 example values: enough to act on, small enough for the
 # audit trail (COMPLETE would copy every failing row into it).
@@ -33,14 +28,15 @@ EXAMPLES_PER_FAILURE = 3
 NOT_RULE_KWARGS = {"column", "row_condition", "batch_id"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one GX suite object per Suite
 class Suite:
     """An expectation suite and the DuckDB rows it validates."""
 
     name: str
     relation: str  # <schema>.<table>
     query: str
-    expectations: ExpectationSuite
+    definition: dict  # the suite's JSON, made a GX ExpectationSuite when it is validated
+    description: str  # what the suite guards, in words (its meta.description)
 
 
 @dataclass
@@ -59,17 +55,28 @@ def load_suites(directory: Path) -> list[Suite]:
 
 
 def _load_suite(path: Path) -> Suite:
-    expectations = ExpectationSuite(**json.loads(path.read_text()))
-    if expectations.name != path.stem:
+    definition = json.loads(path.read_text())
+    if definition.get("name") != path.stem:
         # The file name is how people find a suite from a failed check's name.
-        raise ValueError(f"{path}: suite is named {expectations.name!r}, expected {path.stem!r}")
-    relation = expectations.meta["relation"]
+        raise ValueError(
+            f"{path}: suite is named {definition.get('name')!r}, expected {path.stem!r}"
+        )
+    meta = definition.get("meta", {})
+    relation = meta["relation"]
     return Suite(
-        name=expectations.name,
+        name=definition["name"],
         relation=relation,
-        query=expectations.meta.get("query", f"select * from {relation}"),
-        expectations=expectations,
+        query=meta.get("query", f"select * from {relation}"),
+        definition=definition,
+        description=meta.get("description", f"Great Expectations suite expectations/{path.name}"),
     )
+
+
+@cache
+def _expectation_suite(suite: Suite):
+    from great_expectations.core import ExpectationSuite
+
+    return ExpectationSuite(**suite.definition)
 
 
 def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
@@ -87,7 +94,7 @@ def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
             raw={"success": False, "suite_name": suite.name, "error": message},
         )
     batch = _dataframe_batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    raw = batch.validate(suite.expectations, result_format=RESULT_FORMAT).to_json_dict()
+    raw = batch.validate(_expectation_suite(suite), result_format=RESULT_FORMAT).to_json_dict()
     return SuiteResult(
         suite_name=suite.name,
         relation=suite.relation,
@@ -102,6 +109,13 @@ def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
 @cache
 def _dataframe_batch_definition() -> BatchDefinition:
     """One in-memory GX context per process, built on first use rather than at import."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     context = gx.get_context(
         mode="ephemeral",
         project_config=DataContextConfig(
@@ -122,6 +136,8 @@ def _describe_failure(relation: str, outcome: dict) -> str:
     rule = ", ".join(f"{k}={json.dumps(v)}" for k, v in kwargs.items() if k not in NOT_RULE_KWARGS)
     head = f"{domain}: {expectation_type}({rule})"
     if row_condition := kwargs.get("row_condition"):
+        from great_expectations.expectations.row_conditions import deserialize_row_condition
+
         head += f" where {deserialize_row_condition(row_condition)!r}"
 
     if error := _exception_message(outcome["exception_info"]):

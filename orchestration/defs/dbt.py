@@ -8,10 +8,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.manifest import dbt_project, prepare_manifest
+from orchestration.defs.project import dbt_project
+from orchestration.defs.run_guard import WorkforceRun
 from orchestration.settings import Settings
+from orchestration.warehouse import connect
 
 if os.environ.get("DAGSTER_IS_DEV_CLI"):  # `dagster dev` reloads code: re-parse on change
+    from orchestration.dbt_manifest import prepare_manifest
+
     prepare_manifest()
 
 
@@ -28,9 +32,22 @@ class WorkforceTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
-def workforce_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def workforce_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, workforce_run: WorkforceRun
+):
+    from orchestration.publish.publication import up_to_date_since
+
     settings = Settings.from_env()
-    settings.prepare()  # points dbt's profile at this WORKFORCE_HOME's warehouse
+    with connect(settings.warehouse) as conn:
+        current = up_to_date_since(conn, settings)
+    if current:
+        # Nothing was loaded since, and the project is unchanged: the build would publish
+        # exactly what is in place. Yielding nothing skips the checks and the publication.
+        context.log.info(
+            f"nothing new since run {current}: its publication stays in place; "
+            "dbt build, checks and publication skipped"
+        )
+        return
     invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target)
     try:
         yield from invocation.stream()

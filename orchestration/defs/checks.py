@@ -1,10 +1,12 @@
-"""Great Expectations suites from expectations/ as blocking Dagster asset checks."""
+"""Great Expectations suites from expectations/ as blocking Dagster asset checks, one factory
+for every suite. Great Expectations itself is imported when a check runs, not at load."""
 
 import json
 
 import dagster as dg
 
-from orchestration.quality import Suite, load_suites, validate
+from orchestration.defs.run_guard import WorkforceRun
+from orchestration.publish.suites import Suite, load_suites
 from orchestration.settings import EXPECTATIONS_DIR, Settings
 from orchestration.warehouse import connect
 
@@ -14,9 +16,13 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(suite.relation.split(".")),
         name=f"gx_{suite.name}",
         blocking=True,
-        description=f"Great Expectations suite expectations/{suite.name}.json",
+        description=f"{suite.description} (Great Expectations suite expectations/{suite.name}.json)",
     )
-    def check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def check(
+        context: dg.AssetCheckExecutionContext, workforce_run: WorkforceRun
+    ) -> dg.AssetCheckResult:
+        from orchestration.publish.suites import validate
+
         settings = Settings.from_env()
         with connect(settings.warehouse, read_only=True) as conn:
             result = validate(conn, suite)

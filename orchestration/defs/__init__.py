@@ -1,0 +1,48 @@
+"""Every Dagster definition of the project, and nothing else imports Dagster.
+
+ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind
+dbt.py          the dbt project's models, seeds and tests as assets and blocking checks
+checks.py       the Great Expectations suites as blocking asset checks
+publication.py  the published file
+run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
+automation.py   the job, the landing-folder sensor, the nightly schedule
+launch.py       `workforce run`: the same job, on the same instance, from the command line
+
+`dagster dev` (`make dev`, `workforce dev`) loads `defs` from here.
+"""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.automation import (
+    landing_folder,
+    nightly,
+    record_failed_publication,
+    workforce_job,
+)
+from orchestration.defs.checks import gx_checks, validated_relations
+from orchestration.defs.dbt import workforce_dbt_models
+from orchestration.defs.ingestion import ingestion_assets
+from orchestration.defs.project import dbt_project
+from orchestration.defs.publication import publication_asset
+from orchestration.defs.run_guard import WorkforceRun
+from orchestration.settings import DBT_EXECUTABLE
+
+defs = dg.Definitions(
+    assets=[
+        *ingestion_assets,
+        workforce_dbt_models,
+        publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
+    ],
+    asset_checks=gx_checks,
+    jobs=[workforce_job],
+    schedules=[nightly],
+    sensors=[landing_folder, record_failed_publication],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "workforce_run": WorkforceRun(),
+    },
+    # DuckDB allows one writer: steps run one after another in one process, which is also
+    # what lets the run's guard hold the warehouse lock from the first step to the last.
+    executor=dg.in_process_executor,
+)

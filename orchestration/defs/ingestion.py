@@ -1,0 +1,118 @@
+"""Ingestion assets: one per extract kind and DfE reference kind, all built from the
+contract, plus the asset that rejects files no kind claims."""
+
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+from orchestration.contract import KINDS, REFERENCE_KINDS
+from orchestration.defs.run_guard import WorkforceRun
+from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.ingest.run import Ingestor, IngestReport
+
+
+def ingestor(context: dg.AssetExecutionContext) -> "Ingestor":
+    from orchestration.ingest.run import Ingestor  # pandas and pyarrow: only when a run ingests
+
+    return Ingestor(Settings.from_env(), context.run.run_id, context.log.debug)
+
+
+def report_metadata(report: "IngestReport") -> dict:
+    return {
+        "files_loaded": len(report.loaded),
+        "files_corrected": len(report.corrected),
+        "files_skipped": len(report.skipped),
+        "files_rejected": len(report.rejected),
+        "rows_quarantined": sum(rows for _, rows, _ in report.quarantined),
+        "rejections": dg.MetadataValue.md(
+            "\n".join(f"- {reason}" for _, reason in report.rejected) or "none"
+        ),
+    }
+
+
+def ingestion_asset(kind: str) -> dg.AssetsDefinition:
+    snapshot = (
+        "snapshot (complete state as at the extract date)"
+        if KINDS[kind].snapshot
+        else ("period rows (newest file wins per key)")
+    )
+    key = dg.AssetKey(["raw", kind])
+
+    @dg.asset(
+        key=key,
+        # rows are checked against the records they refer to, so those kinds load first
+        deps=[dg.AssetKey(["raw", other]) for other in KINDS[kind].refers_to],
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                "quarantine_share",
+                asset=key,
+                blocking=True,
+                description="No file of this run has more rows quarantined than "
+                "max_quarantine_share (workforce.yaml) allows.",
+            )
+        ],
+    )
+    def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
+        files = ingestor(context)
+        report = files.run([kind])
+        context.log.info(report.summary())
+        too_much = report.too_much_quarantined(files.thresholds.max_quarantine_share)
+        for line in too_much:
+            context.log.warning(line)
+        return dg.MaterializeResult(
+            metadata=report_metadata(report),
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="quarantine_share",
+                    passed=not too_much,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description="; ".join(too_much) or None,
+                    metadata={"files_over_threshold": len(too_much)},
+                )
+            ],
+        )
+
+    return ingest
+
+
+def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
+    """A DfE reference file (landing/ itself): every column kept as text, newest date used."""
+
+    @dg.asset(
+        key=["raw", kind],
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
+        "Every source column as text (suppression symbols survive); no personal data.",
+    )
+    def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
+        report = ingestor(context).run([kind])
+        context.log.info(report.summary())
+        return dg.MaterializeResult(metadata=report_metadata(report))
+
+    return ingest
+
+
+@dg.asset(
+    key=["audit", "unrecognised_files"],
+    group_name="ingestion",
+    kinds={"python"},
+    description="Rejects (and keeps, with a reason) landed files no extract kind can claim.",
+)
+def unrecognised_files(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
+    report = ingestor(context).run([], unrecognised=True)
+    if report.rejected:
+        context.log.info(f"files no kind claims: {report.summary()}")
+    return dg.MaterializeResult(metadata=report_metadata(report))
+
+
+ingestion_assets = [
+    *(ingestion_asset(kind) for kind in KINDS),
+    *(reference_ingestion_asset(kind) for kind in REFERENCE_KINDS),
+    unrecognised_files,
+]

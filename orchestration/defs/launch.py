@@ -1,0 +1,80 @@
+"""`workforce run` and `workforce dev`: the workforce job on the home's persistent Dagster
+instance ($WORKFORCE_HOME/dagster), so a run from the command line shows in the UI's run
+history with its logs, exactly like one started by the sensor, the schedule or the UI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs import defs
+from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
+from orchestration.publish.outcome import RunOutcome, read_outcome
+from orchestration.settings import PROJECT_ROOT, Settings
+
+INSTANCE_SETTINGS = PROJECT_ROOT / "dagster.yaml"
+
+
+def prepare_instance(settings: Settings) -> Path:
+    """$WORKFORCE_HOME/dagster with the project's instance settings (one run at a time)."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != INSTANCE_SETTINGS.read_bytes():
+        shutil.copyfile(INSTANCE_SETTINGS, target)
+    return home
+
+
+def instance_for(settings: Settings) -> dg.DagsterInstance:
+    os.environ["DAGSTER_HOME"] = str(prepare_instance(settings))
+    return dg.DagsterInstance.get()
+
+
+class ProgressFormatter(logging.Formatter):
+    """One short line per pipeline message: what happened, not the run's bookkeeping."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        step = (meta.get("step_key") or "").replace("__", "/")
+        message = meta.get("orig_message") or record.getMessage()
+        return f"  {step}: {message}" if step else f"  {message}"
+
+
+@dg.logger(description="Compact progress lines on stderr for the workforce CLI.")
+def progress(_init_context) -> logging.Logger:
+    log = logging.Logger("workforce.progress", level=logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ProgressFormatter())
+    log.addHandler(handler)
+    return log
+
+
+def run_pipeline(settings: Settings, log_path: Path) -> RunOutcome:
+    """One run of the workforce job, in this process, on the persistent instance."""
+    instance = instance_for(settings)
+    job = defs.resolve_job_def("workforce").with_logger_defs({"progress": progress})
+    # dbt's own output goes to the log file; the console shows the progress lines
+    with log_path.open("w") as log, redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"progress": {}}},
+            tags={LAUNCHED_BY_TAG: "workforce run (command line)"},
+        )
+    outcome = read_outcome(settings, result.run_id)
+    if outcome is None:  # the run stopped before it could conclude (see run_guard.py)
+        failures = [e for e in result.all_events if e.is_step_failure or e.is_failure]
+        errors = [
+            root_cause(e.step_failure_data.error) if e.is_step_failure else e.message
+            for e in failures
+        ]
+        outcome = RunOutcome(
+            result.run_id, "failed", error="; ".join(filter(None, errors)) or "the run failed"
+        )
+    return outcome

@@ -1,0 +1,172 @@
+"""The resource every step of the workforce job requires, so every run has it whoever started
+it (`workforce run`, the landing sensor, the nightly schedule, a launch from the UI).
+
+The job runs in one process (in-process executor), so the resource is set up once before the
+first step and torn down after the last. Set-up takes the warehouse lock (a second run is
+refused, naming the first); tear-down concludes the run: it reads what happened from the
+run's own event log, decides the one `RunOutcome`, logs a publication attempt that did not
+publish, writes the audit trail and tags the run with its outcome, then lets the lock go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from orchestration.publish.outcome import CheckResult, RunOutcome, decide
+from orchestration.settings import Settings
+from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
+
+PUBLICATION_KEY = dg.AssetKey(["published", "workforce"])
+OUTCOME_TAG = "workforce/outcome"
+EXIT_CODE_TAG = "workforce/exit_code"
+LAUNCHED_BY_TAG = "workforce/launched_by"
+
+
+def launched_by(run: dg.DagsterRun) -> str:
+    tags = run.tags
+    if LAUNCHED_BY_TAG in tags:
+        return tags[LAUNCHED_BY_TAG]
+    if "dagster/sensor_name" in tags:
+        return f"sensor {tags['dagster/sensor_name']}"
+    if "dagster/schedule_name" in tags:
+        return f"schedule {tags['dagster/schedule_name']}"
+    return "the Dagster UI"
+
+
+class WorkforceRun(dg.ConfigurableResource):
+    """The warehouse lock and the run's outcome (see the module docstring)."""
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WorkforceRun]:
+        settings = Settings.from_env()
+        settings.prepare()
+        run = context.dagster_run
+        instance = context.instance
+        who = launched_by(run)
+        try:
+            lock = warehouse_lock(settings.lock_file, {"run_id": run.run_id, "launched_by": who})
+            lock.__enter__()
+        except WarehouseBusy as busy:
+            outcome = RunOutcome(run.run_id, "refused", launched_by=who, error=str(busy))
+            from orchestration.publish.audit_trail import write_run_audit
+
+            write_run_audit(settings, outcome, conn=None)
+            tag(instance, outcome)
+            raise dg.Failure(description=str(busy), allow_retries=False) from None
+        started_at = datetime.now()
+        try:
+            yield self
+        finally:
+            try:
+                outcome = conclude(context, settings, started_at, who)
+                tag(instance, outcome)
+                (context.log.error if outcome.exit_code else context.log.info)(
+                    f"{outcome.headline()}; audit trail: {settings.run_audit / run.run_id}"
+                )
+            finally:
+                lock.__exit__(None, None, None)
+
+
+def tag(instance: dg.DagsterInstance, outcome: RunOutcome) -> None:
+    instance.add_run_tags(
+        outcome.run_id, {OUTCOME_TAG: outcome.status, EXIT_CODE_TAG: str(outcome.exit_code)}
+    )
+
+
+def records(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType):
+    return [
+        r.event_log_entry.dagster_event
+        for r in instance.get_records_for_run(run_id, of_type=event_type, limit=100_000).records
+    ]
+
+
+def root_cause(error) -> str:
+    """The innermost error of Dagster's wrapping: the one that says what went wrong."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> list[CheckResult]:
+    checks = []
+    for event in records(instance, run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = event.asset_check_evaluation_data
+        checks.append(
+            CheckResult(
+                asset=evaluation.asset_key.to_user_string(),
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                description=evaluation.description,
+            )
+        )
+    return sorted(checks, key=lambda c: (c.asset, c.check_name))
+
+
+def conclude(
+    context: dg.InitResourceContext, settings: Settings, started_at: datetime, who: str
+) -> RunOutcome:
+    """The run's outcome, from its event log; recorded in the warehouse and the audit trail."""
+    from orchestration.publish.audit_trail import write_run_audit
+    from orchestration.publish.publication import record_attempt, up_to_date_since
+
+    instance, run_id = context.instance, context.dagster_run.run_id
+    checks = checks_of_run(instance, run_id)
+    step_errors = [
+        f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
+        for e in records(instance, run_id, dg.DagsterEventType.STEP_FAILURE)
+    ]
+    outcome = RunOutcome(run_id, "failed", launched_by=who, checks=checks)
+    publication = None
+    for event in records(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = event.step_materialization_data.materialization
+        metadata = {k: v.value for k, v in materialization.metadata.items()}
+        outcome.files_loaded += metadata.get("files_loaded", 0) + metadata.get("files_corrected", 0)
+        outcome.files_skipped += metadata.get("files_skipped", 0)
+        outcome.rows_quarantined += metadata.get("rows_quarantined", 0)
+        if materialization.asset_key == PUBLICATION_KEY:
+            publication = metadata
+    planned = any(
+        e.asset_materialization_planned_data.asset_key == PUBLICATION_KEY
+        for e in records(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+    )
+    with connect(settings.warehouse) as conn:
+        outcome.rejected = [
+            reason
+            for (reason,) in conn.execute(
+                "select reason from audit.files where run_id = ? and status = 'rejected' "
+                "order by file_name",
+                [run_id],
+            ).fetchall()
+        ]
+        current = None if publication else up_to_date_since(conn, settings)
+        outcome.status, outcome.error = decide(
+            run_id,
+            checks=checks,
+            step_errors=step_errors,
+            refused=None,
+            publication=publication,
+            publication_planned=planned,
+            up_to_date_since=current,
+        )
+        if publication:
+            outcome.publication_run_id = publication["publication_run_id"]
+            outcome.kpi_rows = publication["kpi_rows"]
+        elif current:
+            outcome.publication_run_id = current
+        if outcome.status in ("blocked", "failed"):
+            failed = [f"{c.asset}:{c.check_name}" for c in outcome.failed_checks]
+            record_attempt(conn, run_id, started_at, outcome.status, failed)
+        write_run_audit(settings, outcome, conn)
+    return outcome
+
+
+def started_at_of(instance: dg.DagsterInstance, run_id: str) -> datetime:
+    stats = instance.get_run_stats(run_id)
+    return datetime.fromtimestamp(stats.start_time or datetime.now().timestamp(), UTC).replace(
+        tzinfo=None
+    )

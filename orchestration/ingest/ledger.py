@@ -1,0 +1,136 @@
+"""The file ledger: `audit.files` (every landed file, by content hash, with its status), the
+content-addressed archive, the rejected/ folder and the quarantined rows of each file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.landing import LandedFile, sha256_of
+from orchestration.ingest.stage import Staged
+from orchestration.settings import Settings
+
+
+class Ledger:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str):
+        self.conn = conn
+        self.settings = settings
+        self.run_id = run_id
+
+    def versions(self, landed: LandedFile) -> list[tuple[str, str, str]]:
+        """(sha256, status, file name) of every file of this authority, kind and date."""
+        return self.conn.execute(
+            "select file_id, status, file_name from audit.files "
+            "where la_code is not distinct from ? and kind = ? and extract_date = ?",
+            [landed.la_code, landed.kind, landed.extract_date],
+        ).fetchall()
+
+    def previous_snapshot(self, landed: LandedFile) -> tuple[int, str] | None:
+        """(rows read, file name) of the loaded snapshot just before this one, if any."""
+        return self.conn.execute(
+            "select rows_read, file_name from audit.files where la_code = ? and kind = ? "
+            "and status = 'loaded' and extract_date < ? order by extract_date desc limit 1",
+            [landed.la_code, landed.kind, landed.extract_date],
+        ).fetchone()
+
+    def snapshots_from(self, landed: LandedFile) -> list[LandedFile]:
+        """The loaded snapshots of this authority and kind dated on or after this one, as
+        archived (so they can be replayed)."""
+        rows = self.conn.execute(
+            "select extract_date, file_id, archived_path, file_name from audit.files "
+            "where la_code = ? and kind = ? and status = 'loaded' and extract_date >= ? "
+            "order by extract_date",
+            [landed.la_code, landed.kind, landed.extract_date],
+        ).fetchall()
+        return [
+            LandedFile(self.settings.archive / path, name, landed.la_code, landed.kind, d, sha)
+            for d, sha, path, name in rows
+        ]
+
+    def supersede(self, landed: LandedFile, previous_sha: str) -> None:
+        self.conn.execute(
+            "update audit.files set status = 'superseded', reason = ? "
+            "where la_code is not distinct from ? and kind = ? and extract_date = ? "
+            "and file_id = ?",
+            [
+                f"corrected by {landed.name} in run {self.run_id}",
+                landed.la_code,
+                landed.kind,
+                landed.extract_date,
+                previous_sha,
+            ],
+        )
+
+    def archive(self, landed: LandedFile) -> Path:
+        target = self.settings.archive / landed.archive_name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".partial")
+            shutil.copyfile(landed.path, tmp)
+            tmp.replace(target)
+        return target
+
+    def keep_quarantined_rows(self, landed: LandedFile) -> None:
+        """The staged file's `problems` rows, for the audit trail and the analysts."""
+        self.conn.execute(
+            "insert into audit.quarantine select ?, ?, ?, ?, ?, ?, source_row, column_name, "
+            "rule, value, current_timestamp from problems order by source_row, column_name",
+            [
+                self.run_id,
+                landed.sha256,
+                landed.name,
+                landed.la_code,
+                landed.kind,
+                landed.extract_date,
+            ],
+        )
+
+    def record(
+        self,
+        landed: LandedFile,
+        archived: Path | None,
+        staged: Staged | None,
+        status: str,
+        reason: str | None,
+    ) -> None:
+        self.conn.execute(
+            "insert into audit.files (file_id, la_code, kind, extract_date, file_name, "
+            "archived_path, size_bytes, rows_read, rows_loaded, rows_quarantined, status, reason, "
+            "run_id, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [
+                landed.sha256,
+                landed.la_code,
+                landed.kind,
+                landed.extract_date,
+                landed.name,
+                archived.relative_to(self.settings.archive).as_posix() if archived else None,
+                landed.path.stat().st_size,
+                staged.rows_read if staged else None,
+                staged.rows_loaded if staged else 0,
+                staged.rows_quarantined if staged else None,
+                status,
+                reason,
+                self.run_id,
+            ],
+        )
+
+    def reject(self, path: Path, landed: LandedFile | None, reason: str) -> bool:
+        """Keep the file and its reason under rejected/ and record it, once per content.
+        False when this very file was rejected before (nothing new to say)."""
+        name = path.relative_to(self.settings.landing).as_posix()
+        sha = landed.sha256 if landed else sha256_of(path)
+        seen = self.conn.execute(
+            "select 1 from audit.files where file_name = ? and file_id = ? and status = 'rejected'",
+            [name, sha],
+        ).fetchone()
+        if seen:
+            return False
+        kept = self.settings.rejected / f"{sha[:12]}_{path.name}"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, kept)
+        kept.with_name(kept.name + ".reason.txt").write_text(reason + "\n")
+        record_as = landed or LandedFile(path, name, None, None, None, sha)  # type: ignore[arg-type]
+        self.record(record_as, None, None, "rejected", reason)
+        return True

@@ -1,0 +1,193 @@
+"""One ingestion pass over the landing folder: for each new file, archive it, stage it,
+apply it to history and record it in the ledger, all in one transaction per file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.config import KindMapping, load_mappings, load_thresholds
+from orchestration.contract import KINDS, REFERENCE_KINDS
+from orchestration.ingest.history import apply_period, apply_reference, apply_snapshot_in_order
+from orchestration.ingest.landing import LandedFile, RejectedFile, classify, landed_files
+from orchestration.ingest.ledger import Ledger
+from orchestration.ingest.pseudonyms import register_pseudonym
+from orchestration.ingest.stage import Staged, stage
+from orchestration.settings import Settings
+from orchestration.warehouse import connect, create_schemas
+
+
+@dataclass
+class IngestReport:
+    loaded: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, int, int]] = field(default_factory=list)  # file, rows, of rows
+
+    def too_much_quarantined(self, max_share: float) -> list[str]:
+        return [
+            f"{name}: {rows} of {read} rows quarantined (more than {max_share:.0%})"
+            for name, rows, read in self.quarantined
+            if read and rows / read > max_share
+        ]
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.loaded)} loaded, {len(self.corrected)} corrected, "
+            f"{len(self.skipped)} already loaded, {len(self.rejected)} rejected, "
+            f"{sum(rows for _, rows, _ in self.quarantined)} rows quarantined"
+        )
+
+
+class Ingestor:
+    """One ingestion pass over the landing folder, for some or all kinds."""
+
+    def __init__(self, settings: Settings, run_id: str, log: Callable[[str], None] = print):
+        self.settings = settings
+        self.run_id = run_id
+        self.log = log
+        self.thresholds = load_thresholds(settings.home)
+        self.mappings: dict[str, dict[str, KindMapping]] = {}
+
+    def run(self, kinds: list[str] | None = None, unrecognised: bool = False) -> IngestReport:
+        """Load new files of `kinds`; with `unrecognised`, reject files no kind can claim."""
+        self.settings.prepare()
+        report = IngestReport()
+        wanted = set(kinds or [])
+        with connect(self.settings.warehouse) as conn:
+            create_schemas(conn)
+            register_pseudonym(conn, self.settings.pseudonym_key())
+            ledger = Ledger(conn, self.settings, self.run_id)
+            claimed = []
+            for path in landed_files(self.settings.landing):
+                try:
+                    landed = classify(path, self.settings.landing)
+                except RejectedFile as reason:
+                    if unrecognised:
+                        self.reject(ledger, path, None, str(reason), report)
+                    continue
+                if landed.kind in wanted:
+                    claimed.append(landed)
+            # Kinds in contract order (people before the timesheets and cases that refer to
+            # them), each authority's files oldest first so history is usually appended.
+            order = list(KINDS) + list(REFERENCE_KINDS)
+            claimed.sort(
+                key=lambda f: (order.index(f.kind), f.la_code or "", f.extract_date, f.name)
+            )
+            for landed in claimed:
+                self.ingest_file(conn, ledger, landed, report)
+        return report
+
+    def mapping(self, landed: LandedFile) -> KindMapping | None:
+        if landed.la_code not in self.mappings:
+            self.mappings[landed.la_code] = load_mappings(self.settings.home, landed.la_code)
+        return self.mappings[landed.la_code].get(landed.kind)
+
+    def ingest_file(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        ledger: Ledger,
+        landed: LandedFile,
+        report: IngestReport,
+    ) -> None:
+        versions = ledger.versions(landed)
+        # Already loaded, or an older version still lying in landing/ after its correction.
+        if any(
+            sha == landed.sha256 and (status in ("loaded", "rejected") or name == landed.name)
+            for sha, status, name in versions
+        ):
+            report.skipped.append(landed.name)
+            return
+        previous = next((sha for sha, status, _ in versions if status == "loaded"), None)
+        conn.execute("begin transaction")
+        try:
+            if landed.extract_date > date.today():
+                raise RejectedFile(
+                    f"{landed.name}: extract date {landed.extract_date} is in the future "
+                    "(rule: the file name's date is the date the data is as at)"
+                )
+            archived = ledger.archive(landed)
+            if landed.is_reference:
+                staged = apply_reference(conn, landed, archived, previous)
+            else:
+                staged = self.apply(conn, ledger, landed, archived, previous)
+            if previous:
+                ledger.supersede(landed, previous)
+            ledger.record(landed, archived, staged, "loaded", None)
+            conn.execute("commit")
+        except RejectedFile as reason:
+            conn.execute("rollback")
+            self.reject(ledger, landed.path, landed, str(reason), report)
+            return
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        (report.corrected if previous else report.loaded).append(landed.name)
+        if staged.rows_quarantined:
+            report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
+        self.log(
+            f"{'corrected' if previous else 'loaded'} {landed.name} ({staged.rows_loaded} rows"
+            + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
+        )
+
+    def apply(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        ledger: Ledger,
+        landed: LandedFile,
+        archived: Path,
+        previous: str | None,
+    ) -> Staged:
+        """An authority's extract: stage, check, apply to raw, keep its quarantined rows."""
+        kind = KINDS[landed.kind]
+
+        def stage_file(file: LandedFile, path=None) -> Staged:
+            return stage(conn, file, path or file.path, self.mapping(file))
+
+        staged = stage_file(landed, archived)
+        # kept now: replaying later snapshots restages them over this file's `problems`
+        ledger.keep_quarantined_rows(landed)
+        if kind.snapshot:
+            self.check_not_partial(ledger, landed, staged)
+            later = ledger.snapshots_from(landed)
+            apply_snapshot_in_order(conn, kind, landed, later, stage_file, self.log)
+        else:
+            if previous:
+                conn.execute(
+                    f"delete from raw.{kind.name} where la_code = ? and extract_date = ? "
+                    "and file_id = ?",
+                    [landed.la_code, landed.extract_date, previous],
+                )
+            apply_period(conn, kind, landed)
+        return staged
+
+    def check_not_partial(self, ledger: Ledger, landed: LandedFile, staged: Staged) -> None:
+        """A snapshot much smaller than the one before is more likely cut short than true."""
+        before = ledger.previous_snapshot(landed)
+        share = self.thresholds.max_snapshot_drop_share
+        if before and staged.rows_read < before[0] * (1 - share):
+            raise RejectedFile(
+                f"{landed.name}: {staged.rows_read} rows where {before[1]} had {before[0]}: "
+                f"a likely partial export (rule: a snapshot may not drop more than {share:.0%} "
+                "of the previous snapshot's rows; max_snapshot_drop_share in workforce.yaml)"
+            )
+
+    def reject(
+        self,
+        ledger: Ledger,
+        path: Path,
+        landed: LandedFile | None,
+        reason: str,
+        report: IngestReport,
+    ) -> None:
+        name = path.relative_to(self.settings.landing).as_posix()
+        if ledger.reject(path, landed, reason):
+            report.rejected.append((name, reason))
+            self.log(f"REJECTED {reason}")
+        else:
+            report.skipped.append(name)
