@@ -14,7 +14,7 @@ import pytest
 from orchestration.contract import KINDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+REFERENCE = PROJECT_ROOT / "reference"  # DfE's published files (reference/README.md)
 WORKFORCE = Path(sys.executable).with_name("workforce")
 
 

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_pipeline_matches_the_hand_computation import (
+    SNAPSHOT,
+    agency,
+    allocation,
+    cfsw,
+    write_hand_fixture,
+)
 from tests.conftest import query, run_workforce, write_extract
-from tests.test_pipeline_by_hand import SNAPSHOT, agency, allocation, cfsw, write_hand_fixture
 
 STAFF_HEADER = (
     "assignment_id,employee_id,registered_social_worker,org_role,service_area,team,fte,"

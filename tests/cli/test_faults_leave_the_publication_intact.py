@@ -38,8 +38,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.cli.test_pipeline_matches_the_hand_computation import (
+    SNAPSHOT,
+    absence,
+    write_hand_fixture,
+)
 from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce, write_extract
-from tests.test_pipeline_by_hand import SNAPSHOT, absence, write_hand_fixture
 
 PUBLISHED = Path("published") / "workforce.duckdb"
 WAREHOUSE = Path("warehouse") / "warehouse.duckdb"

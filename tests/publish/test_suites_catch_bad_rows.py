@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.publish.suites import Suite, SuiteResult, load_suites, validate
 
-EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
+EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 PSEUDONYM = "0123456789abcdef0123456789abcdef"
 
 GOOD_TABLES = f"""

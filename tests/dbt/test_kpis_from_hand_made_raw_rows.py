@@ -16,7 +16,7 @@ import pytest
 from orchestration.contract import KINDS
 from orchestration.warehouse import create_schemas
 
-PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 KPI_COLUMNS = [
     "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start",
     "period_end", "value", "numerator", "denominator", "unit", "target", "rag",

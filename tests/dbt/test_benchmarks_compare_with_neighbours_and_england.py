@@ -19,13 +19,13 @@ import pytest
 
 from orchestration.ingest.run import Ingestor
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
 from tests.conftest import (
     DFE_REFERENCE_FILES,
     drop_dfe_reference_files,
     query,
     run_workforce,
 )
-from tests.test_pipeline_by_hand import write_hand_fixture
 
 BENCHMARKED = ("agency_rate_fte", "caseload_fte", "turnover_rate_fte", "vacancy_rate_fte")
 
