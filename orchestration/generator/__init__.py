@@ -1,4 +1,4 @@
-"""Synthetic extracts for N authorities, in the format of ../shared/contract/EXTRACTS.md.
+"""Synthetic extracts for N authorities, in the format of docs/extracts.md.
 
 `generate` simulates each authority's children's social care workforce (posts, staff moving,
 leaving and starting, agency cover, absence, case allocations, pay) from two years before its

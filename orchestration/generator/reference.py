@@ -1,15 +1,14 @@
 """Static reference data the generator draws from: authorities, organisation, code lists, names.
 
 Code lists and their labels follow the DfE Children's Social Work Workforce (CSWW) census as
-written in ../shared/contract/EXTRACTS.md. Shares are plausible national patterns, not
-published figures.
+written in docs/extracts.md. Shares are plausible national patterns, not published figures.
 """
 
 from __future__ import annotations
 
 # Real DfE 3-digit local authority codes (statistical neighbour groupings, April 2021, plus
-# the 2023 Cumbria successors and four pre-reorganisation codes at the end). The authorities
-# of ../shared/council-reports come first so that a small demo generates recognisable names.
+# the 2023 Cumbria successors and four pre-reorganisation codes at the end). Authorities with
+# published council workforce reports come first, so a small demo generates recognisable names.
 AUTHORITIES: dict[str, str] = {
     "383": "Leeds",
     "202": "Camden",

@@ -324,7 +324,7 @@ def census_values(published: Path, la: str) -> dict[str, float]:
     return dict(rows)
 
 
-# The DfE codes; the project's own KPIs are worked out in test_kpis_for_boards.py.
+# The DfE codes; the project's own KPIs are worked out in test_board_kpis_match_the_hand_computation.py.
 DFE_KPIS = {
     "inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "turnover_rate_fte",
     "agency_fte", "agency_rate_fte", "agency_cover_fte", "agency_cover_rate_fte", "vacancy_fte",

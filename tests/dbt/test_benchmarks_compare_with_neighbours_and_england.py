@@ -2,7 +2,7 @@
 each authority's statistical-neighbour median and national rank (kpi_benchmarks), and the same
 figures on an authority's headline rows of kpi_values.
 
-Expected figures are worked out by hand from ../shared/reference/ (see the comments), never
+Expected figures are worked out by hand from reference/ (see the comments), never
 recomputed here with the model's logic.
 """
 

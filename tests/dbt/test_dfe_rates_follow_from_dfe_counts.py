@@ -1,6 +1,6 @@
 """The project's KPI model reproduces DfE's published rates from DfE's published counts.
 
-Rows of the DfE indicators file (../shared/reference/) are written into
+Rows of the DfE indicators file (reference/, DfE's own copy) are written into
 `marts.fct_workforce_census` as if the pipeline had counted them, then the project's own
 `kpi_values` dbt model turns them into rates, which must match DfE's to 0.1.
 """

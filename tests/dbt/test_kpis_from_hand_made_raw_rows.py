@@ -1,5 +1,5 @@
 """The dbt project against hand-made raw rows: every expected figure below is worked out by hand
-from the rows in `populated_warehouse`, following ../shared/contract/OUTPUTS.md."""
+from the rows in `populated_warehouse`, following docs/outputs.md."""
 
 from __future__ import annotations
 
