@@ -78,3 +78,8 @@ def run_pipeline(settings: Settings, log_path: Path) -> RunOutcome:
             result.run_id, "failed", error="; ".join(filter(None, errors)) or "the run failed"
         )
     return outcome
+
+
+def workforce_job() -> dg.JobDefinition:
+    """The job as a run worker loads it (`dg.reconstructable` needs a module-level function)."""
+    return defs.resolve_job_def("workforce")

@@ -44,7 +44,7 @@ class WorkforceRun(dg.ConfigurableResource):
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WorkforceRun]:
         settings = Settings.from_env()
         settings.prepare()
-        run = context.dagster_run
+        run = context.run
         instance = context.instance
         who = launched_by(run)
         try:
@@ -114,7 +114,7 @@ def conclude(
     from orchestration.publish.audit_trail import write_run_audit
     from orchestration.publish.publication import record_attempt, up_to_date_since
 
-    instance, run_id = context.instance, context.dagster_run.run_id
+    instance, run_id = context.instance, context.run.run_id
     checks = checks_of_run(instance, run_id)
     step_errors = [
         f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
