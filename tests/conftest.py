@@ -1,8 +1,8 @@
-"""Shared test helpers: every test gets its own WORKFORCE_HOME under tmp_path."""
+"""Fixtures and helpers every test folder shares (rows of the extracts are built by
+tests/builders.py): running `workforce`, querying a DuckDB file, homes under tmp_path."""
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -11,26 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.contract import KINDS
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = PROJECT_ROOT / "reference"  # DfE's published files (reference/README.md)
 WORKFORCE = Path(sys.executable).with_name("workforce")
-
-
-def write_extract(landing: Path, la_code: str, kind: str, extract_date: str, rows: list[dict]):
-    """Write one extract with every contract column (missing cells empty)."""
-    path = landing / la_code / f"{kind}_{extract_date.replace('-', '')}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [c.name for c in KINDS[kind].columns]
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            unknown = set(row) - set(columns)
-            assert not unknown, f"fixture uses columns not in the contract: {unknown}"
-            writer.writerow(row)
-    return path
 
 
 def run_workforce(home: Path, *args: str) -> subprocess.CompletedProcess:

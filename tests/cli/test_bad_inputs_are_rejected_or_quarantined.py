@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_pipeline_matches_the_hand_computation import (
-    SNAPSHOT,
-    agency,
-    allocation,
-    cfsw,
-    write_hand_fixture,
+from tests.builders import (
+    agency_assignments,
+    agency_timesheets,
+    case_allocations,
+    hr_staff,
+    write_extract,
 )
-from tests.conftest import query, run_workforce, write_extract
+from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT, write_hand_fixture
+from tests.conftest import query, run_workforce
 
 STAFF_HEADER = (
     "assignment_id,employee_id,registered_social_worker,org_role,service_area,team,fte,"
@@ -38,17 +39,102 @@ def baseline(tmp_path_factory) -> Path:
 def staff_snapshot(bad_row: dict) -> list[dict]:
     """383's staff as delivered, plus one bad row: 1 of 12 rows (over the 5% threshold)."""
     return [
-        cfsw("A1", "EMPX01", "P1", 5, 1.0, "2020-01-01"),
-        cfsw("A3", "EMPX02", "P3", 4, 1.0, "2025-04-01"),
-        cfsw("A5", "EMPX05", "P5", 5, 0.5, "2025-01-06"),
-        cfsw("A6", "EMPX06", "P6", 3, 1.0, "2015-01-01"),
-        cfsw("A10", "EMPX10", "P8", 5, 0.5, "2021-01-01"),
-        cfsw("A11", "EMPX10", "P9", 5, 0.4, "2022-01-01"),
-        cfsw("A4", "EMPX04", "P4", 5, 0.8, "2018-06-01", "2025-09-30", leaving_reason="1"),
-        cfsw("A8", "EMPX08", "P7", 5, 1.0, "2023-02-01", "2024-12-31", leaving_reason="1"),
-        cfsw("A9", "EMPX09", "", 5, 1.0, "2020-01-01", "2024-09-30", leaving_reason="5"),
-        cfsw("A2", "EMPX02", "P2", 5, 1.0, "2019-05-01", "2025-03-31", leaving_reason="8"),
-        cfsw("A12", "EMPX12", "P10", 5, 1.0, "2019-05-01"),
+        hr_staff(
+            assignment_id="A1",
+            employee_id="EMPX01",
+            post_id="P1",
+            org_role=5,
+            fte=1.0,
+            start_date="2020-01-01",
+        ),
+        hr_staff(
+            assignment_id="A3",
+            employee_id="EMPX02",
+            post_id="P3",
+            org_role=4,
+            fte=1.0,
+            start_date="2025-04-01",
+        ),
+        hr_staff(
+            assignment_id="A5",
+            employee_id="EMPX05",
+            post_id="P5",
+            org_role=5,
+            fte=0.5,
+            start_date="2025-01-06",
+        ),
+        hr_staff(
+            assignment_id="A6",
+            employee_id="EMPX06",
+            post_id="P6",
+            org_role=3,
+            fte=1.0,
+            start_date="2015-01-01",
+        ),
+        hr_staff(
+            assignment_id="A10",
+            employee_id="EMPX10",
+            post_id="P8",
+            org_role=5,
+            fte=0.5,
+            start_date="2021-01-01",
+        ),
+        hr_staff(
+            assignment_id="A11",
+            employee_id="EMPX10",
+            post_id="P9",
+            org_role=5,
+            fte=0.4,
+            start_date="2022-01-01",
+        ),
+        hr_staff(
+            assignment_id="A4",
+            employee_id="EMPX04",
+            post_id="P4",
+            org_role=5,
+            fte=0.8,
+            start_date="2018-06-01",
+            end_date="2025-09-30",
+            leaving_reason="1",
+        ),
+        hr_staff(
+            assignment_id="A8",
+            employee_id="EMPX08",
+            post_id="P7",
+            org_role=5,
+            fte=1.0,
+            start_date="2023-02-01",
+            end_date="2024-12-31",
+            leaving_reason="1",
+        ),
+        hr_staff(
+            assignment_id="A9",
+            employee_id="EMPX09",
+            post_id="",
+            org_role=5,
+            fte=1.0,
+            start_date="2020-01-01",
+            end_date="2024-09-30",
+            leaving_reason="5",
+        ),
+        hr_staff(
+            assignment_id="A2",
+            employee_id="EMPX02",
+            post_id="P2",
+            org_role=5,
+            fte=1.0,
+            start_date="2019-05-01",
+            end_date="2025-03-31",
+            leaving_reason="8",
+        ),
+        hr_staff(
+            assignment_id="A12",
+            employee_id="EMPX12",
+            post_id="P10",
+            org_role=5,
+            fte=1.0,
+            start_date="2019-05-01",
+        ),
         bad_row,
     ]
 
@@ -116,7 +202,16 @@ FILE_LEVEL = {
             "383",
             "hr_staff",
             "2025-11-30",
-            [cfsw("A1", "EMPX01", "P1", 5, 1.0, "2020-01-01")],
+            [
+                hr_staff(
+                    assignment_id="A1",
+                    employee_id="EMPX01",
+                    post_id="P1",
+                    org_role=5,
+                    fte=1.0,
+                    start_date="2020-01-01",
+                )
+            ],
         ),
         "383/hr_staff_20251130.csv: 1 rows where 383/hr_staff_20251031.csv had 11: a likely partial export",
     ),
@@ -124,23 +219,69 @@ FILE_LEVEL = {
 
 ROW_LEVEL = {
     "wrong type": (
-        staff_file(cfsw("A13", "EMPX13", "", 5, "one", "2020-01-01")),
+        staff_file(
+            hr_staff(
+                assignment_id="A13",
+                employee_id="EMPX13",
+                post_id="",
+                org_role=5,
+                fte="one",
+                start_date="2020-01-01",
+            )
+        ),
         "383/hr_staff_20251130.csv row 13, column fte: 'one' must be a number",
     ),
     "FTE outside (0, 1]": (
-        staff_file(cfsw("A13", "EMPX13", "", 5, 1.5, "2020-01-01")),
+        staff_file(
+            hr_staff(
+                assignment_id="A13",
+                employee_id="EMPX13",
+                post_id="",
+                org_role=5,
+                fte=1.5,
+                start_date="2020-01-01",
+            )
+        ),
         "383/hr_staff_20251130.csv row 13, column fte: '1.5' must be more than 0 and at most 1",
     ),
     "end before start": (
-        staff_file(cfsw("A13", "EMPX13", "", 5, 1.0, "2020-01-01", "2019-01-01")),
+        staff_file(
+            hr_staff(
+                assignment_id="A13",
+                employee_id="EMPX13",
+                post_id="",
+                org_role=5,
+                fte=1.0,
+                start_date="2020-01-01",
+                end_date="2019-01-01",
+            )
+        ),
         "383/hr_staff_20251130.csv row 13, column end_date: '2019-01-01' must not be before start_date",
     ),
     "unknown code": (
-        staff_file(cfsw("A13", "EMPX13", "", 7, 1.0, "2020-01-01")),
+        staff_file(
+            hr_staff(
+                assignment_id="A13",
+                employee_id="EMPX13",
+                post_id="",
+                org_role=7,
+                fte=1.0,
+                start_date="2020-01-01",
+            )
+        ),
         "383/hr_staff_20251130.csv row 13, column org_role: '7' unknown code (allowed: 1, 2, 3, 4, 5, 6)",
     ),
     "duplicate key within a file": (
-        staff_file(cfsw("A1", "EMPX13", "", 5, 1.0, "2020-01-01")),
+        staff_file(
+            hr_staff(
+                assignment_id="A1",
+                employee_id="EMPX13",
+                post_id="",
+                org_role=5,
+                fte=1.0,
+                start_date="2020-01-01",
+            )
+        ),
         "383/hr_staff_20251130.csv row 2, column assignment_id: 'A1' duplicate key within the file",
     ),
     "timesheet for an unknown assignment": (
@@ -150,23 +291,16 @@ ROW_LEVEL = {
             "agency_timesheets",
             "2025-11-30",
             [
-                {
-                    "timesheet_id": f"T{i}",
-                    "assignment_id": "G1",
-                    "week_ending": "2025-11-07",
-                    "hours": "37",
-                    "charge_gbp": "1850",
-                }
+                agency_timesheets(timesheet_id=f"T{i}", week_ending="2025-11-07", charge_gbp="1850")
                 for i in range(10, 20)
             ]
             + [
-                {
-                    "timesheet_id": "T99",
-                    "assignment_id": "G404",
-                    "week_ending": "2025-11-07",
-                    "hours": "37",
-                    "charge_gbp": "1850",
-                }
+                agency_timesheets(
+                    timesheet_id="T99",
+                    assignment_id="G404",
+                    week_ending="2025-11-07",
+                    charge_gbp="1850",
+                )
             ],
         ),
         "383/agency_timesheets_20251130.csv row 12, column assignment_id: 'G404' refers to an "
@@ -179,10 +313,24 @@ ROW_LEVEL = {
             "case_allocations",
             "2025-11-30",
             [
-                allocation(f"L{i}", f"CHILDX{i:02d}", "EMPX01", "employee", "2025-05-01")
+                case_allocations(
+                    allocation_id=f"L{i}",
+                    child_id=f"CHILDX{i:02d}",
+                    worker_id="EMPX01",
+                    worker_source="employee",
+                    allocation_start="2025-05-01",
+                )
                 for i in range(1, 12)
             ]
-            + [allocation("L99", "CHILDX99", "EMPX404", "employee", "2025-05-01")],
+            + [
+                case_allocations(
+                    allocation_id="L99",
+                    child_id="CHILDX99",
+                    worker_id="EMPX404",
+                    worker_source="employee",
+                    allocation_start="2025-05-01",
+                )
+            ],
         ),
         "383/case_allocations_20251130.csv row 13, column worker_id: '(personal data)' refers "
         "to a worker not in any hr_staff or agency_assignments extract",
@@ -250,7 +398,20 @@ def test_below_the_threshold_quarantined_rows_are_left_out_and_the_rest_publishe
 
 def test_a_corrected_file_replaces_its_predecessor_and_the_kpis_follow(baseline, tmp_path):
     write = lambda landing: write_extract(  # noqa: E731
-        landing, "202", "hr_staff", SNAPSHOT, [cfsw("B1", "EMPY01", "Q1", 5, 0.5, "2020-01-01")]
+        landing,
+        "202",
+        "hr_staff",
+        SNAPSHOT,
+        [
+            hr_staff(
+                assignment_id="B1",
+                employee_id="EMPY01",
+                post_id="Q1",
+                org_role=5,
+                fte=0.5,
+                start_date="2020-01-01",
+            )
+        ],
     )
     home, result, unchanged = run_with(baseline, tmp_path, write)
     assert result.returncode == 0, result.stderr
@@ -280,9 +441,32 @@ def test_an_agency_worker_left_out_of_a_newer_snapshot_is_gone_from_later_census
         "agency_assignments",
         "2025-11-30",
         [
-            agency("G1", "AGWX01", 1.0, "vacancy", "2025-04-15", post_id="P2"),
-            agency("G3", "AGWX03", 1.0, "vacancy", "2025-01-01", "2025-09-30"),
-            agency("G4", "AGWX04", 1.0, "vacancy", "2025-01-01", registered=False),
+            agency_assignments(
+                assignment_id="G1",
+                agency_worker_id="AGWX01",
+                fte=1.0,
+                cover_reason="vacancy",
+                start_date="2025-04-15",
+                post_id="P2",
+                swe_number="SW9000000001",
+            ),
+            agency_assignments(
+                assignment_id="G3",
+                agency_worker_id="AGWX03",
+                fte=1.0,
+                cover_reason="vacancy",
+                start_date="2025-01-01",
+                end_date="2025-09-30",
+                swe_number="SW9000000001",
+            ),
+            agency_assignments(
+                assignment_id="G4",
+                agency_worker_id="AGWX04",
+                fte=1.0,
+                cover_reason="vacancy",
+                start_date="2025-01-01",
+                registered_social_worker=False,
+            ),
         ],
     )
     home, result, _ = run_with(baseline, tmp_path, write)

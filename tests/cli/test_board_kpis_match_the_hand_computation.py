@@ -20,7 +20,6 @@ Service areas and teams of 801: Assessment (teams "Assess 1", "Assess 2") and Ch
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -31,7 +30,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_ROOT, query, run_workforce, write_extract
+from tests.builders import (
+    agency_assignments,
+    agency_timesheets,
+    case_allocations,
+    hr_establishment,
+    hr_staff,
+    payroll,
+    write_extract,
+)
+from tests.conftest import PROJECT_ROOT, query, run_workforce
 
 S1, S2, S3 = "2026-03-10", "2026-06-30", "2026-10-31"
 CENSUS_2026 = ("2025-10-01", "2026-09-30")
@@ -39,144 +47,112 @@ FY_2025 = ("2025-04-01", "2026-03-31")
 FY_2026 = ("2026-04-01", "2027-03-31")
 
 
-def swe_number(worker: str) -> str:
-    return "SW" + str(int(hashlib.sha256(worker.encode()).hexdigest(), 16))[:10]
-
-
-def staff(assignment, employee, fte, start, end="", *, area, team, role=5, post="", **more):
-    return {
-        "assignment_id": assignment,
-        "employee_id": employee,
-        "post_id": post,
-        "full_name": f"Name of {employee}",
-        "date_of_birth": "1985-04-02",
-        "gender": "2",
-        "ethnicity": "WBRI",
-        "swe_number": swe_number(employee),
-        "registered_social_worker": "true",
-        "org_role": str(role),
-        "service_area": area,
-        "team": team,
-        "fte": str(fte),
-        "contract_type": "permanent",
-        "start_date": start,
-        "end_date": end,
-        **more,
-    }
-
-
-def post(
-    post_id, budgeted_fte, *, area, team, role="5", social_work=True, effective_from="2015-01-01"
-):
-    return {
-        "post_id": post_id,
-        "service_area": area,
-        "team": team,
-        "org_role": role,
-        "social_work_post": "Y" if social_work else "N",
-        "budgeted_fte": str(budgeted_fte),
-        "effective_from": effective_from,
-    }
-
-
-def agency(assignment, worker, fte, cover, start, end="", *, area, team, role=5, registered=True):
-    return {
-        "assignment_id": assignment,
-        "agency_worker_id": worker,
-        "swe_number": swe_number(worker) if registered else "",
-        "registered_social_worker": "1" if registered else "0",
-        "agency_name": "Agency Ltd",
-        "org_role": str(role) if registered else "",
-        "service_area": area,
-        "team": team,
-        "cover_reason": cover,
-        "fte": str(fte),
-        "start_date": start,
-        "end_date": end,
-        "hourly_charge_gbp": "50.00",
-    }
-
-
-def allocation(allocation_id, child, worker, start, end="", source="employee"):
-    return {
-        "allocation_id": allocation_id,
-        "child_id": child,
-        "worker_id": worker,
-        "worker_source": source,
-        "team": "any",
-        "case_type": "CIN",
-        "allocation_start": start,
-        "allocation_end": end,
-    }
-
-
 def caseload(worker, prefix, count, source="employee", end=""):
     """`count` children held by one worker from 1 Jun 2026, one worker each."""
     return [
-        allocation(f"L-{prefix}{i:02}", f"CH-{prefix}{i:02}", worker, "2026-06-01", end, source)
+        case_allocations(
+            allocation_id=f"L-{prefix}{i:02}",
+            child_id=f"CH-{prefix}{i:02}",
+            worker_id=worker,
+            allocation_start="2026-06-01",
+            allocation_end=end,
+            worker_source=source,
+            team="any",
+        )
         for i in range(1, count + 1)
     ]
 
 
-def pay(employee, assignment, period, amount, element="basic"):
-    return {
-        "employee_id": employee,
-        "assignment_id": assignment,
-        "pay_period": period,
-        "pay_element": element,
-        "amount_gbp": f"{amount:.2f}",
-    }
-
-
-def timesheet(timesheet_id, assignment, week_ending, charge):
-    return {
-        "timesheet_id": timesheet_id,
-        "assignment_id": assignment,
-        "week_ending": week_ending,
-        "hours": "37",
-        "charge_gbp": f"{charge:.2f}",
-    }
-
-
-ASSESS_1 = {"area": "Assessment", "team": "Assess 1"}
-ASSESS_2 = {"area": "Assessment", "team": "Assess 2"}
-CP_1 = {"area": "Child Protection", "team": "CP 1"}
-CP_2 = {"area": "Child Protection", "team": "CP 2"}
-FRONT_DOOR = {"area": "Front Door", "team": "FD 1"}
+ASSESS_1 = {"service_area": "Assessment", "team": "Assess 1"}
+ASSESS_2 = {"service_area": "Assessment", "team": "Assess 2"}
+CP_1 = {"service_area": "Child Protection", "team": "CP 1"}
+CP_2 = {"service_area": "Child Protection", "team": "CP 2"}
+FRONT_DOOR = {"service_area": "Front Door", "team": "FD 1"}
 
 # --- 801 staff ------------------------------------------------------------------------------
-A1 = staff("A1", "E1", 1.0, "2020-01-01", post="P1", **ASSESS_1)
-A2 = staff("A2", "E2", 0.5, "2019-01-01", post="P2", role=4, **ASSESS_1)
+A1 = hr_staff(
+    assignment_id="A1", employee_id="E1", fte=1.0, start_date="2020-01-01", post_id="P1", **ASSESS_1
+)
+A2 = hr_staff(
+    assignment_id="A2",
+    employee_id="E2",
+    fte=0.5,
+    start_date="2019-01-01",
+    post_id="P2",
+    org_role=4,
+    **ASSESS_1,
+)
 # E2's second, smaller CFSW assignment: her main assignment (largest FTE) stays A2
-A2B = staff("A2b", "E2", 0.3, "2024-01-01", role=4, **CP_2)
+A2B = hr_staff(
+    assignment_id="A2b", employee_id="E2", fte=0.3, start_date="2024-01-01", org_role=4, **CP_2
+)
 # starter in census year 2026 by the frontline route, start origin 1
-A3 = staff(
-    "A3",
-    "E3",
-    1.0,
-    "2026-03-01",
-    post="P3",
+A3 = hr_staff(
+    assignment_id="A3",
+    employee_id="E3",
+    fte=1.0,
+    start_date="2026-03-01",
+    post_id="P3",
     recruitment_route="frontline",
     start_origin="1",
     **CP_1,
 )
 # leaver on 31 Jul 2026, but S2 (30 Jun) does not know it yet
-A4_OPEN = staff("A4", "E4", 1.0, "2015-01-01", post="P4", role=3, **CP_1)
+A4_OPEN = hr_staff(
+    assignment_id="A4",
+    employee_id="E4",
+    fte=1.0,
+    start_date="2015-01-01",
+    post_id="P4",
+    org_role=3,
+    **CP_1,
+)
 A4_ENDED = {**A4_OPEN, "end_date": "2026-07-31", "leaving_reason": "1"}
 # E5 moves from P5 (0.8 FTE) to P6 (0.6 FTE) on 1 May: one spell, neither starter nor leaver.
 # S1 (10 Mar) does not know the move yet.
-A5A_OPEN = staff("A5a", "E5", 0.8, "2022-01-01", post="P5", **ASSESS_2)
+A5A_OPEN = hr_staff(
+    assignment_id="A5a",
+    employee_id="E5",
+    fte=0.8,
+    start_date="2022-01-01",
+    post_id="P5",
+    **ASSESS_2,
+)
 A5A_ENDED = {**A5A_OPEN, "end_date": "2026-04-30", "leaving_reason": "7"}
-A5B = staff("A5b", "E5", 0.6, "2026-05-01", post="P6", role=4, recruitment_route="internal", **CP_2)
+A5B = hr_staff(
+    assignment_id="A5b",
+    employee_id="E5",
+    fte=0.6,
+    start_date="2026-05-01",
+    post_id="P6",
+    org_role=4,
+    recruitment_route="internal",
+    **CP_2,
+)
 # starter on 3 Aug 2026 with no route or origin recorded; only S3 knows them
-A6 = staff("A6", "E6", 0.6, "2026-08-03", post="P5", **ASSESS_2)
+A6 = hr_staff(
+    assignment_id="A6", employee_id="E6", fte=0.6, start_date="2026-08-03", post_id="P5", **ASSESS_2
+)
 # starter on 1 Nov 2025 by the ASYE route, start origin 3
-A7 = staff(
-    "A7", "E7", 1.0, "2025-11-01", post="P7", recruitment_route="asye", start_origin="3", **ASSESS_2
+A7 = hr_staff(
+    assignment_id="A7",
+    employee_id="E7",
+    fte=1.0,
+    start_date="2025-11-01",
+    post_id="P7",
+    recruitment_route="asye",
+    start_origin="3",
+    **ASSESS_2,
 )
 # not registered: a family support worker, never a CFSW (but allocated children)
-A8 = {**staff("A8", "N1", 1.0, "2020-01-01", **ASSESS_1), "registered_social_worker": "false",
-      "swe_number": "", "org_role": ""}  # fmt: skip
+A8 = hr_staff(
+    assignment_id="A8",
+    employee_id="N1",
+    registered_social_worker=False,
+    fte=1.0,
+    start_date="2020-01-01",
+    **ASSESS_1,
+)
 
 STAFF_801 = {
     S1: [A1, A2, A2B, A3, A4_OPEN, A5A_OPEN, A7, A8],
@@ -186,23 +162,62 @@ STAFF_801 = {
 
 # --- 801 establishment (S1; S3 adds P9, a social-work post with no role from 1 Sep 2026) ----
 POSTS_801 = [
-    post("P1", 1.0, **ASSESS_1),
-    post("P2", 1.0, role="4", **ASSESS_1),
-    post("P3", 1.0, **CP_1),
-    post("P4", 1.0, role="3", **CP_1),
-    post("P5", 1.0, **ASSESS_2),
-    post("P6", 1.0, role="4", **CP_2),
-    post("P7", 1.0, **ASSESS_2),
-    post("P8", 2.0, role="", social_work=False, **ASSESS_1),  # not a social-work post
+    hr_establishment(post_id="P1", budgeted_fte=1.0, **ASSESS_1),
+    hr_establishment(post_id="P2", budgeted_fte=1.0, org_role="4", **ASSESS_1),
+    hr_establishment(post_id="P3", budgeted_fte=1.0, **CP_1),
+    hr_establishment(post_id="P4", budgeted_fte=1.0, org_role="3", **CP_1),
+    hr_establishment(post_id="P5", budgeted_fte=1.0, **ASSESS_2),
+    hr_establishment(post_id="P6", budgeted_fte=1.0, org_role="4", **CP_2),
+    hr_establishment(post_id="P7", budgeted_fte=1.0, **ASSESS_2),
+    hr_establishment(
+        post_id="P8", budgeted_fte=2.0, org_role="", social_work_post=False, **ASSESS_1
+    ),  # not a social-work post
 ]
-P9 = post("P9", 0.5, role="", effective_from="2026-09-01", **CP_2)
+P9 = hr_establishment(
+    post_id="P9", budgeted_fte=0.5, org_role="", effective_from="2026-09-01", **CP_2
+)
 ESTABLISHMENT_801 = {S1: POSTS_801, S3: [*POSTS_801, P9]}
 
 # --- 801 agency (S1; S3 adds G4 from 1 Sep 2026) ---------------------------------------------
-G1 = agency("G1", "W1", 1.0, "vacancy", "2025-12-01", **CP_1)
-G2 = agency("G2", "W2", 0.5, "sickness", "2026-02-01", "2026-07-31", **ASSESS_2)
-G3 = agency("G3", "W3", 1.0, "vacancy", "2025-10-01", registered=False, **ASSESS_1)  # not a CFSW
-G4 = agency("G4", "W4", 1.0, "additional_capacity", "2026-09-01", role=4, **CP_2)
+G1 = agency_assignments(
+    assignment_id="G1",
+    agency_worker_id="W1",
+    fte=1.0,
+    cover_reason="vacancy",
+    start_date="2025-12-01",
+    **CP_1,
+    hourly_charge_gbp=50,
+)
+G2 = agency_assignments(
+    assignment_id="G2",
+    agency_worker_id="W2",
+    fte=0.5,
+    cover_reason="sickness",
+    start_date="2026-02-01",
+    end_date="2026-07-31",
+    **ASSESS_2,
+    hourly_charge_gbp=50,
+)
+G3 = agency_assignments(
+    assignment_id="G3",
+    agency_worker_id="W3",
+    fte=1.0,
+    cover_reason="vacancy",
+    start_date="2025-10-01",
+    registered_social_worker=False,
+    **ASSESS_1,
+    hourly_charge_gbp=50,
+)  # not a CFSW
+G4 = agency_assignments(
+    assignment_id="G4",
+    agency_worker_id="W4",
+    fte=1.0,
+    cover_reason="additional_capacity",
+    start_date="2026-09-01",
+    org_role=4,
+    **CP_2,
+    hourly_charge_gbp=50,
+)
 AGENCY_801 = {S1: [G1, G2, G3], S3: [G1, G2, G3, G4]}
 
 # --- 801 case allocations (S2 and S3) -----------------------------------------------------------
@@ -213,18 +228,101 @@ AGENCY_801 = {S1: [G1, G2, G3], S3: [G1, G2, G3, G4]}
 #   K4: N1 (not a CFSW: still a worker), W2, then E3               -> 3 workers
 # K5 is allocated to E1 on 5 Oct 2026, after C: only in S3, not in the 12 months.
 HISTORY = [
-    allocation("L-K1a", "K1", "E4", "2025-06-01", "2025-12-31"),
-    allocation("L-K1b", "K1", "W1", "2026-01-01", "2026-03-31", "agency"),
-    allocation("L-K1c", "K1", "E1", "2026-04-01"),
-    allocation("L-K2a", "K2", "E4", "2025-01-01", "2025-09-30"),
-    allocation("L-K2b", "K2", "W1", "2025-10-01", "2026-02-28", "agency"),
-    allocation("L-K2c", "K2", "E3", "2026-03-01"),
-    allocation("L-K3a", "K3", "E1", "2025-11-01", "2025-12-31"),
-    allocation("L-K3b", "K3", "N1", "2026-01-01", "2026-01-31"),
-    allocation("L-K3c", "K3", "E1", "2026-02-01"),
-    allocation("L-K4a", "K4", "N1", "2025-12-01", "2026-02-28"),
-    allocation("L-K4b", "K4", "W2", "2026-02-01", "2026-05-31", "agency"),
-    allocation("L-K4c", "K4", "E3", "2026-03-01"),
+    case_allocations(
+        allocation_id="L-K1a",
+        child_id="K1",
+        worker_id="E4",
+        allocation_start="2025-06-01",
+        allocation_end="2025-12-31",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K1b",
+        child_id="K1",
+        worker_id="W1",
+        allocation_start="2026-01-01",
+        allocation_end="2026-03-31",
+        worker_source="agency",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K1c",
+        child_id="K1",
+        worker_id="E1",
+        allocation_start="2026-04-01",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K2a",
+        child_id="K2",
+        worker_id="E4",
+        allocation_start="2025-01-01",
+        allocation_end="2025-09-30",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K2b",
+        child_id="K2",
+        worker_id="W1",
+        allocation_start="2025-10-01",
+        allocation_end="2026-02-28",
+        worker_source="agency",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K2c",
+        child_id="K2",
+        worker_id="E3",
+        allocation_start="2026-03-01",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K3a",
+        child_id="K3",
+        worker_id="E1",
+        allocation_start="2025-11-01",
+        allocation_end="2025-12-31",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K3b",
+        child_id="K3",
+        worker_id="N1",
+        allocation_start="2026-01-01",
+        allocation_end="2026-01-31",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K3c",
+        child_id="K3",
+        worker_id="E1",
+        allocation_start="2026-02-01",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K4a",
+        child_id="K4",
+        worker_id="N1",
+        allocation_start="2025-12-01",
+        allocation_end="2026-02-28",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K4b",
+        child_id="K4",
+        worker_id="W2",
+        allocation_start="2026-02-01",
+        allocation_end="2026-05-31",
+        worker_source="agency",
+        team="any",
+    ),
+    case_allocations(
+        allocation_id="L-K4c",
+        child_id="K4",
+        worker_id="E3",
+        allocation_start="2026-03-01",
+        team="any",
+    ),
 ]
 # 90 children with one worker each, from 1 Jun 2026. E4's child H01 ends with E4 (31 Jul),
 # which S2 does not know yet.
@@ -240,31 +338,78 @@ PLAIN = [
 ALLOCATIONS_801 = {
     S2: [*HISTORY, *PLAIN, *caseload("E4", "H", 1)],
     S3: [*HISTORY, *PLAIN, *caseload("E4", "H", 1, end="2026-07-31"),
-         allocation("L-K5", "K5", "E1", "2026-10-05")],
+         case_allocations(allocation_id="L-K5", child_id="K5", worker_id="E1", allocation_start="2026-10-05", team="any")],
 }  # fmt: skip
 
 # --- 801 payroll and timesheets -------------------------------------------------------------------
 PAYROLL_801 = [
-    pay("E1", "A1", "2026-02", 3000),  # February: before S1, no snapshot covers it
-    pay("E1", "A1", "2026-03", 3000),
-    *[pay("E1", "A1", f"2026-0{m}", 3000) for m in (4, 5, 6, 7)],
-    *[pay("E1", "A1", f"2026-0{m}", 300, "employer_ni") for m in (4, 5, 6, 7)],
-    *[pay("E2", "A2", f"2026-0{m}", 1500) for m in (4, 5, 6, 7)],
-    pay("E2", "A2", "2026-06", -100, "other"),  # an adjustment
-    pay("E5", "A5a", "2026-04", 2400),
-    *[pay("E5", "A5b", f"2026-0{m}", 1800) for m in (5, 6, 7)],
-    *[pay("N1", "A8", f"2026-0{m}", 2000) for m in (4, 5, 6, 7)],  # not a CFSW
+    payroll(
+        employee_id="E1", assignment_id="A1", pay_period="2026-02", amount_gbp=3000
+    ),  # February: before S1, no snapshot covers it
+    payroll(employee_id="E1", assignment_id="A1", pay_period="2026-03", amount_gbp=3000),
+    *[
+        payroll(employee_id="E1", assignment_id="A1", pay_period=f"2026-0{m}", amount_gbp=3000)
+        for m in (4, 5, 6, 7)
+    ],
+    *[
+        payroll(
+            employee_id="E1",
+            assignment_id="A1",
+            pay_period=f"2026-0{m}",
+            amount_gbp=300,
+            pay_element="employer_ni",
+        )
+        for m in (4, 5, 6, 7)
+    ],
+    *[
+        payroll(employee_id="E2", assignment_id="A2", pay_period=f"2026-0{m}", amount_gbp=1500)
+        for m in (4, 5, 6, 7)
+    ],
+    payroll(
+        employee_id="E2",
+        assignment_id="A2",
+        pay_period="2026-06",
+        amount_gbp=-100,
+        pay_element="other",
+    ),  # an adjustment
+    payroll(employee_id="E5", assignment_id="A5a", pay_period="2026-04", amount_gbp=2400),
+    *[
+        payroll(employee_id="E5", assignment_id="A5b", pay_period=f"2026-0{m}", amount_gbp=1800)
+        for m in (5, 6, 7)
+    ],
+    *[
+        payroll(employee_id="N1", assignment_id="A8", pay_period=f"2026-0{m}", amount_gbp=2000)
+        for m in (4, 5, 6, 7)
+    ],  # not a CFSW
 ]
 TIMESHEETS_801 = [
-    timesheet("T01", "G1", "2026-02-27", 4000),  # February: before S1, spend but not cost
-    timesheet("T02", "G1", "2026-03-27", 4000),
-    timesheet("T03", "G1", "2026-04-10", 6000),
-    timesheet("T04", "G2", "2026-04-17", 3000),
-    timesheet("T05", "G3", "2026-04-24", 1500),  # not a CFSW: spend but not cost
-    timesheet("T06", "G1", "2026-05-15", 6000),
-    timesheet("T07", "G2", "2026-05-22", 3000),
-    timesheet("T08", "G1", "2026-06-12", 6000),
-    timesheet("T09", "G1", "2026-06-19", -200),  # credit note
+    agency_timesheets(
+        timesheet_id="T01", assignment_id="G1", week_ending="2026-02-27", charge_gbp=4000
+    ),  # February: before S1, spend but not cost
+    agency_timesheets(
+        timesheet_id="T02", assignment_id="G1", week_ending="2026-03-27", charge_gbp=4000
+    ),
+    agency_timesheets(
+        timesheet_id="T03", assignment_id="G1", week_ending="2026-04-10", charge_gbp=6000
+    ),
+    agency_timesheets(
+        timesheet_id="T04", assignment_id="G2", week_ending="2026-04-17", charge_gbp=3000
+    ),
+    agency_timesheets(
+        timesheet_id="T05", assignment_id="G3", week_ending="2026-04-24", charge_gbp=1500
+    ),  # not a CFSW: spend but not cost
+    agency_timesheets(
+        timesheet_id="T06", assignment_id="G1", week_ending="2026-05-15", charge_gbp=6000
+    ),
+    agency_timesheets(
+        timesheet_id="T07", assignment_id="G2", week_ending="2026-05-22", charge_gbp=3000
+    ),
+    agency_timesheets(
+        timesheet_id="T08", assignment_id="G1", week_ending="2026-06-12", charge_gbp=6000
+    ),
+    agency_timesheets(
+        timesheet_id="T09", assignment_id="G1", week_ending="2026-06-19", charge_gbp=-200
+    ),  # credit note
 ]
 
 # --- Leeds, CSWS agency spend by financial year (£k), 2018 executive board report ----------------
@@ -277,8 +422,18 @@ def leeds_timesheets() -> list[dict]:
     for year, spend_k in LEEDS_SPEND_K.items():
         summer = spend_k * 1000 // 2
         rows += [
-            timesheet(f"LT{year}a", "LG1", f"{year}-07-01", summer),
-            timesheet(f"LT{year}b", "LG1", f"{year + 1}-02-24", spend_k * 1000 - summer),
+            agency_timesheets(
+                timesheet_id=f"LT{year}a",
+                assignment_id="LG1",
+                week_ending=f"{year}-07-01",
+                charge_gbp=summer,
+            ),
+            agency_timesheets(
+                timesheet_id=f"LT{year}b",
+                assignment_id="LG1",
+                week_ending=f"{year + 1}-02-24",
+                charge_gbp=spend_k * 1000 - summer,
+            ),
         ]
     return rows
 
@@ -297,20 +452,40 @@ def write_board_fixture(landing: Path) -> None:
 
     # 802: B1 (1.0 FTE, 25 children), agency X1 (1.0 FTE, 4 children), post Q1 of 2.0 FTE
     write_extract(landing, "802", "hr_staff", S3,
-                  [staff("B1", "EB1", 1.0, "2020-01-01", post="Q1", **FRONT_DOOR)])  # fmt: skip
-    write_extract(landing, "802", "hr_establishment", S3, [post("Q1", 2.0, **FRONT_DOOR)])
+                  [hr_staff(assignment_id="B1", employee_id="EB1", fte=1.0, start_date="2020-01-01", post_id="Q1", **FRONT_DOOR)])  # fmt: skip
+    write_extract(
+        landing,
+        "802",
+        "hr_establishment",
+        S3,
+        [hr_establishment(post_id="Q1", budgeted_fte=2.0, **FRONT_DOOR)],
+    )
     write_extract(landing, "802", "agency_assignments", S3,
-                  [agency("H1", "X1", 1.0, "vacancy", "2026-01-01", **FRONT_DOOR)])  # fmt: skip
+                  [agency_assignments(assignment_id="H1", agency_worker_id="X1", fte=1.0, cover_reason="vacancy", start_date="2026-01-01", **FRONT_DOOR, hourly_charge_gbp=50)])  # fmt: skip
     write_extract(landing, "802", "case_allocations", S3,
                   [*caseload("EB1", "Y", 25), *caseload("X1", "Z", 4, source="agency")])  # fmt: skip
-    write_extract(landing, "802", "payroll", S3, [pay("EB1", "B1", "2026-10", 4000)])
     write_extract(
-        landing, "802", "agency_timesheets", S3, [timesheet("U1", "H1", "2026-10-09", 6000)]
+        landing,
+        "802",
+        "payroll",
+        S3,
+        [payroll(employee_id="EB1", assignment_id="B1", pay_period="2026-10", amount_gbp=4000)],
+    )
+    write_extract(
+        landing,
+        "802",
+        "agency_timesheets",
+        S3,
+        [
+            agency_timesheets(
+                timesheet_id="U1", assignment_id="H1", week_ending="2026-10-09", charge_gbp=6000
+            )
+        ],
     )
 
     # 383 Leeds: the agency assignment every timesheet refers to, and the timesheets
     write_extract(landing, "383", "agency_assignments", "2018-04-30",
-                  [agency("LG1", "LW1", 1.0, "vacancy", "2011-04-01", "2018-03-31", **CP_1)])  # fmt: skip
+                  [agency_assignments(assignment_id="LG1", agency_worker_id="LW1", fte=1.0, cover_reason="vacancy", start_date="2011-04-01", end_date="2018-03-31", **CP_1, hourly_charge_gbp=50)])  # fmt: skip
     write_extract(landing, "383", "agency_timesheets", "2018-04-30", leeds_timesheets())
 
 

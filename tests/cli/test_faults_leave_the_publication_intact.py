@@ -38,12 +38,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.cli.test_pipeline_matches_the_hand_computation import (
-    SNAPSHOT,
-    absence,
-    write_hand_fixture,
-)
-from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce, write_extract
+from tests.builders import hr_absence, write_extract
+from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT, write_hand_fixture
+from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce
 
 PUBLISHED = Path("published") / "workforce.duckdb"
 WAREHOUSE = Path("warehouse") / "warehouse.duckdb"
@@ -291,7 +288,16 @@ def deliver_more(landing: Path) -> None:
         "202",
         "hr_absence",
         SNAPSHOT,
-        [absence("T1", "EMPY01", "SIC", "2025-03-03", "2025-03-05", 3)],
+        [
+            hr_absence(
+                absence_id="T1",
+                employee_id="EMPY01",
+                absence_type="SIC",
+                start_date="2025-03-03",
+                end_date="2025-03-05",
+                working_days_lost=3,
+            )
+        ],
     )
     write_extract(
         landing,
@@ -299,8 +305,22 @@ def deliver_more(landing: Path) -> None:
         "hr_absence",
         "2025-11-30",
         [
-            absence("S1", "EMPX01", "SIC", "2025-02-03", "2025-02-07", 5),
-            absence("S7", "EMPX06", "SIC", "2025-06-02", "2025-06-04", 3),
+            hr_absence(
+                absence_id="S1",
+                employee_id="EMPX01",
+                absence_type="SIC",
+                start_date="2025-02-03",
+                end_date="2025-02-07",
+                working_days_lost=5,
+            ),
+            hr_absence(
+                absence_id="S7",
+                employee_id="EMPX06",
+                absence_type="SIC",
+                start_date="2025-06-02",
+                end_date="2025-06-04",
+                working_days_lost=3,
+            ),
         ],
     )
 

@@ -8,7 +8,6 @@ the `ALL` rows are checked as sums, not copies.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -16,225 +15,362 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import query, run_workforce, write_extract
+from tests.builders import (
+    agency_assignments,
+    agency_timesheets,
+    case_allocations,
+    hr_absence,
+    hr_establishment,
+    hr_staff,
+    payroll,
+    swe_number,
+    write_extract,
+)
+from tests.conftest import query, run_workforce
 
 SNAPSHOT = "2025-10-31"
 YEAR = ("2024-10-01", "2025-09-30")
 
 
-def swe_number(employee: str) -> str:
-    return "SW" + str(int(hashlib.sha256(employee.encode()).hexdigest(), 16))[:10]
-
-
-def cfsw(assignment, employee, post, role, fte, start, end="", **more):
-    return {
-        "assignment_id": assignment,
-        "employee_id": employee,
-        "post_id": post,
-        "full_name": f"Name of {employee}",
-        "date_of_birth": "1984-03-07",
-        "gender": "2",
-        "ethnicity": "WBRI",
-        "swe_number": swe_number(employee),
-        "registered_social_worker": "true",
-        "org_role": str(role),
-        "service_area": "Assessment",
-        "team": "Assessment 1",
-        "fte": str(fte),
-        "contract_type": "permanent",
-        "start_date": start,
-        "end_date": end,
-        **more,
-    }
-
-
-def post(post_id, budgeted_fte, social_work=True, effective_from="2015-01-01", effective_to=""):
-    return {
-        "post_id": post_id,
-        "service_area": "Assessment",
-        "team": "Assessment 1",
-        "org_role": "5" if social_work else "",
-        "social_work_post": "Y" if social_work else "N",
-        "budgeted_fte": str(budgeted_fte),
-        "effective_from": effective_from,
-        "effective_to": effective_to,
-    }
-
-
-def agency(assignment, worker, fte, cover, start, end="", registered=True, post_id=""):
-    return {
-        "assignment_id": assignment,
-        "agency_worker_id": worker,
-        "swe_number": "SW9000000001" if registered else "",
-        "registered_social_worker": "1" if registered else "0",
-        "agency_name": "Agency Ltd",
-        "org_role": "5" if registered else "",
-        "service_area": "Assessment",
-        "team": "Assessment 1",
-        "post_id": post_id,
-        "cover_reason": cover,
-        "fte": str(fte),
-        "start_date": start,
-        "end_date": end,
-        "hourly_charge_gbp": "45.00",
-    }
-
-
-def allocation(allocation_id, child, worker, source, start, end=""):
-    return {
-        "allocation_id": allocation_id,
-        "child_id": child,
-        "worker_id": worker,
-        "worker_source": source,
-        "team": "Assessment 1",
-        "case_type": "CIN",
-        "allocation_start": start,
-        "allocation_end": end,
-    }
-
-
-def absence(absence_id, employee, kind, start, end, days):
-    return {
-        "absence_id": absence_id,
-        "employee_id": employee,
-        "absence_type": kind,
-        "start_date": start,
-        "end_date": end,
-        "working_days_lost": str(days),
-    }
-
-
 def write_hand_fixture(landing: Path) -> None:
     # --- authority 383 -------------------------------------------------------------------
     staff = [
-        cfsw("A1", "EMPX01", "P1", 5, 1.0, "2020-01-01"),
+        hr_staff(
+            assignment_id="A1",
+            employee_id="EMPX01",
+            post_id="P1",
+            org_role=5,
+            fte=1.0,
+            start_date="2020-01-01",
+        ),
         # EMPX02 moves from post P2 to P3: A2 ends 31 Mar, A3 starts 1 Apr -> neither leaver nor starter
-        cfsw("A2", "EMPX02", "P2", 5, 1.0, "2019-05-01", "2025-03-31", leaving_reason="8"),
-        cfsw("A3", "EMPX02", "P3", 4, 1.0, "2025-04-01"),
+        hr_staff(
+            assignment_id="A2",
+            employee_id="EMPX02",
+            post_id="P2",
+            org_role=5,
+            fte=1.0,
+            start_date="2019-05-01",
+            end_date="2025-03-31",
+            leaving_reason="8",
+        ),
+        hr_staff(
+            assignment_id="A3",
+            employee_id="EMPX02",
+            post_id="P3",
+            org_role=4,
+            fte=1.0,
+            start_date="2025-04-01",
+        ),
         # leaves on census day: a leaver (0.8), not in post; 7 years' service -> 5y+
-        cfsw(
-            "A4",
-            "EMPX04",
-            "P4",
-            5,
-            0.8,
-            "2018-06-01",
-            "2025-09-30",
+        hr_staff(
+            assignment_id="A4",
+            employee_id="EMPX04",
+            post_id="P4",
+            org_role=5,
+            fte=0.8,
+            start_date="2018-06-01",
+            end_date="2025-09-30",
             leaving_reason="1",
             service_start_date="2018-06-01",
         ),
         # part-time starter in the year
-        cfsw(
-            "A5", "EMPX05", "P5", 5, 0.5, "2025-01-06", start_origin="1", recruitment_route="asye"
+        hr_staff(
+            assignment_id="A5",
+            employee_id="EMPX05",
+            post_id="P5",
+            org_role=5,
+            fte=0.5,
+            start_date="2025-01-06",
+            start_origin="1",
+            recruitment_route="asye",
         ),
-        cfsw("A6", "EMPX06", "P6", 3, 1.0, "2015-01-01"),
+        hr_staff(
+            assignment_id="A6",
+            employee_id="EMPX06",
+            post_id="P6",
+            org_role=3,
+            fte=1.0,
+            start_date="2015-01-01",
+        ),
         # not registered: a family support worker, never a CFSW
-        {
-            **cfsw("A7", "EMPX07", "", "", 1.0, "2022-01-01"),
-            "registered_social_worker": "false",
-            "swe_number": "",
-        },
+        hr_staff(
+            assignment_id="A7",
+            employee_id="EMPX07",
+            registered_social_worker=False,
+            fte=1.0,
+            start_date="2022-01-01",
+        ),
         # left in December: a leaver (1.0) with under 2 years' service
-        cfsw(
-            "A8",
-            "EMPX08",
-            "P7",
-            5,
-            1.0,
-            "2023-02-01",
-            "2024-12-31",
+        hr_staff(
+            assignment_id="A8",
+            employee_id="EMPX08",
+            post_id="P7",
+            org_role=5,
+            fte=1.0,
+            start_date="2023-02-01",
+            end_date="2024-12-31",
             leaving_reason="1",
             service_start_date="2023-02-01",
         ),
         # left on 30 Sep 2024: a leaver of the previous year, not this one
-        cfsw("A9", "EMPX09", "", 5, 1.0, "2020-01-01", "2024-09-30", leaving_reason="5"),
+        hr_staff(
+            assignment_id="A9",
+            employee_id="EMPX09",
+            post_id="",
+            org_role=5,
+            fte=1.0,
+            start_date="2020-01-01",
+            end_date="2024-09-30",
+            leaving_reason="5",
+        ),
         # one person, two concurrent assignments: FTE 0.9, headcount 1
-        cfsw("A10", "EMPX10", "P8", 5, 0.5, "2021-01-01"),
-        cfsw("A11", "EMPX10", "P9", 5, 0.4, "2022-01-01"),
+        hr_staff(
+            assignment_id="A10",
+            employee_id="EMPX10",
+            post_id="P8",
+            org_role=5,
+            fte=0.5,
+            start_date="2021-01-01",
+        ),
+        hr_staff(
+            assignment_id="A11",
+            employee_id="EMPX10",
+            post_id="P9",
+            org_role=5,
+            fte=0.4,
+            start_date="2022-01-01",
+        ),
     ]
     establishment = [
-        post("P1", 1.0),  # A1 1.0 -> vacant 0
-        post("P2", 1.0),  # emptied by the move -> vacant 1.0
-        post("P3", 1.0),  # A3 -> 0
-        post("P4", 0.8),  # A4 left on 30 Sep -> 0.8
-        post("P5", 1.0),  # A5 0.5 -> 0.5
-        post("P6", 1.0),  # A6 -> 0
-        post("P7", 1.0),  # A8 left -> 1.0
-        post("P8", 0.5),  # A10 0.5 -> 0
-        post("P9", 0.5),  # A11 0.4 -> 0.1
-        post("P10", 1.0, social_work=False),  # not a social-work post
-        post("P11", 1.0, effective_from="2025-10-15"),  # not yet effective on 30 Sep
-        post("P12", 1.0, effective_to="2025-06-30"),  # no longer effective
+        hr_establishment(post_id="P1", budgeted_fte=1.0),  # A1 1.0 -> vacant 0
+        hr_establishment(post_id="P2", budgeted_fte=1.0),  # emptied by the move -> vacant 1.0
+        hr_establishment(post_id="P3", budgeted_fte=1.0),  # A3 -> 0
+        hr_establishment(post_id="P4", budgeted_fte=0.8),  # A4 left on 30 Sep -> 0.8
+        hr_establishment(post_id="P5", budgeted_fte=1.0),  # A5 0.5 -> 0.5
+        hr_establishment(post_id="P6", budgeted_fte=1.0),  # A6 -> 0
+        hr_establishment(post_id="P7", budgeted_fte=1.0),  # A8 left -> 1.0
+        hr_establishment(post_id="P8", budgeted_fte=0.5),  # A10 0.5 -> 0
+        hr_establishment(post_id="P9", budgeted_fte=0.5),  # A11 0.4 -> 0.1
+        hr_establishment(
+            post_id="P10", budgeted_fte=1.0, social_work_post=False
+        ),  # not a social-work post
+        hr_establishment(
+            post_id="P11", budgeted_fte=1.0, effective_from="2025-10-15"
+        ),  # not yet effective on 30 Sep
+        hr_establishment(
+            post_id="P12", budgeted_fte=1.0, effective_to="2025-06-30"
+        ),  # no longer effective
     ]
     agency_workers = [
-        agency("G1", "AGWX01", 1.0, "vacancy", "2025-04-15", post_id="P2"),
-        agency("G2", "AGWX02", 0.6, "sickness", "2025-08-01", "2025-12-31"),
-        agency("G3", "AGWX03", 1.0, "vacancy", "2025-01-01", "2025-09-30"),  # gone on 30 Sep
-        agency("G4", "AGWX04", 1.0, "vacancy", "2025-01-01", registered=False),  # not a CFSW
+        agency_assignments(
+            assignment_id="G1",
+            agency_worker_id="AGWX01",
+            fte=1.0,
+            cover_reason="vacancy",
+            start_date="2025-04-15",
+            post_id="P2",
+            swe_number="SW9000000001",
+        ),
+        agency_assignments(
+            assignment_id="G2",
+            agency_worker_id="AGWX02",
+            fte=0.6,
+            cover_reason="sickness",
+            start_date="2025-08-01",
+            end_date="2025-12-31",
+            swe_number="SW9000000001",
+        ),
+        agency_assignments(
+            assignment_id="G3",
+            agency_worker_id="AGWX03",
+            fte=1.0,
+            cover_reason="vacancy",
+            start_date="2025-01-01",
+            end_date="2025-09-30",
+            swe_number="SW9000000001",
+        ),  # gone on 30 Sep
+        agency_assignments(
+            assignment_id="G4",
+            agency_worker_id="AGWX04",
+            fte=1.0,
+            cover_reason="vacancy",
+            start_date="2025-01-01",
+            registered_social_worker=False,
+        ),  # not a CFSW
     ]
     allocations = [
-        allocation("L1", "CHILDX01", "EMPX01", "employee", "2025-05-01"),
-        allocation("L2", "CHILDX02", "EMPX01", "employee", "2025-06-01"),
-        allocation("L3", "CHILDX03", "EMPX01", "employee", "2025-06-01"),
-        allocation("L4", "CHILDX03", "EMPX10", "employee", "2025-07-01"),  # one child, two workers
-        allocation("L5", "CHILDX04", "EMPX10", "employee", "2025-07-01"),
-        allocation("L6", "CHILDX05", "AGWX01", "agency", "2025-05-01"),
-        allocation("L7", "CHILDX06", "AGWX01", "agency", "2025-05-01"),
-        allocation("L8", "CHILDX07", "EMPX05", "employee", "2025-02-01", "2025-09-30"),
-        allocation("L9", "CHILDX08", "EMPX04", "employee", "2025-01-01", "2025-09-30"),
-        allocation("L10", "CHILDX09", "EMPX07", "employee", "2025-01-01"),  # not a CFSW
-        allocation("L11", "CHILDX10", "AGWX03", "agency", "2025-01-01", "2025-09-30"),
-        allocation("L12", "CHILDX11", "EMPX06", "employee", "2025-10-05"),  # after census day
+        case_allocations(
+            allocation_id="L1",
+            child_id="CHILDX01",
+            worker_id="EMPX01",
+            worker_source="employee",
+            allocation_start="2025-05-01",
+        ),
+        case_allocations(
+            allocation_id="L2",
+            child_id="CHILDX02",
+            worker_id="EMPX01",
+            worker_source="employee",
+            allocation_start="2025-06-01",
+        ),
+        case_allocations(
+            allocation_id="L3",
+            child_id="CHILDX03",
+            worker_id="EMPX01",
+            worker_source="employee",
+            allocation_start="2025-06-01",
+        ),
+        case_allocations(
+            allocation_id="L4",
+            child_id="CHILDX03",
+            worker_id="EMPX10",
+            worker_source="employee",
+            allocation_start="2025-07-01",
+        ),  # one child, two workers
+        case_allocations(
+            allocation_id="L5",
+            child_id="CHILDX04",
+            worker_id="EMPX10",
+            worker_source="employee",
+            allocation_start="2025-07-01",
+        ),
+        case_allocations(
+            allocation_id="L6",
+            child_id="CHILDX05",
+            worker_id="AGWX01",
+            worker_source="agency",
+            allocation_start="2025-05-01",
+        ),
+        case_allocations(
+            allocation_id="L7",
+            child_id="CHILDX06",
+            worker_id="AGWX01",
+            worker_source="agency",
+            allocation_start="2025-05-01",
+        ),
+        case_allocations(
+            allocation_id="L8",
+            child_id="CHILDX07",
+            worker_id="EMPX05",
+            worker_source="employee",
+            allocation_start="2025-02-01",
+            allocation_end="2025-09-30",
+        ),
+        case_allocations(
+            allocation_id="L9",
+            child_id="CHILDX08",
+            worker_id="EMPX04",
+            worker_source="employee",
+            allocation_start="2025-01-01",
+            allocation_end="2025-09-30",
+        ),
+        case_allocations(
+            allocation_id="L10",
+            child_id="CHILDX09",
+            worker_id="EMPX07",
+            worker_source="employee",
+            allocation_start="2025-01-01",
+        ),  # not a CFSW
+        case_allocations(
+            allocation_id="L11",
+            child_id="CHILDX10",
+            worker_id="AGWX03",
+            worker_source="agency",
+            allocation_start="2025-01-01",
+            allocation_end="2025-09-30",
+        ),
+        case_allocations(
+            allocation_id="L12",
+            child_id="CHILDX11",
+            worker_id="EMPX06",
+            worker_source="employee",
+            allocation_start="2025-10-05",
+        ),  # after census day
     ]
     absences = [
-        absence("S1", "EMPX01", "SIC", "2025-02-03", "2025-02-07", 5),  # Mon-Fri: 5
+        hr_absence(
+            absence_id="S1",
+            employee_id="EMPX01",
+            absence_type="SIC",
+            start_date="2025-02-03",
+            end_date="2025-02-07",
+            working_days_lost=5,
+        ),  # Mon-Fri: 5
         # crosses 1 Oct 2025: Mon 29, Tue 30 Sep in the year, Wed-Fri after: 2.5 x 2/5 = 1.0
-        absence("S2", "EMPX05", "SIC", "2025-09-29", "2025-10-03", 2.5),
+        hr_absence(
+            absence_id="S2",
+            employee_id="EMPX05",
+            absence_type="SIC",
+            start_date="2025-09-29",
+            end_date="2025-10-03",
+            working_days_lost=2.5,
+        ),
         # crosses 1 Oct 2024: Thu 26, Fri 27, Mon 30 Sep before, Tue 1 Oct in: 4 x 1/4 = 1.0
-        absence("S3", "EMPX06", "SIC", "2024-09-26", "2024-10-01", 4),
-        absence("S4", "EMPX01", "MAT", "2025-03-03", "2025-03-14", 10),  # not sickness
-        absence("S5", "EMPX07", "SIC", "2025-03-03", "2025-03-05", 3),  # not a CFSW
-        absence("S6", "EMPX08", "SIC", "2024-11-04", "2024-11-05", 2),  # a leaver, CFSW then: 2
+        hr_absence(
+            absence_id="S3",
+            employee_id="EMPX06",
+            absence_type="SIC",
+            start_date="2024-09-26",
+            end_date="2024-10-01",
+            working_days_lost=4,
+        ),
+        hr_absence(
+            absence_id="S4",
+            employee_id="EMPX01",
+            absence_type="MAT",
+            start_date="2025-03-03",
+            end_date="2025-03-14",
+            working_days_lost=10,
+        ),  # not sickness
+        hr_absence(
+            absence_id="S5",
+            employee_id="EMPX07",
+            absence_type="SIC",
+            start_date="2025-03-03",
+            end_date="2025-03-05",
+            working_days_lost=3,
+        ),  # not a CFSW
+        hr_absence(
+            absence_id="S6",
+            employee_id="EMPX08",
+            absence_type="SIC",
+            start_date="2024-11-04",
+            end_date="2024-11-05",
+            working_days_lost=2,
+        ),  # a leaver, CFSW then: 2
     ]
     timesheets = [
-        {
-            "timesheet_id": "T1",
-            "assignment_id": "G1",
-            "week_ending": "2025-04-18",
-            "hours": "37",
-            "charge_gbp": "1850.00",
-        },
-        {
-            "timesheet_id": "T2",
-            "assignment_id": "G1",
-            "week_ending": "2025-03-28",
-            "hours": "20",
-            "charge_gbp": "1000.00",
-        },
-        {
-            "timesheet_id": "T3",
-            "assignment_id": "G2",
-            "week_ending": "2025-08-08",
-            "hours": "18",
-            "charge_gbp": "900.50",
-        },
-        {
-            "timesheet_id": "T4",
-            "assignment_id": "G2",
-            "week_ending": "2025-08-15",
-            "hours": "0",
-            "charge_gbp": "-100.25",
-        },  # credit note
+        agency_timesheets(
+            timesheet_id="T1",
+            assignment_id="G1",
+            week_ending="2025-04-18",
+            hours=37,
+            charge_gbp=1850,
+        ),
+        agency_timesheets(
+            timesheet_id="T2",
+            assignment_id="G1",
+            week_ending="2025-03-28",
+            hours=20,
+            charge_gbp=1000,
+        ),
+        agency_timesheets(
+            timesheet_id="T3",
+            assignment_id="G2",
+            week_ending="2025-08-08",
+            hours=18,
+            charge_gbp=900.50,
+        ),
+        agency_timesheets(
+            timesheet_id="T4",
+            assignment_id="G2",
+            week_ending="2025-08-15",
+            hours=0,
+            charge_gbp=-100.25,
+        ),  # credit note
     ]
-    payroll = [
-        {
-            "employee_id": "EMPX01",
-            "assignment_id": "A1",
-            "pay_period": "2025-09",
-            "pay_element": "basic",
-            "amount_gbp": "3100.00",
-        },
-    ]
+    pay = [payroll(employee_id="EMPX01", assignment_id="A1", pay_period="2025-09", amount_gbp=3100)]
     for kind, rows in [
         ("hr_staff", staff),
         ("hr_establishment", establishment),
@@ -242,15 +378,34 @@ def write_hand_fixture(landing: Path) -> None:
         ("case_allocations", allocations),
         ("hr_absence", absences),
         ("agency_timesheets", timesheets),
-        ("payroll", payroll),
+        ("payroll", pay),
     ]:
         write_extract(landing, "383", kind, SNAPSHOT, rows)
 
     # --- authority 202: one full-time worker, two budgeted posts' worth, four children ----
     write_extract(
-        landing, "202", "hr_staff", SNAPSHOT, [cfsw("B1", "EMPY01", "Q1", 5, 1.0, "2020-01-01")]
+        landing,
+        "202",
+        "hr_staff",
+        SNAPSHOT,
+        [
+            hr_staff(
+                assignment_id="B1",
+                employee_id="EMPY01",
+                post_id="Q1",
+                org_role=5,
+                fte=1.0,
+                start_date="2020-01-01",
+            )
+        ],
     )
-    write_extract(landing, "202", "hr_establishment", SNAPSHOT, [post("Q1", 2.0)])
+    write_extract(
+        landing,
+        "202",
+        "hr_establishment",
+        SNAPSHOT,
+        [hr_establishment(post_id="Q1", budgeted_fte=2.0)],
+    )
     write_extract(landing, "202", "agency_assignments", SNAPSHOT, [])
     write_extract(
         landing,
@@ -258,7 +413,13 @@ def write_hand_fixture(landing: Path) -> None:
         "case_allocations",
         SNAPSHOT,
         [
-            allocation(f"M{i}", f"CHILDY0{i}", "EMPY01", "employee", "2025-01-01")
+            case_allocations(
+                allocation_id=f"M{i}",
+                child_id=f"CHILDY0{i}",
+                worker_id="EMPY01",
+                worker_source="employee",
+                allocation_start="2025-01-01",
+            )
             for i in range(1, 5)
         ],
     )
@@ -484,7 +645,16 @@ def test_too_many_quarantined_rows_block_publication(published_home: Path, tmp_p
         "202",
         "hr_staff",
         SNAPSHOT,
-        [cfsw("B1", "EMPY01", "Q1", 9, 1.0, "2020-01-01")],
+        [
+            hr_staff(
+                assignment_id="B1",
+                employee_id="EMPY01",
+                post_id="Q1",
+                org_role=9,
+                fte=1.0,
+                start_date="2020-01-01",
+            )
+        ],
     )
     result = run_workforce(home)
     assert result.returncode == 3, result.stdout + result.stderr
@@ -512,13 +682,13 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
         "agency_timesheets",
         "2025-11-30",
         [
-            {
-                "timesheet_id": "T5",
-                "assignment_id": "G2",
-                "week_ending": "2025-11-07",
-                "hours": "18",
-                "charge_gbp": "1000.00",
-            },
+            agency_timesheets(
+                timesheet_id="T5",
+                assignment_id="G2",
+                week_ending="2025-11-07",
+                hours=18,
+                charge_gbp=1000,
+            ),
         ],
     )
     result = run_workforce(home)

@@ -7,14 +7,21 @@ import itertools
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.contract import KINDS
+from orchestration.contract import KINDS, Type
 from orchestration.warehouse import create_schemas
+from tests.builders import (
+    agency_assignments,
+    agency_timesheets,
+    case_allocations,
+    hr_absence,
+    hr_establishment,
+    hr_staff,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 KPI_COLUMNS = [
@@ -53,7 +60,8 @@ class RawWriter:
         )
         return file_id
 
-    def snapshot_row(self, kind: str, la_code: str, valid_from: str, valid_to=None, **row):
+    def snapshot_row(self, kind: str, la_code: str, valid_from: str, valid_to=None, row=None):
+        row = raw_row(kind, row)
         key = "|".join(str(row[k]) for k in KINDS[kind].key)
         self.insert(
             kind,
@@ -66,13 +74,13 @@ class RawWriter:
             **row,
         )
 
-    def period_row(self, kind: str, la_code: str, extract_date: str, **row):
+    def period_row(self, kind: str, la_code: str, extract_date: str, row: dict):
         self.insert(
             kind,
             la_code=la_code,
             extract_date=extract_date,
             file_id=f"{la_code}-{kind}-{extract_date}-loaded",
-            **row,
+            **raw_row(kind, row),
         )
 
     def insert(self, kind: str, **row):
@@ -84,43 +92,51 @@ class RawWriter:
         )
 
 
+def raw_row(kind: str, row: dict) -> dict:
+    """A contract row (tests/builders.py) as ingestion stores it: names dropped, identifiers
+    under their pseudonym columns (the test's ids stand in for pseudonyms), booleans typed."""
+    stored = {}
+    for column in KINDS[kind].stored_columns:
+        if column.name in row:
+            value = row[column.name]
+            stored[column.raw_name] = (
+                value in ("true", "1", "Y") if column.type is Type.BOOL else value
+            )
+    return stored
+
+
+# What the rows below share; the contract's optional columns are left empty unless given.
+NOT_GIVEN = {"full_name": None, "gender": None, "ethnicity": None, "swe_number": None}
+CP1 = {"service_area": "Child Protection", "team": "CP1"}
+
+
 def staff(raw: RawWriter, la: str, valid_from: str, valid_to=None, *, cfsw=True, **row):
-    defaults = dict(
-        registered_social_worker=cfsw,
-        org_role=5 if cfsw else None,
-        service_area="Child Protection",
-        team="CP1",
-        contract_type="permanent",
-        date_of_birth=date(1985, 6, 1),
+    row = hr_staff(
+        **NOT_GIVEN, **CP1, date_of_birth="1985-06-01", registered_social_worker=cfsw, **row
     )
-    raw.snapshot_row("hr_staff", la, valid_from, valid_to, **{**defaults, **row})
+    raw.snapshot_row("hr_staff", la, valid_from, valid_to, row)
 
 
 def agency(raw: RawWriter, la: str, valid_from: str, *, cfsw=True, **row):
-    defaults = dict(
-        registered_social_worker=cfsw,
-        org_role=5 if cfsw else None,
-        agency_name="Agency Ltd",
-        service_area="Front Door",
-        team="FD1",
-        hourly_charge_gbp=45,
+    row = agency_assignments(
+        swe_number=None, service_area="Front Door", team="FD1", registered_social_worker=cfsw, **row
     )
-    raw.snapshot_row("agency_assignments", la, valid_from, **{**defaults, **row})
+    raw.snapshot_row("agency_assignments", la, valid_from, row=row)
 
 
 def post(raw: RawWriter, la: str, valid_from: str, **row):
-    defaults = dict(service_area="Child Protection", team="CP1", social_work_post=True)
-    raw.snapshot_row("hr_establishment", la, valid_from, **{**defaults, **row})
+    raw.snapshot_row(
+        "hr_establishment", la, valid_from, row=hr_establishment(org_role=None, **CP1, **row)
+    )
 
 
 def allocation(raw: RawWriter, la: str, valid_from: str, allocation_id: str, worker: str,
                child: str, source: str = "employee", start="2024-06-01", end=None):  # fmt: skip
-    raw.snapshot_row(
-        "case_allocations", la, valid_from,
-        allocation_id=allocation_id, child_pseudonym=child, worker_pseudonym=worker,
-        worker_source=source, team="CP1", case_type="CP",
-        allocation_start=start, allocation_end=end,
+    row = case_allocations(
+        allocation_id=allocation_id, child_id=child, worker_id=worker, worker_source=source,
+        team="CP1", case_type="CP", allocation_start=start, allocation_end=end,
     )  # fmt: skip
+    raw.snapshot_row("case_allocations", la, valid_from, row=row)
 
 
 @pytest.fixture(scope="module")
@@ -147,33 +163,33 @@ def populated_warehouse(tmp_path_factory) -> Path:
 
     basis = "2024-10-15"
     # --- 801 staff: in post at 30 Sep 2024 = E1 1.0 + E2 0.8 + E3 1.0 = 2.8 FTE, 3 people
-    staff(raw, "801", "2024-09-01", assignment_id="s1", employee_pseudonym="E1", post_id="P1",
+    staff(raw, "801", "2024-09-01", assignment_id="s1", employee_id="E1", post_id="P1",
           fte=1.0, start_date="2020-01-01")  # fmt: skip
     # E2 moves between CFSW posts (ends 31 Mar, starts 1 Apr): neither starter nor leaver
-    staff(raw, "801", basis, assignment_id="s2", employee_pseudonym="E2", post_id="P2",
+    staff(raw, "801", basis, assignment_id="s2", employee_id="E2", post_id="P2",
           fte=0.5, start_date="2022-01-01", end_date="2024-03-31", leaving_reason=7)  # fmt: skip
-    staff(raw, "801", basis, assignment_id="s3", employee_pseudonym="E2", post_id="P2",
+    staff(raw, "801", basis, assignment_id="s3", employee_id="E2", post_id="P2",
           org_role=4, fte=0.8, start_date="2024-04-01")  # fmt: skip
     # E3 starts in the year: starters_fte 1.0
-    staff(raw, "801", basis, assignment_id="s4", employee_pseudonym="E3", post_id="P2",
+    staff(raw, "801", basis, assignment_id="s4", employee_id="E3", post_id="P2",
           fte=1.0, start_date="2023-11-01")  # fmt: skip
     # leavers: E4 0.6 (end 30 Sep, 5y+, reason 1), E5 1.0 (<2y from start, reason 3),
     # E7 1.0 (2-5y, reason 2, recorded late: the 1 Sep version still showed them in post)
-    staff(raw, "801", basis, assignment_id="s5", employee_pseudonym="E4", fte=0.6,
+    staff(raw, "801", basis, assignment_id="s5", employee_id="E4", fte=0.6,
           start_date="2015-06-01", end_date="2024-09-30", leaving_reason=1,
           service_start_date="2010-01-01")  # fmt: skip
-    staff(raw, "801", basis, assignment_id="s6", employee_pseudonym="E5", fte=1.0,
+    staff(raw, "801", basis, assignment_id="s6", employee_id="E5", fte=1.0,
           start_date="2023-02-01", end_date="2024-05-31", leaving_reason=3)  # fmt: skip
-    staff(raw, "801", "2024-09-01", basis, assignment_id="s8", employee_pseudonym="E7",
+    staff(raw, "801", "2024-09-01", basis, assignment_id="s8", employee_id="E7",
           fte=1.0, start_date="2021-01-01", service_start_date="2021-01-01")  # fmt: skip
-    staff(raw, "801", basis, assignment_id="s8", employee_pseudonym="E7", fte=1.0,
+    staff(raw, "801", basis, assignment_id="s8", employee_id="E7", fte=1.0,
           start_date="2021-01-01", end_date="2024-08-31", leaving_reason=2,
           service_start_date="2021-01-01")  # fmt: skip
     # not a CFSW (not registered): counts nowhere
-    staff(raw, "801", basis, cfsw=False, assignment_id="s7", employee_pseudonym="E6",
+    staff(raw, "801", basis, cfsw=False, assignment_id="s7", employee_id="E6",
           fte=1.0, start_date="2020-01-01")  # fmt: skip
     # only in the snapshot after the window: not part of census year 2024
-    staff(raw, "801", "2025-04-01", assignment_id="s9", employee_pseudonym="E8", fte=1.0,
+    staff(raw, "801", "2025-04-01", assignment_id="s9", employee_id="E8", fte=1.0,
           start_date="2024-08-01")  # fmt: skip
 
     # --- 801 establishment: vacancies P2 2.0 - 1.8 = 0.2, P3 1.5 (ends on census day) = 1.7
@@ -187,13 +203,13 @@ def populated_warehouse(tmp_path_factory) -> Path:
          social_work_post=False)  # fmt: skip
 
     # --- 801 agency: in post W1 1.0 (vacancy) + W2 0.5 (sickness) = 1.5, cover 1.0
-    agency(raw, "801", basis, assignment_id="A1", agency_worker_pseudonym="W1",
+    agency(raw, "801", basis, assignment_id="A1", agency_worker_id="W1",
            cover_reason="vacancy", fte=1.0, start_date="2024-06-01")  # fmt: skip
-    agency(raw, "801", basis, assignment_id="A2", agency_worker_pseudonym="W2",
+    agency(raw, "801", basis, assignment_id="A2", agency_worker_id="W2",
            cover_reason="sickness", fte=0.5, start_date="2024-01-01", end_date="2024-12-31")  # fmt: skip
-    agency(raw, "801", basis, assignment_id="A3", agency_worker_pseudonym="W3",
+    agency(raw, "801", basis, assignment_id="A3", agency_worker_id="W3",
            cover_reason="vacancy", fte=1.0, start_date="2024-01-01", end_date="2024-09-30")  # fmt: skip
-    agency(raw, "801", basis, cfsw=False, assignment_id="A4", agency_worker_pseudonym="W4",
+    agency(raw, "801", basis, cfsw=False, assignment_id="A4", agency_worker_id="W4",
            cover_reason="vacancy", fte=1.0, start_date="2024-01-01")  # fmt: skip
 
     # --- 801 allocations at 30 Sep: E1 3 children, E3 2 (C1 shared), W1 1 -> 6 cases, 3.0 FTE
@@ -211,24 +227,24 @@ def populated_warehouse(tmp_path_factory) -> Path:
 
     # --- 801 sickness in 2024: 1.5 (3 of 5 weekdays of 2.5) + 5 (newest row) + 2 = 8.5 days
     def absence(extract, **row):
-        raw.period_row("hr_absence", "801", extract, **row)
+        raw.period_row("hr_absence", "801", extract, hr_absence(**row))
 
-    absence("2024-10-15", absence_id="ab1", employee_pseudonym="E1", absence_type="SIC",
+    absence("2024-10-15", absence_id="ab1", employee_id="E1", absence_type="SIC",
             start_date="2024-09-26", end_date="2024-10-02", working_days_lost=2.5)  # fmt: skip
-    absence("2024-02-01", absence_id="ab2", employee_pseudonym="E3", absence_type="SIC",
+    absence("2024-02-01", absence_id="ab2", employee_id="E3", absence_type="SIC",
             start_date="2024-01-08", end_date="2024-01-12", working_days_lost=4)  # fmt: skip
-    absence("2024-10-15", absence_id="ab2", employee_pseudonym="E3", absence_type="SIC",
+    absence("2024-10-15", absence_id="ab2", employee_id="E3", absence_type="SIC",
             start_date="2024-01-08", end_date="2024-01-12", working_days_lost=5)  # fmt: skip
-    absence("2024-10-15", absence_id="ab3", employee_pseudonym="E6", absence_type="SIC",
+    absence("2024-10-15", absence_id="ab3", employee_id="E6", absence_type="SIC",
             start_date="2024-03-04", end_date="2024-03-06", working_days_lost=3)  # fmt: skip
-    absence("2024-10-15", absence_id="ab4", employee_pseudonym="E4", absence_type="SIC",
+    absence("2024-10-15", absence_id="ab4", employee_id="E4", absence_type="SIC",
             start_date="2024-03-04", end_date="2024-03-05", working_days_lost=2)  # fmt: skip
-    absence("2024-10-15", absence_id="ab5", employee_pseudonym="E1", absence_type="MAT",
+    absence("2024-10-15", absence_id="ab5", employee_id="E1", absence_type="MAT",
             start_date="2024-01-01", end_date="2024-03-29", working_days_lost=64)  # fmt: skip
 
     # --- 801 agency spend: FY2023 1000.00; FY2024 1200.50 (newest row) - 200.00 = 1000.50
     def timesheet(extract, **row):
-        raw.period_row("agency_timesheets", "801", extract, **row)
+        raw.period_row("agency_timesheets", "801", extract, agency_timesheets(**row))
 
     timesheet("2024-04-10", timesheet_id="T1", assignment_id="A1", week_ending="2024-03-29",
               hours=20, charge_gbp=1000)  # fmt: skip
@@ -241,11 +257,11 @@ def populated_warehouse(tmp_path_factory) -> Path:
 
     # --- 802: staff only. 2023: F1 1.0 + F2 0.5 in post. 2024: F1 1.0 in post, F2 left
     # 29 Feb 2024 (0.5 FTE, <2y, reason 1) as the 1 Dec 2024 version shows.
-    staff(raw, "802", "2023-10-10", assignment_id="f1", employee_pseudonym="F1", fte=1.0,
+    staff(raw, "802", "2023-10-10", assignment_id="f1", employee_id="F1", fte=1.0,
           start_date="2019-04-01")  # fmt: skip
-    staff(raw, "802", "2023-10-10", "2024-12-01", assignment_id="f2", employee_pseudonym="F2",
+    staff(raw, "802", "2023-10-10", "2024-12-01", assignment_id="f2", employee_id="F2",
           fte=0.5, start_date="2022-05-01", service_start_date="2023-01-01")  # fmt: skip
-    staff(raw, "802", "2024-12-01", assignment_id="f2", employee_pseudonym="F2", fte=0.5,
+    staff(raw, "802", "2024-12-01", assignment_id="f2", employee_id="F2", fte=0.5,
           start_date="2022-05-01", end_date="2024-02-29", leaving_reason=1,
           service_start_date="2023-01-01")  # fmt: skip
     conn.close()

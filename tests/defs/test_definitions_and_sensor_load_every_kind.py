@@ -9,7 +9,7 @@ import dagster as dg
 
 from orchestration.defs import defs
 from orchestration.defs.automation import landing_folder
-from tests.conftest import write_extract
+from tests.builders import write_extract
 
 
 def test_the_definitions_load_with_every_kind_the_dbt_models_checks_sensor_and_schedule():

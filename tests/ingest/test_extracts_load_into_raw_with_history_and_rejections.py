@@ -10,23 +10,23 @@ import pytest
 
 from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
-from tests.conftest import query, write_extract
+from tests.builders import hr_absence, hr_staff, write_extract
+from tests.conftest import query
 
 
 def staff(assignment: str, fte: float = 1.0, end: str = "", employee: str = "EMP001") -> dict:
-    return {
-        "assignment_id": assignment,
-        "employee_id": employee,
-        "full_name": "Zoë Brontë",
-        "registered_social_worker": "Y",
-        "org_role": "5",
-        "service_area": "Assessment",
-        "team": "Team 1",
-        "fte": str(fte),
-        "contract_type": "permanent",
-        "start_date": "01/04/2020",  # DD/MM/YYYY is accepted
-        "end_date": end,
-    }
+    """Only the columns an HR export must have, and a name to drop; dates as DD/MM/YYYY."""
+    return hr_staff(
+        assignment_id=assignment,
+        employee_id=employee,
+        full_name="Zoë Brontë",
+        registered_social_worker="Y",
+        team="Team 1",
+        fte=fte,
+        start_date="01/04/2020",  # DD/MM/YYYY is accepted
+        end_date=end,
+        **{column: None for column in ("date_of_birth", "gender", "ethnicity", "swe_number")},
+    )
 
 
 @pytest.fixture
@@ -96,13 +96,13 @@ def test_identical_redelivery_is_a_no_op_and_a_changed_file_is_a_correction(sett
 
 def test_a_corrected_period_file_replaces_its_rows(settings):
     rows = [
-        {
-            "absence_id": "S1",
-            "employee_id": "EMP001",
-            "absence_type": "SIC",
-            "start_date": "2025-01-06",
-            "working_days_lost": "3",
-        }
+        hr_absence(
+            absence_id="S1",
+            employee_id="EMP001",
+            start_date="2025-01-06",
+            end_date=None,
+            working_days_lost=3,
+        )
     ]
     write_extract(settings.landing, "383", "hr_absence", "2025-03-31", rows)
     ingest(settings)
