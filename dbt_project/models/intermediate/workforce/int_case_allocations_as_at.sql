@@ -1,7 +1,6 @@
--- Case allocations as the allocations basis snapshot of each reporting date shows them; no rows
--- for a date without an allocations basis. A census date keeps every allocation of its snapshot
--- (the 12 months before it are counted from it); a month end keeps those active at some point in
--- its month.
+-- Case allocations as the allocations basis snapshot of each reporting date shows them (macro
+-- records_as_at); no rows for a date without an allocations basis. An allocation whose
+-- allocation_end is the reporting date is not held on it.
 with
 
 reporting_dates as (
@@ -13,41 +12,17 @@ allocations as (
 ),
 
 final as (
-    select
-        -- ids
-        reporting_dates.la_code,
-        reporting_dates.date_kind,
-        reporting_dates.reporting_date,
-        reporting_dates.census_year,
-        allocations.allocation_id,
-        allocations.child_pseudonym,
-        allocations.worker_pseudonym,
-
-        -- attributes
-        allocations.worker_source,
-        allocations.case_type,
-        allocations.team,
-        {{ is_active_on(
-            'allocations.allocation_start', 'allocations.allocation_end', 'reporting_dates.reporting_date'
-        ) }} as is_active_at_reporting_date,
-
-        -- dates
-        reporting_dates.period_start_date,
-        allocations.allocation_start,
-        allocations.allocation_end
-
-    from reporting_dates
-    inner join allocations
-        on reporting_dates.la_code = allocations.la_code
-            and {{ version_valid_at('allocations', 'reporting_dates.allocations_basis_date') }}
-    where reporting_dates.date_kind = 'census_date'
-        or (
-            allocations.allocation_start <= reporting_dates.reporting_date
-            and (
-                allocations.allocation_end is null
-                or allocations.allocation_end >= reporting_dates.period_start_date
-            )
-        )
+    {{ records_as_at(
+        records='allocations',
+        basis_date='allocations_basis_date',
+        start_column='allocation_start',
+        end_column='allocation_end',
+        flag='is_active_at_reporting_date',
+        ids=['allocation_id', 'child_pseudonym', 'worker_pseudonym'],
+        attributes=['worker_source', 'case_type', 'team'],
+        numbers=[],
+        dates=['allocation_start', 'allocation_end']
+    ) }}
 )
 
 select * from final

@@ -1,6 +1,9 @@
--- Establishment posts as the establishment basis snapshot of each reporting date shows them; no
--- rows for a date without an establishment basis. A census date keeps every post of its
--- snapshot; a month end keeps those effective at some point in its month.
+-- Establishment posts as the establishment basis snapshot of each reporting date shows them
+-- (macro records_as_at); no rows for a date without an establishment basis.
+-- The one exception to the end-date rule: a post whose effective_to is the reporting date still
+-- counts as effective on it (end_is_inclusive). Making it consistent with the people's rule
+-- would change published month-end vacancy_fte on the baseline data (two posts end on a month
+-- end), so it waits for a decision; the model's YAML says so.
 with
 
 reporting_dates as (
@@ -12,43 +15,18 @@ posts as (
 ),
 
 final as (
-    select
-        -- ids
-        reporting_dates.la_code,
-        reporting_dates.date_kind,
-        reporting_dates.reporting_date,
-        reporting_dates.census_year,
-        posts.post_id,
-
-        -- attributes
-        posts.social_work_post,
-        posts.org_role,
-        posts.service_area,
-        posts.team,
-        -- effective_to is the post's last day, so a post ending on the date still counts
-        (
-            posts.effective_from <= reporting_dates.reporting_date
-            and (posts.effective_to is null or posts.effective_to >= reporting_dates.reporting_date)
-        )
-            as is_effective_at_reporting_date,
-
-        -- numbers
-        posts.budgeted_fte,
-
-        -- dates
-        reporting_dates.period_start_date,
-        posts.effective_from,
-        posts.effective_to
-
-    from reporting_dates
-    inner join posts
-        on reporting_dates.la_code = posts.la_code
-            and {{ version_valid_at('posts', 'reporting_dates.establishment_basis_date') }}
-    where reporting_dates.date_kind = 'census_date'
-        or (
-            posts.effective_from <= reporting_dates.reporting_date
-            and (posts.effective_to is null or posts.effective_to >= reporting_dates.period_start_date)
-        )
+    {{ records_as_at(
+        records='posts',
+        basis_date='establishment_basis_date',
+        start_column='effective_from',
+        end_column='effective_to',
+        flag='is_effective_at_reporting_date',
+        ids=['post_id'],
+        attributes=['social_work_post', 'org_role', 'service_area', 'team'],
+        numbers=['budgeted_fte'],
+        dates=['effective_from', 'effective_to'],
+        end_is_inclusive=true
+    ) }}
 )
 
 select * from final
