@@ -24,38 +24,28 @@
 ) -%}
     {%- set start_date = records ~ '.' ~ start_column -%}
     {%- set end_date = records ~ '.' ~ end_column -%}
+    {%- if end_is_inclusive -%}
+        {%- set holds = '(' ~ start_date ~ ' <= reporting_dates.reporting_date and (' ~ end_date
+            ~ ' is null or ' ~ end_date ~ ' >= reporting_dates.reporting_date))' -%}
+    {%- else -%}
+        {%- set holds = is_active_on(start_date, end_date, 'reporting_dates.reporting_date') -%}
+    {%- endif -%}
+    {#- ids, attributes (the flag last), numbers, dates, as the other models lay them out -#}
+    {%- set columns = ['reporting_dates.la_code', 'reporting_dates.date_kind',
+        'reporting_dates.reporting_date', 'reporting_dates.census_year'] -%}
+    {%- for column in ids + attributes -%}
+        {%- do columns.append(records ~ '.' ~ column) -%}
+    {%- endfor -%}
+    {%- do columns.append(holds ~ ' as ' ~ flag) -%}
+    {%- for column in numbers -%}
+        {%- do columns.append(records ~ '.' ~ column) -%}
+    {%- endfor -%}
+    {%- do columns.append('reporting_dates.period_start_date') -%}
+    {%- for column in dates -%}
+        {%- do columns.append(records ~ '.' ~ column) -%}
+    {%- endfor -%}
     select
-        -- ids
-        reporting_dates.la_code,
-        reporting_dates.date_kind,
-        reporting_dates.reporting_date,
-        reporting_dates.census_year,
-        {%- for column in ids %}
-        {{ records }}.{{ column }},
-        {%- endfor %}
-
-        -- attributes
-        {%- for column in attributes %}
-        {{ records }}.{{ column }},
-        {%- endfor %}
-        {% if end_is_inclusive -%}
-        ({{ start_date }} <= reporting_dates.reporting_date
-            and ({{ end_date }} is null or {{ end_date }} >= reporting_dates.reporting_date))
-        {%- else -%}
-        {{ is_active_on(start_date, end_date, 'reporting_dates.reporting_date') }}
-        {%- endif %} as {{ flag }},
-
-        -- numbers
-        {%- for column in numbers %}
-        {{ records }}.{{ column }},
-        {%- endfor %}
-
-        -- dates
-        reporting_dates.period_start_date
-        {%- for column in dates %},
-        {{ records }}.{{ column }}
-        {%- endfor %}
-
+        {{ columns | join(',\n        ') }}
     from reporting_dates
     inner join {{ records }}
         on reporting_dates.la_code = {{ records }}.la_code

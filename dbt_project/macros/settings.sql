@@ -7,16 +7,3 @@
         '{{ value | string | replace("'", "''") }}'
     {%- endif -%}
 {%- endmacro %}
-
-{#- The suppression threshold as a number, or none; anything else stops the build rather than
-    publish unsuppressed figures by mistake. -#}
-{% macro suppression_threshold() -%}
-    {%- set threshold = var('suppression_threshold') -%}
-    {%- if threshold is not none and (threshold is not number or threshold is sameas true
-        or threshold is sameas false or threshold < 1) -%}
-        {{ exceptions.raise_compiler_error(
-            "var suppression_threshold must be a number >= 1 or null, got " ~ threshold
-        ) }}
-    {%- endif -%}
-    {{- return(threshold) -}}
-{%- endmacro %}

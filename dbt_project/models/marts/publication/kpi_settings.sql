@@ -9,12 +9,12 @@ settings as (
         (
             'census_return_window_days',
             {{ var_as_text('census_return_window_days') }},
-            'A census year''s basis snapshot is the latest loaded one dated 30 Sep to 30 Sep + this many days.'
+            'A census year''s basis snapshot: the latest dated 30 Sep to 30 Sep + this many days.'
         ),
         (
             'spell_join_gap_days',
             {{ var_as_text('spell_join_gap_days') }},
-            'Two CFSW assignments of one person are one spell when the next starts at most this many days after the previous ends.'
+            'Two assignments of a person are one spell when the gap between them is at most this.'
         ),
         (
             'caseload_threshold',
@@ -24,7 +24,7 @@ settings as (
         (
             'agency_spend_baseline_year',
             {{ var_as_text('agency_spend_baseline_year') }},
-            'The financial year (by the calendar year it starts in) agency spend is compared with; null: each authority''s earliest.'
+            'Agency spend is compared with this financial year; null: each authority''s earliest.'
         ),
         (
             'agency_spend_baseline_uplift_percent',
@@ -34,7 +34,7 @@ settings as (
         (
             'suppression_threshold',
             {{ var_as_text('suppression_threshold') }},
-            'kpi_values_for_publication: counts of people below this, and percents of such counts, are shown as c; null: none.'
+            'kpi_values_for_publication: counts of people below this are shown as c; null: none.'
         )
     ) as vars (var_name, value, description)  -- noqa: AL05
 ),
