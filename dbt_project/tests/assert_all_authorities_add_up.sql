@@ -51,10 +51,21 @@ all_authorities as (
 ),
 
 final as (
-    select *
+    select
+        coalesce(all_authorities.kpi_code, authority_sums.kpi_code) as kpi_code,
+        coalesce(all_authorities.breakdown, authority_sums.breakdown) as breakdown,
+        coalesce(all_authorities.breakdown_value, authority_sums.breakdown_value) as breakdown_value,
+        coalesce(all_authorities.period_type, authority_sums.period_type) as period_type,
+        coalesce(all_authorities.period_start, authority_sums.period_start) as period_start,
+        all_authorities.all_value,
+        authority_sums.summed_value
     from all_authorities
     full outer join authority_sums
-        using (kpi_code, breakdown, breakdown_value, period_type, period_start)
+        on all_authorities.kpi_code = authority_sums.kpi_code
+            and all_authorities.breakdown = authority_sums.breakdown
+            and all_authorities.breakdown_value = authority_sums.breakdown_value
+            and all_authorities.period_type = authority_sums.period_type
+            and all_authorities.period_start = authority_sums.period_start
     where
         all_authorities.all_value is null
         or authority_sums.summed_value is null

@@ -1,6 +1,7 @@
 -- Each authority against England and its DfE statistical neighbours, on DfE's published figures
 -- (the newest DfE files delivered): one row per local authority in the indicators file, KPI
--- (the four DfE compares: turnover, vacancy, agency rate, caseload) and census year.
+-- (those flagged is_benchmarked in seed kpi_definitions: turnover, vacancy, agency rate,
+-- caseload) and census year.
 --   neighbour_median  median of the neighbours' published values that year; a neighbour with a
 --                     symbol instead of a number (suppressed, unavailable, ...) or without a
 --                     row that year is left out, and neighbours_with_value says how many counted
@@ -9,9 +10,20 @@
 -- No DfE files delivered: no rows.
 with
 
-indicators as (
+dfe_indicators as (
     select * from {{ ref('stg_dfe__indicators') }}
-    where kpi_code in ('turnover_rate_fte', 'vacancy_rate_fte', 'agency_rate_fte', 'caseload_fte')
+),
+
+definitions as (
+    select * from {{ ref('kpi_definitions') }}
+),
+
+indicators as (
+    select dfe_indicators.*
+    from dfe_indicators
+    inner join definitions
+        on dfe_indicators.kpi_code = definitions.kpi_code
+    where definitions.is_benchmarked
 ),
 
 neighbours as (

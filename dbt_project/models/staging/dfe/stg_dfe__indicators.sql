@@ -3,9 +3,14 @@
 -- (value_symbol, with its meaning in value_status); a symbol never becomes a number.
 with
 
-source as (
+delivered as (
     select * from {{ source('dfe', 'dfe_indicators') }}
-    where extract_date = (select max(extract_date) from {{ source('dfe', 'dfe_indicators') }})
+),
+
+source as (
+    select *
+    from delivered
+    where extract_date = (select max(newest.extract_date) from delivered as newest)
 ),
 
 -- every column after the area and period columns is an indicator, named as DfE names it

@@ -4,12 +4,16 @@
 
 with
 
-source as (
+delivered as (
     select * from {{ source('dfe', 'dfe_statistical_neighbours') }}
-    where extract_date = (
-        select max(extract_date) from {{ source('dfe', 'dfe_statistical_neighbours') }}
-    )
-    and la_code is not null
+),
+
+source as (
+    select *
+    from delivered
+    where
+        extract_date = (select max(newest.extract_date) from delivered as newest)
+        and la_code is not null
 ),
 
 unpivoted as (
@@ -26,7 +30,7 @@ unpivoted as (
         lateral (
             values
             {%- for n in range(1, neighbours + 1) %}
-            ({{ n }}, source.sn{{ n }}, source.closeness{{ n }}){{ "," if not loop.last }}
+                ({{ n }}, source.sn{{ n }}, source.closeness{{ n }}){{ "," if not loop.last }}
             {%- endfor %}
         ) as neighbours (neighbour_order, neighbour_la_code, closeness)
 ),

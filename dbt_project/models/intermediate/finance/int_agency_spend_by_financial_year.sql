@@ -63,17 +63,15 @@ with_baseline_level as (
     select
         *,
         case
-            when is_from_baseline
-                {% if uplift_percent == 0 -%}
-                    then baseline_agency_spend_gbp
-                {%- else -%}
-                    then cast(
-                        baseline_agency_spend_gbp * power(
-                            1 + {{ uplift_percent }} / 100,
-                            financial_year_start - baseline_financial_year_start
-                        ) as decimal(18, 2)
+            -- no uplift: the baseline spend itself, exact (no power() through a double)
+            when is_from_baseline and {{ uplift_percent }} = 0 then baseline_agency_spend_gbp
+            when is_from_baseline then cast(
+                    baseline_agency_spend_gbp
+                    * power(
+                        1 + {{ uplift_percent }} / 100, financial_year_start - baseline_financial_year_start
                     )
-                {%- endif %}
+                    as decimal(18, 2)
+                )
         end as baseline_level_spend_gbp
     from compared
 ),
