@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: every model, seed and test, lineage from raw to marts."""
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping
@@ -48,11 +49,22 @@ def workforce_dbt_models(
             "dbt build, checks and publication skipped"
         )
         return
-    invocation = dbt.cli(["build"], context=context, target_path=settings.dbt_target)
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars(settings))],
+        context=context,
+        target_path=settings.dbt_target,
+    )
     try:
         yield from invocation.stream()
     finally:
         stop(invocation.process)
+
+
+def dbt_vars(settings: Settings) -> dict:
+    """The council's settings (workforce.yaml) that dbt models read as vars."""
+    from orchestration.config import load_thresholds
+
+    return {"suppression_threshold": load_thresholds(settings.home).suppression_threshold}
 
 
 def stop(process: subprocess.Popen, grace_seconds: float = 30) -> None:

@@ -39,6 +39,12 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
 class ProgressFormatter(logging.Formatter):
     """One short line per pipeline message: what happened, not the run's bookkeeping."""
 
+    # Dagster's notes on a step that yields nothing on purpose (dbt with nothing new)
+    QUIET = ("did not yield or return expected outputs", "due to skipped dependencies")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(note in record.getMessage() for note in self.QUIET)
+
     def format(self, record: logging.LogRecord) -> str:
         meta = getattr(record, "dagster_meta", {}) or {}
         step = (meta.get("step_key") or "").replace("__", "/")
@@ -50,7 +56,9 @@ class ProgressFormatter(logging.Formatter):
 def progress(_init_context) -> logging.Logger:
     log = logging.Logger("workforce.progress", level=logging.INFO)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(ProgressFormatter())
+    formatter = ProgressFormatter()
+    handler.setFormatter(formatter)
+    handler.addFilter(formatter.filter)
     log.addHandler(handler)
     return log
 

@@ -10,18 +10,30 @@ files behind the figures as `source_files` (for the board pack's data-quality pa
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
-from orchestration.config import load_thresholds
+from orchestration.dbt_manifest import MANIFEST
 from orchestration.publish.outcome import CheckResult
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, SEEDS_DIR, Settings
 from orchestration.warehouse import connect, create_schemas
 
-PUBLISHED_SCHEMA = "marts"
+# What is published is declared in dbt, as this exposure's members (see
+# dbt_project/models/marts/publication/_publication__exposures.yml).
+PUBLISHED_EXPOSURE = "exposure.csc_workforce.published_workforce"
+
+
+def published_relations(manifest_path: Path = MANIFEST) -> list[tuple[str, str]]:
+    """(schema, table) of each model and seed the published file holds, by table name."""
+    manifest = json.loads(manifest_path.read_text())
+    members = manifest["exposures"][PUBLISHED_EXPOSURE]["depends_on"]["nodes"]
+    relations = [(manifest["nodes"][m]["schema"], manifest["nodes"][m]["alias"]) for m in members]
+    return sorted(relations, key=lambda relation: relation[1])
 
 
 def sql_string(value: object) -> str:
@@ -34,29 +46,6 @@ def source_files_sql() -> str:
         "select coalesce(list({'file_name': file_name, 'sha256': file_id} order by file_name), [])"
         " from audit.files where status = 'loaded'"
     )
-
-
-def suppressed_kpis_sql(threshold: int) -> str:
-    """kpi_values for publication outside the council: small numbers of people shown as `c`.
-
-    As DfE does: a count of people (FTE or headcount) below the threshold, and a percentage
-    whose numerator is such a count, are suppressed; the value becomes the text `c`.
-    """
-    return f"""
-        create table publication.main.kpi_values_for_publication as
-        select * exclude (is_small) replace (
-            case when is_small then 'c' else cast(round(value, 1) as varchar) end as value,
-            case when not is_small then numerator end as numerator,
-            case when not is_small then denominator end as denominator
-        )
-        from (
-            select *,
-                (unit in ('fte', 'headcount') and value < {threshold})
-                or (unit = 'percent' and kpi_code <> 'absence_rate_fte'
-                    and numerator < {threshold}) as is_small
-            from publication.main.kpi_values
-        )
-    """
 
 
 def record_attempt(
@@ -142,17 +131,16 @@ class Publication:
     kpi_rows: int
 
 
-def content_hash(conn: duckdb.DuckDBPyConnection, tables: list[str], threshold: int | None) -> str:
+def content_hash(conn: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> str:
     """A fingerprint of what a publication would contain, whatever order rows come in."""
     parts = [
         conn.execute(
             f"select '{name}:' || count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) "
-            f"from {PUBLISHED_SCHEMA}.{name} t"
+            f"from {schema}.{name} t"
         ).fetchone()[0]
-        for name in tables
+        for schema, name in relations
     ]
     parts.append(str(conn.execute(source_files_sql()).fetchone()[0]))
-    parts.append(f"suppression:{threshold}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -171,7 +159,7 @@ def publish(
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
-    threshold = load_thresholds(settings.home).suppression_threshold
+    relations = published_relations()
     this_attempt = (
         "select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
         " 'published' as status, []::varchar[] as failed_checks, "
@@ -182,37 +170,25 @@ def publish(
         # holding the warehouse builds one, so none of them can still be in use.
         for debris in target.parent.glob(f".{target.name}.*.tmp*"):
             debris.unlink(missing_ok=True)
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
-                [PUBLISHED_SCHEMA],
-            ).fetchall()
-        ]
-        content = content_hash(conn, tables, threshold)
+        content = content_hash(conn, relations)
         current = conn.execute(
             "select run_id, content_hash from audit.publications where status = 'published' "
             "order by finished_at desc limit 1"
         ).fetchall()
         if target.exists() and current and current[0][1] == content:
-            (rows,) = conn.execute(f"select count(*) from {PUBLISHED_SCHEMA}.kpi_values").fetchone()
+            (rows,) = conn.execute("select count(*) from marts.kpi_values").fetchone()
             record_build(conn, settings, current[0][0])
             return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
         conn.execute(f"attach {sql_string(tmp)} as publication")
         try:
-            for name in tables:
-                # kpi_values says which run published it; the warehouse copy cannot know.
-                columns = (
-                    "* replace (?::varchar as published_run_id)" if name == "kpi_values" else "*"
-                )
+            for schema, name in relations:
+                # the KPI tables say which run published them; the warehouse cannot know
+                stamped = name.startswith("kpi_values")
+                columns = "* replace (?::varchar as published_run_id)" if stamped else "*"
                 conn.execute(
-                    f"create table publication.main.{name} as "
-                    f"select {columns} from {PUBLISHED_SCHEMA}.{name}",
-                    [run_id] if name == "kpi_values" else [],
+                    f"create table publication.main.{name} as select {columns} from {schema}.{name}",
+                    [run_id] if stamped else [],
                 )
-            if threshold:
-                conn.execute(suppressed_kpis_sql(threshold))
             conn.execute(
                 "create table publication.main.publications as select * exclude (content_hash) "
                 f"from (select * from audit.publications union all by name {this_attempt}) "
