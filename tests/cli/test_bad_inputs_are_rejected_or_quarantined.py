@@ -18,7 +18,7 @@ from tests.builders import (
     hr_staff,
     write_extract,
 )
-from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT, write_hand_fixture
+from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT
 from tests.conftest import query, run_workforce
 
 STAFF_HEADER = (
@@ -28,12 +28,8 @@ STAFF_HEADER = (
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("baseline") / "workforce-data"
-    write_hand_fixture(home / "landing")
-    result = run_workforce(home)
-    assert result.returncode == 0, result.stderr
-    return home
+def baseline(hand_home: Path) -> Path:
+    return hand_home
 
 
 def staff_snapshot(bad_row: dict) -> list[dict]:
@@ -155,30 +151,30 @@ def staff_file(bad_row: dict):
 
 FILE_LEVEL = {
     "empty file": (
-        raw_file("383/payroll_20251130.csv", b""),
-        "383/payroll_20251130.csv: empty file",
+        raw_file("383/payroll_20251101.csv", b""),
+        "383/payroll_20251101.csv: empty file",
     ),
     "truncated file (cut inside a quoted field)": (
         raw_file(
-            "383/payroll_20251130.csv",
+            "383/payroll_20251102.csv",
             b'employee_id,assignment_id,pay_period,pay_element,amount_gbp\nEMPX01,A1,2025-10,basic,"31',
         ),
-        "383/payroll_20251130.csv: malformed CSV",
+        "383/payroll_20251102.csv: malformed CSV",
     ),
     "truncated file (cut mid-row)": (
         raw_file(
-            "383/payroll_20251130.csv",
+            "383/payroll_20251103.csv",
             b"employee_id,assignment_id,pay_period,pay_element,amount_gbp\nEMPX01,A1,2025-10,basic,3100\nEMPX01,A1,20",
         ),
-        "383/payroll_20251130.csv: malformed CSV",
+        "383/payroll_20251103.csv: malformed CSV",
     ),
     "unreadable encoding": (
-        raw_file("383/payroll_20251130.csv", b"employee_id,\x81\x8d\x8f\x90\x9d\n"),
-        "383/payroll_20251130.csv: unreadable encoding (rule: UTF-8 or Windows-1252)",
+        raw_file("383/payroll_20251104.csv", b"employee_id,\x81\x8d\x8f\x90\x9d\n"),
+        "383/payroll_20251104.csv: unreadable encoding (rule: UTF-8 or Windows-1252)",
     ),
     "missing required column": (
-        raw_file("383/payroll_20251130.csv", b"employee_id,assignment_id\nEMPX01,A1\n"),
-        "383/payroll_20251130.csv: missing required column(s) pay_period, pay_element, amount_gbp",
+        raw_file("383/payroll_20251105.csv", b"employee_id,assignment_id\nEMPX01,A1\n"),
+        "383/payroll_20251105.csv: missing required column(s) pay_period, pay_element, amount_gbp",
     ),
     "unknown kind in the file name": (
         raw_file("383/payslips_20251130.csv", b"a\n1\n"),
@@ -338,25 +334,36 @@ ROW_LEVEL = {
 }
 
 
-def run_with(baseline: Path, tmp_path: Path, write) -> tuple:
+def run_with(baseline: Path, tmp_path: Path, *writes) -> tuple:
     home = tmp_path / "home"
     shutil.copytree(baseline, home)
     published = home / "published" / "workforce.duckdb"
     before = published.read_bytes()
-    write(home / "landing")
+    for write in writes:
+        write(home / "landing")
     result = run_workforce(home)
     return home, result, published.read_bytes() == before
 
 
+@pytest.fixture(scope="module")
+def every_bad_file(baseline: Path, tmp_path_factory) -> tuple:
+    """Every bad file of FILE_LEVEL delivered at once (each under its own name), one run: a
+    rejection is about its file alone, so each case reads its own message from this run."""
+    return run_with(
+        baseline, tmp_path_factory.mktemp("bad-files"), *[w for w, _ in FILE_LEVEL.values()]
+    )
+
+
 @pytest.mark.parametrize("case", FILE_LEVEL, ids=list(FILE_LEVEL))
-def test_a_bad_file_is_rejected_kept_and_the_publication_untouched(baseline, tmp_path, case):
-    write, message = FILE_LEVEL[case]
-    home, result, unchanged = run_with(baseline, tmp_path, write)
+def test_a_bad_file_is_rejected_kept_and_the_publication_untouched(every_bad_file, case):
+    _, message = FILE_LEVEL[case]
+    home, result, unchanged = every_bad_file
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     reasons = list((home / "rejected").glob("*.reason.txt"))
-    assert len(reasons) == 1 and message in reasons[0].read_text()
-    kept = reasons[0].with_name(reasons[0].name.removesuffix(".reason.txt"))
+    assert len(reasons) == len(FILE_LEVEL)  # each bad file rejected once, nothing else
+    (reason,) = [r for r in reasons if message in r.read_text()]
+    kept = reason.with_name(reason.name.removesuffix(".reason.txt"))
     assert kept.exists()
     assert unchanged
 

@@ -326,13 +326,9 @@ def deliver_more(landing: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def published_base(tmp_path_factory) -> Path:
+def published_base(hand_home: Path) -> Path:
     """The hand fixture, run once and published."""
-    home = tmp_path_factory.mktemp("base") / "workforce-data"
-    write_hand_fixture(home / "landing")
-    result = run_workforce(home)
-    assert result.returncode == 0, result.stderr
-    return home
+    return hand_home
 
 
 # --- 1. killed mid-run ------------------------------------------------------------------------

@@ -467,12 +467,8 @@ def expected_kpis(la: str) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def published_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("hand") / "workforce-data"
-    write_hand_fixture(home / "landing")
-    result = run_workforce(home)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return home
+def published_home(hand_home: Path) -> Path:
+    return hand_home
 
 
 def census_values(published: Path, la: str) -> dict[str, float]:

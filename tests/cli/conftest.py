@@ -1,0 +1,22 @@
+"""Fixtures of the end-to-end tests: the hand-computed landing folder, run once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
+from tests.conftest import run_workforce
+
+
+@pytest.fixture(scope="session")
+def hand_home(tmp_path_factory) -> Path:
+    """The hand fixture (383 and 202, census year 2025) after one `workforce run`, published.
+
+    Shared read-only: a test that runs the pipeline again copies it first (shutil.copytree)."""
+    home = tmp_path_factory.mktemp("hand") / "workforce-data"
+    write_hand_fixture(home / "landing")
+    result = run_workforce(home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return home
