@@ -25,15 +25,6 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)  # error lines must not be cut mid-path
 
-HEADLINE_KPIS = {
-    "turnover_rate_fte": "Turnover rate (FTE)",
-    "vacancy_rate_fte": "Vacancy rate (FTE)",
-    "agency_rate_fte": "Agency worker rate (FTE)",
-    "caseload_fte": "Average caseload (cases per FTE)",
-    "absence_rate_fte": "Sickness absence rate (FTE)",
-    "inpost_fte": "Social workers in post (FTE)",
-}
-
 
 def refuse_if_busy(settings: Settings) -> None:
     """Say at once, naming it, when another run holds the warehouse (the run itself would
@@ -221,38 +212,21 @@ def report(
 
 
 def headline_table(published: Path) -> Table:
-    with duckdb.connect(str(published), read_only=True) as conn:
-        rows = conn.execute(
-            """
-            with latest as (
-                select max(period_end) as period_end from kpi_values
-                where period_type = 'census_year' and la_code <> 'ALL'
-            )
-            select la_code, kpi_code, value, national_value, period_end
-            from kpi_values join latest using (period_end)
-            where period_type = 'census_year' and breakdown = 'total' and la_code <> 'ALL'
-              and kpi_code in ?
-            order by la_code
-            """,
-            [list(HEADLINE_KPIS)],
-        ).fetchall()
-    census = rows[0][4] if rows else None
+    from orchestration.report.headline import headline_figures
+
+    census, rows = headline_figures(published)
     table = Table(title=f"Headline KPIs, census year to {census}")
-    table.add_column("Authority")
-    table.add_column("KPI")
-    table.add_column("Value", justify="right")
+    for column, justify in (("Authority", "left"), ("KPI", "left"), ("Value", "right")):
+        table.add_column(column, justify=justify)
     table.add_column("England", justify="right")
-    by_code = {(la, code): (value, national) for la, code, value, national, _ in rows}
-    for la in sorted({la for la, _ in by_code}):
-        for code, label in HEADLINE_KPIS.items():
-            value, national = by_code.get((la, code), (None, None))
-            suffix = "%" if "rate" in code else ""
-            table.add_row(
-                la,
-                label,
-                "-" if value is None else f"{value:,.1f}{suffix}",
-                "-" if national is None else f"{national:,.1f}{suffix}",
-            )
+    for row in rows:
+        suffix = "%" if row.unit == "percent" else ""
+        table.add_row(
+            row.authority,
+            row.label,
+            "-" if row.value is None else f"{row.value:,.1f}{suffix}",
+            "-" if row.england is None else f"{row.england:,.1f}{suffix}",
+        )
     return table
 
 

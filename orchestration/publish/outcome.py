@@ -119,7 +119,7 @@ def decide(
         return "failed", "; ".join(step_errors)
     if publication is not None:
         return ("published" if publication["published"] else "unchanged"), None
-    if publication_planned and up_to_date_since:
+    if up_to_date_since:  # nothing new: the build was skipped, or not even planned
         return "unchanged", None
     if publication_planned:
         return "failed", "the publication step did not run"

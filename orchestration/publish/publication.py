@@ -92,10 +92,12 @@ def up_to_date_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str
     published file is in place: then a build would publish nothing new."""
     if not settings.published.exists():
         return None
-    create_schemas(conn)
-    last = conn.execute(
-        "select run_id, fingerprint from audit.builds order by recorded_at desc limit 1"
-    ).fetchone()
+    try:
+        last = conn.execute(
+            "select run_id, fingerprint from audit.builds order by recorded_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse from before builds were recorded
+        return None
     if last and last[1] == build_fingerprint(conn, settings):
         return last[0]
     return None

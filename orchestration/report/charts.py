@@ -6,7 +6,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from orchestration.report.data import Trend, target_rules
+from orchestration.report.data import Trend
 
 WIDTH, HEIGHT = 680, 320  # px: the printable width of A4 portrait with 15 mm margins
 AUTHORITY, DFE_OWN, ENGLAND, NEIGHBOURS, TARGET = (
@@ -64,9 +64,9 @@ def to_html(fig: go.Figure, div_id: str) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG, div_id=div_id)
 
 
-def target_label(kpi_code: str, target: float | None) -> str:
-    """The legend of a target line, read as the seed states it: "15 or lower", "below 15"."""
-    direction, on_target_is_met = target_rules().get(kpi_code, ("lower_is_better", True))
+def target_label(target: float | None, rule: tuple[str, bool]) -> str:
+    """The legend of a target line, read as the target states it: "15 or lower", "below 15"."""
+    direction, on_target_is_met = rule
     value = format(target or 0, "g")
     if direction == "lower_is_better":
         return f"Target ({value} or lower)" if on_target_is_met else f"Target (below {value})"
@@ -145,7 +145,7 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>Neighbours' median</extra>",
             )
         )
-    target_line(fig, years, trend.target, target_label(trend.kpi_code, trend.target))
+    target_line(fig, years, trend.target, target_label(trend.target, trend.target_rule))
     layout(fig, title, "Census year (at 30 September)", y_title)
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years])
     values = [p.value for p in trend.authority if p.value is not None]
@@ -206,7 +206,10 @@ def monthly_staffing(monthly: dict[str, list[tuple[date, float]]]) -> go.Figure 
 
 
 def monthly_caseload(
-    points: list[tuple[date, float]], target: float | None, threshold: int
+    points: list[tuple[date, float]],
+    target: float | None,
+    target_rule: tuple[str, bool],
+    threshold: int,
 ) -> go.Figure | None:
     if not points:
         return None
@@ -221,7 +224,7 @@ def monthly_caseload(
             hovertemplate="%{x|%b %Y}: %{y:.1f} cases per FTE<extra></extra>",
         )
     )
-    target_line(fig, [d for d, _ in points], target, target_label("caseload_fte", target))
+    target_line(fig, [d for d, _ in points], target, target_label(target, target_rule))
     layout(fig, "Average caseload at each month end", "Month end", "Cases per FTE", height=280)
     census_axis(fig, points[0][0], points[-1][0])
     top = max([v for _, v in points] + [target or 0])

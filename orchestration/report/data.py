@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import yaml
-
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-
-SEEDS = PROJECT_ROOT / "seeds"
-
-# The five KPIs a board tracks against a target, in the order DfE publishes them.
-SCORECARD_KPIS = (
-    "turnover_rate_fte",
-    "vacancy_rate_fte",
-    "agency_rate_fte",
-    "caseload_fte",
-    "absence_rate_fte",
-)
-# The DfE rates with a published England (and neighbour) series, for the trend charts.
-TREND_KPIS = ("turnover_rate_fte", "vacancy_rate_fte", "agency_rate_fte", "caseload_fte")
 
 RECRUITMENT_ROUTE_LABELS = {
     "external": "External recruitment",
@@ -44,34 +27,73 @@ class ReportError(Exception):
     """A board pack cannot be made; the message says why and what to do."""
 
 
-def code_labels(seed: str) -> dict[str, str]:
-    """A CSWW code list from seeds/ (code -> label), or nothing if the seed is missing."""
-    path = SEEDS / f"{seed}.csv"
-    if not path.exists():
-        return {}
-    with path.open(newline="", encoding="utf-8") as f:
-        return {row["code"]: row["label"] for row in csv.DictReader(f)}
-
-
-def target_rules() -> dict[str, tuple[str, bool]]:
-    """Each target's direction and whether a value on the target meets it (<= rather than <)."""
-    path = SEEDS / "kpi_targets.csv"
-    if not path.exists():
-        return {}
-    with path.open(newline="", encoding="utf-8") as f:
-        return {
-            row["kpi_code"]: (row["direction"], row.get("on_target_is_met", "true") == "true")
-            for row in csv.DictReader(f)
-        }
-
-
-def caseload_threshold() -> int:
-    """The dbt var behind caseload_above_threshold_share (default 20 distinct children)."""
-    path = DBT_PROJECT_DIR / "dbt_project.yml"
+def published_rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    """Rows of a business-rule table of the published file; none from a publication older
+    than the table (the next run publishes it)."""
     try:
-        return int(yaml.safe_load(path.read_text())["vars"]["caseload_threshold"])
-    except (OSError, KeyError, TypeError, ValueError):
-        return 20
+        return conn.execute(sql).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The business rules the publication was computed with, as it published them: a pack
+    cannot change when a seed or var is edited later."""
+
+    code_lists: dict[str, dict[str, str]]  # table -> code -> label (csww_* code lists)
+    kpi_labels: dict[str, str]
+    scorecard: list[str]  # the KPIs a board tracks against a target, in order
+    benchmarked: list[str]  # the DfE rates with England and neighbour series
+    targets: dict[str, tuple[str, bool]]  # direction, and whether a value on target meets it
+    caseload_threshold: int
+
+    def labels(self, code_list: str) -> dict[str, str]:
+        return self.code_lists.get(code_list, {})
+
+    @classmethod
+    def read(cls, conn: duckdb.DuckDBPyConnection) -> Rules:
+        definitions = published_rows(
+            conn,
+            "select kpi_code, label, scorecard_order, is_benchmarked from kpi_definitions "
+            "order by kpi_code",
+        )
+        if not definitions:
+            raise ReportError(
+                "This publication predates the published KPI definitions: run `workforce run` "
+                "to republish it, then make the board pack."
+            )
+        lists = {}
+        for table in CODE_LISTS:
+            rows = published_rows(conn, f"select code, label from {table}")
+            lists[table] = {str(code): label for code, label in rows}
+        settings = dict(published_rows(conn, "select var_name, value from kpi_settings"))
+        return cls(
+            code_lists=lists,
+            kpi_labels={code: label for code, label, _, _ in definitions},
+            scorecard=[
+                code for code, _, order, _ in sorted(definitions, key=lambda d: d[2] or 0) if order
+            ],
+            benchmarked=[code for code, _, _, benchmarked in definitions if benchmarked],
+            targets={
+                code: (direction, bool(met))
+                for code, direction, met in published_rows(
+                    conn, "select kpi_code, direction, on_target_is_met from kpi_targets"
+                )
+            },
+            caseload_threshold=int(settings.get("caseload_threshold") or 20),
+        )
+
+
+CODE_LISTS = (
+    "csww_org_roles",
+    "csww_leaving_reasons",
+    "csww_leaver_destinations",
+    "csww_start_origins",
+    "csww_genders",
+    "csww_ethnicities",
+    "csww_absence_types",
+)
 
 
 @dataclass
@@ -107,6 +129,7 @@ class Trend:
     england: dict[int, float] = field(default_factory=dict)
     neighbours: dict[int, float] = field(default_factory=dict)
     target: float | None = None
+    target_rule: tuple[str, bool] = ("lower_is_better", True)  # direction, on target is met
 
 
 @dataclass
@@ -126,7 +149,7 @@ class BoardPackData:
     spend: list[dict]
     establishment: dict[str, list[dict]]
     caseload_by: dict[str, list[dict]]
-    caseload_threshold: int
+    rules: Rules
     leavers: dict[str, list[tuple[str, dict[int, float]]]]
     starters: dict[str, list[tuple[str, float]]]
     checks: list[dict] | None
@@ -267,10 +290,14 @@ class Loader:
             dfe_value=benchmark.get("value"),
         )
 
-    def trend(self, kpi_code: str) -> Trend:
+    def trend(self, kpi_code: str, rules: Rules) -> Trend:
         own = [r for r in self.census(kpi_code) if r["year"] <= self.year]
         own_years = {r["year"] for r in own}
-        trend = Trend(kpi_code, target=next((r["target"] for r in own[::-1]), None))
+        trend = Trend(
+            kpi_code,
+            target=next((r["target"] for r in own[::-1]), None),
+            target_rule=rules.targets.get(kpi_code, ("lower_is_better", True)),
+        )
         first_own = min(own_years) if own_years else self.year
         for b in self.benchmarks:
             if b["kpi_code"] != kpi_code or b["census_year"] > self.year:
@@ -434,8 +461,8 @@ class Loader:
     def data(self) -> BoardPackData:
         run_id, published_at = self.run()
         checks, files, quarantined = self.quality(run_id)
-        org_roles = code_labels("csww_org_roles")
-        rules = target_rules()
+        rules = Rules.read(self.conn)
+        org_roles = rules.labels("csww_org_roles")
         context_codes = (
             "inpost_fte",
             "inpost_headcount",
@@ -450,9 +477,9 @@ class Loader:
             "children_with_3plus_workers",
             "agency_cover_rate_fte",
         )
-        scorecard = [k for k in (self.kpi(code) for code in SCORECARD_KPIS) if k]
+        scorecard = [k for k in (self.kpi(code) for code in rules.scorecard) if k]
         for kpi in scorecard:
-            kpi.direction, kpi.on_target_is_met = rules.get(
+            kpi.direction, kpi.on_target_is_met = rules.targets.get(
                 kpi.code, (kpi.direction, kpi.on_target_is_met)
             )
         return BoardPackData(
@@ -465,7 +492,7 @@ class Loader:
             published_at=published_at,
             scorecard=scorecard,
             context={c: k for c in context_codes if (k := self.kpi(c))},
-            trends=[self.trend(code) for code in TREND_KPIS],
+            trends=[self.trend(code, rules) for code in rules.benchmarked],
             has_benchmarks=bool(self.benchmarks),
             monthly=self.monthly(),
             spend=self.spend(),
@@ -477,7 +504,7 @@ class Loader:
                 "service area": self.caseload_by("service_area"),
                 "team": self.caseload_by("team"),
             },
-            caseload_threshold=caseload_threshold(),
+            rules=rules,
             leavers={
                 "service_band": self.by_year("leavers_fte", "service_band", list(SERVICE_BANDS)),
                 "leaving_reason": self.by_year("leavers_fte", "leaving_reason"),

@@ -16,16 +16,8 @@ from orchestration.report.data import (
     SERVICE_BAND_LABELS,
     BoardPackData,
     Kpi,
-    code_labels,
 )
 
-KPI_LABELS = {
-    "turnover_rate_fte": "Turnover rate",
-    "vacancy_rate_fte": "Vacancy rate",
-    "agency_rate_fte": "Agency worker rate",
-    "caseload_fte": "Average caseload",
-    "absence_rate_fte": "Sickness absence rate",
-}
 KPI_EXPLAINED = {  # numerator and denominator, in words, as "<n> x ÷ <d> y"
     "turnover_rate_fte": ("{n:,.1f} leavers ÷ {d:,.1f} in post (FTE)"),
     "vacancy_rate_fte": ("{n:,.1f} vacant ÷ {d:,.1f} posts (FTE)"),
@@ -189,7 +181,8 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
     for trend in data.trends:
         if not trend.authority:
             continue
-        title, y_title, fmt = titles[trend.kpi_code]
+        label = data.rules.kpi_labels.get(trend.kpi_code, trend.kpi_code)
+        title, y_title, fmt = titles.get(trend.kpi_code, (label, label, ".1f"))
         add(
             "trends",
             f"chart-trend-{trend.kpi_code}",
@@ -201,21 +194,24 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "monthly",
         "chart-monthly-caseload",
         charts.monthly_caseload(
-            data.monthly.get("caseload_fte", []), caseload_target, data.caseload_threshold
+            data.monthly.get("caseload_fte", []),
+            caseload_target,
+            data.rules.targets.get("caseload_fte", ("lower_is_better", True)),
+            data.rules.caseload_threshold,
         ),
     )
     add("spend", "chart-agency-spend", charts.spend_chart(data.spend))
     add(
         "caseload",
         "chart-caseload-teams",
-        charts.caseload_chart(data.caseload_by["team"], data.caseload_threshold),
+        charts.caseload_chart(data.caseload_by["team"], data.rules.caseload_threshold),
     )
     add(
         "leavers",
         "chart-leavers-service",
         charts.leavers_by_band(data.leavers["service_band"], SERVICE_BAND_LABELS),
     )
-    reasons = code_labels("csww_leaving_reasons")
+    reasons = data.rules.labels("csww_leaving_reasons")
     this_year = [
         (reasons.get(code, f"Reason {code}"), values[data.census_year])
         for code, values in data.leavers["leaving_reason"]
@@ -242,7 +238,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
             "Starters (FTE)",
         ),
     )
-    origins = code_labels("csww_start_origins")
+    origins = data.rules.labels("csww_start_origins")
     add(
         "starters",
         "chart-starters-origin",
@@ -282,7 +278,7 @@ def render(data: BoardPackData) -> str:
             d=data,
             charts=chart_blocks(data),
             plotly_js=Markup(get_plotlyjs()),
-            kpi_labels=KPI_LABELS,
+            kpi_labels=data.rules.kpi_labels,
             rag_labels=RAG_LABELS,
             movement=movement,
             target_text=target_text,
@@ -291,7 +287,7 @@ def render(data: BoardPackData) -> str:
             check_groups=check_groups(data.checks) if data.checks is not None else None,
             file_groups=file_groups(data.files),
             failed_checks=[c for c in data.checks or [] if not c["passed"]],
-            role_labels=code_labels("csww_org_roles"),
+            role_labels=data.rules.labels("csww_org_roles"),
         )
     )
 
