@@ -34,9 +34,10 @@ run: setup manifest  ## one pass over $WORKFORCE_HOME/landing
 docs: setup  ## dbt docs for $WORKFORCE_HOME's warehouse -> $WORKFORCE_HOME/docs/index.html
 	$(BIN)/workforce docs
 
-lint: setup  ## ruff check and format check
+lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on violations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
 
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
@@ -49,7 +50,7 @@ chromium:  ## headless Chromium + chromedriver for the board pack's browser test
 		$$([ "$$(id -u)" -eq 0 ] || echo sudo) sh -c \
 		'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium chromium-driver'
 
-dev: setup manifest  ## the Dagster UI: assets, checks, landing sensor, nightly schedule
+dev: setup manifest  ## the Dagster UI on $WORKFORCE_HOME/dagster (the instance workforce run uses too)
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/
 	DAGSTER_HOME=$(WORKFORCE_HOME)/dagster $(BIN)/dagster dev
 
