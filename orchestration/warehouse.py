@@ -141,7 +141,7 @@ class WarehouseBusy(Exception):
         since = f" since {holder['since']}" if holder.get("since") else ""
         by = f", started by {holder['launched_by']}" if holder.get("launched_by") else ""
         super().__init__(
-            f"the warehouse is in use by run {who}{by}{since} (pid {holder.get('pid', '?')}, "
+            f"Another workforce run is using the warehouse: run {who}{by}{since} (pid {holder.get('pid', '?')}, "
             f"lock {lock_file}); this run did not start. Try again when that run has finished."
         )
 

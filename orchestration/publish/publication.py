@@ -76,6 +76,14 @@ def build_fingerprint(conn: duckdb.DuckDBPyConnection, settings: Settings) -> st
         "where status in ('loaded', 'superseded')"
     ).fetchone()
     digest.update(files.encode())
+    # the raw rows themselves, so a warehouse changed by other means than a delivery rebuilds
+    for (table,) in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+    ).fetchall():
+        (content,) = conn.execute(
+            f"select count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) from raw.{table} t"
+        ).fetchone()
+        digest.update(f"{table}:{content}".encode())
     sources = [
         *(p for p in DBT_PROJECT_DIR.rglob("*") if not {"target", "logs"} & set(p.parts)),
         *SEEDS_DIR.glob("*"),

@@ -199,6 +199,8 @@ def build_benchmarks(warehouse: Path) -> None:
             "--quiet",
             "--select",
             "+kpi_benchmarks",
+            "--indirect-selection",
+            "cautious",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
