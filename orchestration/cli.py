@@ -216,8 +216,9 @@ def headline_table(published: Path) -> Table:
 
     census, rows = headline_figures(published)
     table = Table(title=f"Headline KPIs, census year to {census}")
-    for column, justify in (("Authority", "left"), ("KPI", "left"), ("Value", "right")):
-        table.add_column(column, justify=justify)
+    table.add_column("Authority")
+    table.add_column("KPI")
+    table.add_column("Value", justify="right")
     table.add_column("England", justify="right")
     for row in rows:
         suffix = "%" if row.unit == "percent" else ""

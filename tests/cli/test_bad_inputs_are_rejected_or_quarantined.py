@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.builders import (
-    agency_assignments,
     agency_timesheets,
     case_allocations,
     hr_staff,
     write_extract,
 )
-from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT
+from tests.cli.test_pipeline_matches_the_hand_computation import AGENCY_WORKERS, SNAPSHOT
 from tests.conftest import query, run_workforce
 
 STAFF_HEADER = (
@@ -442,39 +441,9 @@ def test_an_agency_worker_left_out_of_a_newer_snapshot_is_gone_from_later_census
 ):
     # A later snapshot without G2: G2 no longer exists as at 30 Nov 2025, but it did on
     # 15 Nov, as the 31 Oct snapshot said.
+    later = [row for row in AGENCY_WORKERS if row["assignment_id"] != "G2"]
     write = lambda landing: write_extract(  # noqa: E731
-        landing,
-        "383",
-        "agency_assignments",
-        "2025-11-30",
-        [
-            agency_assignments(
-                assignment_id="G1",
-                agency_worker_id="AGWX01",
-                fte=1.0,
-                cover_reason="vacancy",
-                start_date="2025-04-15",
-                post_id="P2",
-                swe_number="SW9000000001",
-            ),
-            agency_assignments(
-                assignment_id="G3",
-                agency_worker_id="AGWX03",
-                fte=1.0,
-                cover_reason="vacancy",
-                start_date="2025-01-01",
-                end_date="2025-09-30",
-                swe_number="SW9000000001",
-            ),
-            agency_assignments(
-                assignment_id="G4",
-                agency_worker_id="AGWX04",
-                fte=1.0,
-                cover_reason="vacancy",
-                start_date="2025-01-01",
-                registered_social_worker=False,
-            ),
-        ],
+        landing, "383", "agency_assignments", "2025-11-30", later
     )
     home, result, _ = run_with(baseline, tmp_path, write)
     assert result.returncode == 0, result.stderr

@@ -32,6 +32,46 @@ SNAPSHOT = "2025-10-31"
 YEAR = ("2024-10-01", "2025-09-30")
 
 
+# 383's agency assignments on the snapshot (also the base of later snapshots in other tests)
+AGENCY_WORKERS = [
+    agency_assignments(
+        assignment_id="G1",
+        agency_worker_id="AGWX01",
+        fte=1.0,
+        cover_reason="vacancy",
+        start_date="2025-04-15",
+        post_id="P2",
+        swe_number="SW9000000001",
+    ),
+    agency_assignments(
+        assignment_id="G2",
+        agency_worker_id="AGWX02",
+        fte=0.6,
+        cover_reason="sickness",
+        start_date="2025-08-01",
+        end_date="2025-12-31",
+        swe_number="SW9000000001",
+    ),
+    agency_assignments(
+        assignment_id="G3",
+        agency_worker_id="AGWX03",
+        fte=1.0,
+        cover_reason="vacancy",
+        start_date="2025-01-01",
+        end_date="2025-09-30",
+        swe_number="SW9000000001",
+    ),  # gone on 30 Sep
+    agency_assignments(
+        assignment_id="G4",
+        agency_worker_id="AGWX04",
+        fte=1.0,
+        cover_reason="vacancy",
+        start_date="2025-01-01",
+        registered_social_worker=False,
+    ),  # not a CFSW
+]
+
+
 def write_hand_fixture(landing: Path) -> None:
     # --- authority 383 -------------------------------------------------------------------
     staff = [
@@ -161,43 +201,6 @@ def write_hand_fixture(landing: Path) -> None:
         hr_establishment(
             post_id="P12", budgeted_fte=1.0, effective_to="2025-06-30"
         ),  # no longer effective
-    ]
-    agency_workers = [
-        agency_assignments(
-            assignment_id="G1",
-            agency_worker_id="AGWX01",
-            fte=1.0,
-            cover_reason="vacancy",
-            start_date="2025-04-15",
-            post_id="P2",
-            swe_number="SW9000000001",
-        ),
-        agency_assignments(
-            assignment_id="G2",
-            agency_worker_id="AGWX02",
-            fte=0.6,
-            cover_reason="sickness",
-            start_date="2025-08-01",
-            end_date="2025-12-31",
-            swe_number="SW9000000001",
-        ),
-        agency_assignments(
-            assignment_id="G3",
-            agency_worker_id="AGWX03",
-            fte=1.0,
-            cover_reason="vacancy",
-            start_date="2025-01-01",
-            end_date="2025-09-30",
-            swe_number="SW9000000001",
-        ),  # gone on 30 Sep
-        agency_assignments(
-            assignment_id="G4",
-            agency_worker_id="AGWX04",
-            fte=1.0,
-            cover_reason="vacancy",
-            start_date="2025-01-01",
-            registered_social_worker=False,
-        ),  # not a CFSW
     ]
     allocations = [
         case_allocations(
@@ -374,7 +377,7 @@ def write_hand_fixture(landing: Path) -> None:
     for kind, rows in [
         ("hr_staff", staff),
         ("hr_establishment", establishment),
-        ("agency_assignments", agency_workers),
+        ("agency_assignments", AGENCY_WORKERS),
         ("case_allocations", allocations),
         ("hr_absence", absences),
         ("agency_timesheets", timesheets),
