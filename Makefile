@@ -42,8 +42,8 @@ lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
 
-test: setup manifest lint chromium  ## every test
-	$(BIN)/python -m pytest -q
+test: setup manifest lint chromium  ## every test, on two workers
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 chromium:  ## headless Chromium + chromedriver for the board pack's browser test (apt, if missing)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

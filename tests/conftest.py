@@ -4,12 +4,15 @@ tests/builders.py): running `workforce`, querying a DuckDB file, homes under tmp
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = PROJECT_ROOT / "reference"  # DfE's published files (reference/README.md)
@@ -50,6 +53,31 @@ def drop_dfe_reference_files(landing: Path, extract_date: str = "20251201") -> N
     landing.mkdir(parents=True, exist_ok=True)
     for kind, source in DFE_REFERENCE_FILES.items():
         (landing / f"{kind}_{extract_date}.csv").write_bytes(source.read_bytes())
+
+
+def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
+    """`<name>/workforce-data`, built by `build` once for the whole session: with pytest-xdist,
+    once for all workers (they share the parent of their temp folders), under a file lock."""
+    if worker_id == "master":
+        home = tmp_path_factory.mktemp(name) / "workforce-data"
+        build(home)
+        return home
+    root = tmp_path_factory.getbasetemp().parent
+    home, done = root / name / "workforce-data", root / name / "built"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(home.parent, ignore_errors=True)
+            build(home)
+            done.touch()
+    return home
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of the demo home write reports, exports and docs into it: they run on one xdist
+    worker (`--dist loadgroup`), which builds the home once."""
+    for item in items:
+        if "demo_home" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_home"))
 
 
 @pytest.fixture(scope="session")

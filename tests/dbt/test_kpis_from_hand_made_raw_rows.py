@@ -4,6 +4,7 @@ from the rows in `populated_warehouse`, following docs/outputs.md."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -295,6 +296,12 @@ def test_an_empty_warehouse_builds_an_empty_kpi_table(tmp_path):
     with duckdb.connect(str(warehouse)) as conn:
         create_schemas(conn)
     dbt_build(warehouse, tmp_path)
+    # The dbt unit tests run here (pipeline runs leave them out): every one, and each passed.
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    assert len(unit) == len(manifest["unit_tests"]) > 10
+    assert {r["status"] for r in unit} == {"pass"}
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute("select count(*) from marts.kpi_values").fetchone() == (0,)
         columns = conn.execute(
