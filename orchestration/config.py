@@ -1,10 +1,22 @@
 """What a council configures without touching code, all under WORKFORCE_HOME.
 
-`workforce.yaml`: thresholds (all optional)::
+`workforce.yaml`: thresholds (all optional; the defaults shown)::
 
     max_snapshot_drop_share: 0.5   # reject a snapshot with under half the rows of the one before
     max_quarantine_share: 0.05     # a file with more quarantined rows than this blocks publication
     suppression_threshold: 5       # counts below this are shown as `c` in publication tables
+    limits:                        # what one delivered file may cost; beyond, it is rejected
+      max_file_mb: 512             #   bytes on disk
+      max_inflated_mb: 2048        #   XLSX and Parquet: bytes once decompressed
+      max_rows: 2000000            #   data rows
+      max_cell_chars: 10000        #   characters in one cell
+    dates:                         # a date outside this window quarantines its row
+      earliest: 1900-01-01
+      latest: 2099-12-31
+    plausibility:                  # publication is blocked beyond these (see publish/plausibility.py)
+      max_caseload: 60             #   children allocated to one worker on one day
+      max_headline_movement_share: 0.25  # in-post headcount/FTE change between snapshots
+      rate_margin: 0.0             #   how far outside every published DfE rate a rate may go
 
 `mappings/<la_code>.yaml`: how one authority's exports map onto the contract, per kind::
 
@@ -20,6 +32,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,12 +47,52 @@ class ConfigError(Exception):
     """A configuration file is unreadable or says something impossible; names file and key."""
 
 
+class Limits(BaseModel):
+    """What reading one delivered file may cost, checked before (or while) it is read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_mb: float = Field(512, gt=0)
+    max_inflated_mb: float = Field(2048, gt=0)
+    max_rows: int = Field(2_000_000, ge=1)
+    max_cell_chars: int = Field(10_000, ge=1)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.max_inflated_mb * 1_000_000)
+
+
+class DateWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    earliest: date = date(1900, 1, 1)
+    latest: date = date(2099, 12, 31)
+
+
+class Plausibility(BaseModel):
+    """Bounds on published figures no English authority's data reaches: beyond them the data
+    is wrong, and publication is blocked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_caseload: int = Field(60, ge=1)
+    max_headline_movement_share: float = Field(0.25, gt=0)
+    rate_margin: float = Field(0.0, ge=0)
+
+
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_snapshot_drop_share: float = Field(0.5, ge=0, le=1)
     max_quarantine_share: float = Field(0.05, ge=0, le=1)
     suppression_threshold: int | None = Field(None, ge=1)
+    limits: Limits = Limits()
+    dates: DateWindow = DateWindow()
+    plausibility: Plausibility = Plausibility()
 
 
 class KindMapping(BaseModel):

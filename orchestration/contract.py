@@ -48,6 +48,12 @@ class Personal(StrEnum):
     RAW_ONLY = "raw_only"  # kept in the raw layer only; staging derives what it needs
 
 
+SWE_NUMBER = (
+    "[A-Za-z]{2}[0-9]{10}",
+    "is not a Social Work England number (2 letters and 10 digits)",
+)
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -56,6 +62,7 @@ class Column:
     personal: Personal | None = None
     codes: tuple[str, ...] | None = None  # the code list a value must belong to
     rule: tuple[str, str] | None = None  # (SQL predicate over the typed value `{v}`, wording)
+    pattern: tuple[str, str] | None = None  # (regular expression the text must match, wording)
     # pseudonyms are per authority, unless the identifier is national (SWE numbers): then
     # this namespace, so one person has one pseudonym in every authority and kind
     national_namespace: str | None = None
@@ -148,7 +155,13 @@ KINDS: dict[str, Kind] = {
                 C("date_of_birth", T.DATE, personal=P.RAW_ONLY),
                 C("gender", T.INT_CODE, codes=("0", "1", "2", "9")),
                 C("ethnicity", T.CODE, codes=ETHNICITIES),
-                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE, national_namespace="swe"),
+                C(
+                    "swe_number",
+                    T.TEXT,
+                    personal=P.PSEUDONYMISE,
+                    national_namespace="swe",
+                    pattern=SWE_NUMBER,
+                ),
                 C("registered_social_worker", T.BOOL, True),
                 C("org_role", T.INT_CODE, codes=ORG_ROLES),
                 C("job_title", T.TEXT),
@@ -229,7 +242,13 @@ KINDS: dict[str, Kind] = {
             columns=(
                 C("assignment_id", T.TEXT, True),
                 C("agency_worker_id", T.TEXT, True, P.PSEUDONYMISE),
-                C("swe_number", T.TEXT, personal=P.PSEUDONYMISE, national_namespace="swe"),
+                C(
+                    "swe_number",
+                    T.TEXT,
+                    personal=P.PSEUDONYMISE,
+                    national_namespace="swe",
+                    pattern=SWE_NUMBER,
+                ),
                 C("registered_social_worker", T.BOOL, True),
                 C("agency_name", T.TEXT, True),
                 C("org_role", T.INT_CODE, codes=ORG_ROLES),

@@ -4,6 +4,7 @@ tests/builders.py): running `workforce`, querying a DuckDB file, homes under tmp
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,13 @@ def run_workforce(home: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=PROJECT_ROOT,
         timeout=900,
     )
+
+
+def kept_file(home: Path, reason_note: Path) -> Path:
+    """The archived bytes of a rejected file, as its `rejected/<file>.reason.txt` names them."""
+    kept = re.search(r"kept as (\S+)\)", reason_note.read_text())
+    assert kept, reason_note.read_text()
+    return home / kept[1]
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -2,7 +2,7 @@
 
 ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind
 dbt.py          the dbt project's models, seeds and tests as assets and blocking checks
-checks.py       the Great Expectations suites as blocking asset checks
+checks.py       the Great Expectations suites and the plausibility bounds as blocking checks
 publication.py  the published file
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
 automation.py   the job, the landing-folder sensor, the nightly schedule
@@ -22,7 +22,7 @@ from orchestration.defs.automation import (
     record_failed_publication,
     workforce_job,
 )
-from orchestration.defs.checks import gx_checks, validated_relations
+from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
 from orchestration.defs.dbt import workforce_dbt_models
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.project import dbt_project
@@ -40,7 +40,7 @@ defs = dg.Definitions(
         workforce_dbt_models,
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
     ],
-    asset_checks=gx_checks,
+    asset_checks=[*gx_checks, plausibility_check],
     jobs=[workforce_job],
     schedules=[nightly],
     sensors=[landing_folder, record_failed_publication],

@@ -45,6 +45,35 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     return check
 
 
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "kpi_values"]),
+    name="plausibility",
+    blocking=True,
+    description=(
+        "Figures no English authority's data reaches: a worker's caseload, the movement of "
+        "in-post headcount and FTE between staff snapshots, rates outside every authority's "
+        "published range (bounds: plausibility in workforce.yaml)"
+    ),
+)
+def plausibility_check(workforce_run: WorkforceRun) -> dg.AssetCheckResult:
+    from orchestration.config import load_thresholds
+    from orchestration.publish.plausibility import findings
+
+    settings = Settings.from_env()
+    bounds = load_thresholds(settings.home).plausibility
+    with connect(settings.warehouse, read_only=True) as conn:
+        found = findings(conn, bounds)
+    return dg.AssetCheckResult(
+        passed=not found,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(map(str, found)) or None,
+        metadata={
+            "findings": dg.MetadataValue.md("\n".join(f"- {f}" for f in found) or "none"),
+            "bounds": dg.MetadataValue.json(bounds.model_dump()),
+        },
+    )
+
+
 suites = load_suites(EXPECTATIONS_DIR)
 gx_checks = [suite_check(suite) for suite in suites]
 validated_relations = sorted({dg.AssetKey(s.relation.split(".")) for s in suites}, key=str)

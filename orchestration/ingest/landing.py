@@ -9,7 +9,9 @@ uses it on every tick.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,10 +19,12 @@ from pathlib import Path
 
 from orchestration.contract import KINDS, REFERENCE_KINDS
 
+# ASCII digits only: Python's \d also matches other scripts' digits (an authority folder of
+# Arabic-Indic digits is not a new authority).
 FILE_NAME = re.compile(
-    r"^(?P<kind>[a-z_]+?)_(?P<date>\d{8})(?:_[^/]*)?\.(?P<ext>csv|xlsx|parquet)$", re.IGNORECASE
+    r"^(?P<kind>[a-z_]+?)_(?P<date>[0-9]{8})(?:_[^/]*)?\.(?P<ext>csv|xlsx|parquet)$", re.IGNORECASE
 )
-LA_CODE = re.compile(r"^\d{3}$")
+LA_CODE = re.compile(r"^[0-9]{3}$")
 
 
 class RejectedFile(Exception):
@@ -37,16 +41,34 @@ class LandedFile:
     sha256: str
 
     @property
-    def archive_name(self) -> str:
-        return f"{self.la_code or 'dfe'}/{self.kind}/{self.sha256}{self.path.suffix.lower()}"
+    def la_code_or_dfe(self) -> str:
+        """The archive folder of the file's source: its authority, or `dfe`."""
+        return self.la_code or "dfe"
 
     @property
     def is_reference(self) -> bool:
         return self.kind in REFERENCE_KINDS
 
 
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` is not read: a link (followed, it could read anything on the machine), a
+    pipe (reading one waits forever), a device or socket. None for a regular file."""
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, socket or device)"
+    return None
+
+
 def sha256_of(path: Path) -> str:
+    """The content's SHA-256; for what is not a regular file, a hash of its name and kind
+    (its target is never opened)."""
     digest = hashlib.sha256()
+    if problem := not_a_regular_file(path):
+        target = os.readlink(path) if path.is_symlink() else ""
+        digest.update(f"{problem}: {target}".encode())
+        return digest.hexdigest()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
@@ -54,15 +76,27 @@ def sha256_of(path: Path) -> str:
 
 
 def landed_files(landing: Path) -> Iterator[Path]:
-    """Every file below landing/, oldest name first; hidden and temporary files are ignored."""
-    for path in sorted(landing.rglob("*")):
-        if path.is_file() and not path.name.startswith((".", "~$")):
-            yield path
+    """Every entry below landing/ but folders, by name; hidden and temporary files are
+    ignored. Links are listed (to be refused), never followed into."""
+    found: list[Path] = []
+    for folder, subfolders, files in os.walk(landing, followlinks=False):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        base = Path(folder)
+        for name in subfolders:  # a link to a folder is listed as an entry, not walked
+            if (base / name).is_symlink():
+                found.append(base / name)
+        found += [base / name for name in files if not name.startswith((".", "~$"))]
+    yield from sorted(found)
 
 
 def classify(path: Path, landing: Path) -> LandedFile:
     """Read authority, kind and extract date from the path, or reject the file."""
     name = path.relative_to(landing).as_posix()
+    if problem := not_a_regular_file(path):
+        raise RejectedFile(
+            f"{name}: {problem} (rule: only regular files inside landing/ are read; "
+            "links are never followed)"
+        )
     parts = path.relative_to(landing).parts
     match = FILE_NAME.match(path.name)
     reference = match and match["kind"].lower() in REFERENCE_KINDS

@@ -3,12 +3,12 @@ content-addressed archive, the rejected/ folder and the quarantined rows of each
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.landing import LandedFile, sha256_of
+from orchestration.ingest.landing import LandedFile, not_a_regular_file, sha256_of
 from orchestration.ingest.stage import Staged
 from orchestration.settings import Settings
 
@@ -18,6 +18,11 @@ class Ledger:
         self.conn = conn
         self.settings = settings
         self.run_id = run_id
+
+    def clear_partial_copies(self) -> None:
+        """What a killed run left half-copied into the archive."""
+        for stale in self.settings.archive.rglob("*.partial"):
+            stale.unlink()
 
     def versions(self, landed: LandedFile) -> list[tuple[str, str, str]]:
         """(sha256, status, file name) of every file of this authority, kind and date."""
@@ -63,14 +68,16 @@ class Ledger:
             ],
         )
 
-    def archive(self, landed: LandedFile) -> Path:
-        target = self.settings.archive / landed.archive_name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".partial")
-            shutil.copyfile(landed.path, tmp)
-            tmp.replace(target)
-        return target
+    def archive(self, landed: LandedFile) -> tuple[Path, str]:
+        """Copy the file into the archive under the hash of the bytes copied, and return
+        (archived path, that hash). Everything after reads the archived copy, so the hash
+        recorded, the bytes kept and the rows loaded are of one content even when the file
+        in landing/ changes meanwhile."""
+        folder = self.settings.archive / landed.la_code_or_dfe / landed.kind
+        tmp, sha = copy_hashed(landed.path, folder)
+        target = folder / f"{sha}{landed.path.suffix.lower()}"
+        tmp.replace(target)
+        return target, sha
 
     def keep_quarantined_rows(self, landed: LandedFile) -> None:
         """The staged file's `problems` rows, for the audit trail and the analysts."""
@@ -106,7 +113,7 @@ class Ledger:
                 landed.extract_date,
                 landed.name,
                 archived.relative_to(self.settings.archive).as_posix() if archived else None,
-                landed.path.stat().st_size,
+                archived.stat().st_size if archived else landed.path.lstat().st_size,
                 staged.rows_read if staged else None,
                 staged.rows_loaded if staged else 0,
                 staged.rows_quarantined if staged else None,
@@ -116,21 +123,58 @@ class Ledger:
             ],
         )
 
-    def reject(self, path: Path, landed: LandedFile | None, reason: str) -> bool:
-        """Keep the file and its reason under rejected/ and record it, once per content.
-        False when this very file was rejected before (nothing new to say)."""
+    def reject(
+        self, path: Path, landed: LandedFile | None, reason: str, archived: Path | None = None
+    ) -> bool:
+        """Record the file as rejected, once per content, with its reason in rejected/ and its
+        bytes in the archive (`archived` when already there, else archive/rejected/). A link
+        or other non-file is recorded, never opened. False when this very file was rejected
+        before (nothing new to say)."""
         name = path.relative_to(self.settings.landing).as_posix()
-        sha = landed.sha256 if landed else sha256_of(path)
+        copy = None
+        if archived and landed:
+            sha = landed.sha256
+        elif not_a_regular_file(path):
+            sha = sha256_of(path)
+        else:
+            copy, sha = copy_hashed(path, self.settings.archive / "rejected")
         seen = self.conn.execute(
             "select 1 from audit.files where file_name = ? and file_id = ? and status = 'rejected'",
             [name, sha],
         ).fetchone()
         if seen:
+            if copy:
+                copy.unlink()
             return False
-        kept = self.settings.rejected / f"{sha[:12]}_{path.name}"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, kept)
-        kept.with_name(kept.name + ".reason.txt").write_text(reason + "\n")
-        record_as = landed or LandedFile(path, name, None, None, None, sha)  # type: ignore[arg-type]
-        self.record(record_as, None, None, "rejected", reason)
+        kept = archived
+        if copy:
+            kept = copy.with_name(f"{sha[:12]}_{path.name}")
+            copy.replace(kept)
+        note = self.settings.rejected / f"{sha[:12]}_{path.name}.reason.txt"
+        note.parent.mkdir(parents=True, exist_ok=True)
+        where = (
+            f"its bytes are kept as {kept.relative_to(self.settings.home).as_posix()}"
+            if kept
+            else "nothing was read or kept"
+        )
+        note.write_text(f"{reason}\n({where})\n")
+        record_as = (
+            LandedFile(path, name, landed.la_code, landed.kind, landed.extract_date, sha)
+            if landed
+            else LandedFile(path, name, None, None, None, sha)  # type: ignore[arg-type]
+        )
+        self.record(record_as, kept, None, "rejected", reason)
         return True
+
+
+def copy_hashed(source: Path, folder: Path) -> tuple[Path, str]:
+    """Copy `source` to a temporary file in `folder`, hashing the bytes as they are copied.
+    One run at a time holds the warehouse, so one temporary name per folder is enough."""
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    tmp = folder / "incoming.partial"
+    with source.open("rb") as src, tmp.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            digest.update(block)
+            dst.write(block)
+    return tmp, digest.hexdigest()

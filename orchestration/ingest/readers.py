@@ -8,15 +8,18 @@ cell kept as text so DfE's suppression symbols survive.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from orchestration.config import Limits
 from orchestration.contract import DFE_SYMBOLS, REFERENCE_KINDS, ReferenceKind
 from orchestration.ingest.landing import LA_CODE, LandedFile, RejectedFile
 
@@ -44,45 +47,215 @@ def csv_text(path: Path, name: str) -> str:
     return text
 
 
-def read_as_text(path: Path, name: str) -> pa.Table:
-    """The file's cells as text, header names lower-cased; nothing typed yet."""
+def read_as_text(path: Path, name: str, limits: Limits | None = None) -> pa.Table:
+    """The file's cells as text, header names lower-cased; nothing typed yet. Whatever the
+    readers cannot turn into text cells, or what is beyond `limits`, is a RejectedFile whose
+    message names the file (and row and column where there is one), never a cell's value."""
+    limits = limits or Limits()
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise RejectedFile(
+            f"{name}: {size / 1e6:,.0f} MB, more than a file may be (rule: limits.max_file_mb "
+            f"{limits.max_file_mb:,g} in workforce.yaml)"
+        )
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        try:
-            table = pq.read_table(path)
-        except Exception as e:
-            raise RejectedFile(f"{name}: not a readable Parquet file ({e})") from e
-        table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
+        table = read_parquet(path, name, limits)
     elif suffix == ".csv":
-        text = csv_text(path, name)
-        try:
-            header = next(csv.reader(io.StringIO(text, newline="")))
-        except (csv.Error, StopIteration) as e:
-            raise RejectedFile(f"{name}: malformed CSV header ({e})") from e
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(text.encode("utf-8")),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={h: pa.string() for h in header},
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
-        except pa.ArrowInvalid as e:
-            raise RejectedFile(f"{name}: malformed CSV ({e})") from e
+        table = read_csv(path, name, limits)
     elif suffix == ".xlsx":
-        try:
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
-        except Exception as e:
-            raise RejectedFile(f"{name}: not a readable XLSX workbook ({e})") from e
-        frame.columns = [str(c) for c in frame.columns]
-        table = pa.Table.from_pandas(frame, preserve_index=False).cast(
-            pa.schema([(c, pa.string()) for c in frame.columns])
-        )
+        table = read_xlsx(path, name, limits)
     else:
         raise RejectedFile(f"{name}: {suffix} files are not supported (rule: csv, xlsx or parquet)")
-    return table.rename_columns([c.strip().lower() for c in table.column_names])
+    header = [c.strip().lower() for c in table.column_names]
+    repeated = sorted({c for c in header if c and header.count(c) > 1})
+    if repeated:
+        raise RejectedFile(
+            f"{name}: column(s) {', '.join(repeated)} appear more than once in the header "
+            "(rule: each column once)"
+        )
+    check_size(table, name, limits)
+    return table.rename_columns(header)
+
+
+def check_size(table: pa.Table, name: str, limits: Limits) -> None:
+    if table.num_rows > limits.max_rows:
+        raise RejectedFile(
+            f"{name}: {table.num_rows:,} rows, more than a file may hold "
+            f"(rule: limits.max_rows {limits.max_rows:,} in workforce.yaml)"
+        )
+    for column in table.column_names:
+        lengths = pc.utf8_length(table[column])
+        longest = pc.max(lengths).as_py()
+        if longest and longest > limits.max_cell_chars:
+            row = pc.index(pc.greater(lengths, limits.max_cell_chars), True).as_py() + 2
+            raise RejectedFile(
+                f"{name}: row {row}, column {column}: a cell of {longest:,} characters "
+                f"(rule: limits.max_cell_chars {limits.max_cell_chars:,} in workforce.yaml)"
+            )
+
+
+def read_parquet(path: Path, name: str, limits: Limits) -> pa.Table:
+    try:
+        parquet = pq.ParquetFile(path)
+        metadata = parquet.metadata
+        schema = parquet.schema_arrow
+    except Exception as e:
+        raise RejectedFile(f"{name}: not a readable Parquet file ({type(e).__name__})") from e
+    inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if inflated > limits.max_inflated_bytes:
+        raise RejectedFile(
+            f"{name}: {inflated / 1e6:,.0f} MB once decompressed (rule: limits.max_inflated_mb "
+            f"{limits.max_inflated_mb:,g} in workforce.yaml)"
+        )
+    if metadata.num_rows > limits.max_rows:
+        raise RejectedFile(
+            f"{name}: {metadata.num_rows:,} rows, more than a file may hold "
+            f"(rule: limits.max_rows {limits.max_rows:,} in workforce.yaml)"
+        )
+    for field in schema:
+        if not text_castable(field.type):
+            raise RejectedFile(
+                f"{name}: column {field.name} is of Parquet type {field.type}, which holds no "
+                "single value per cell (rule: text, number, boolean, date or time columns)"
+            )
+    try:
+        table = parquet.read()
+        return pa.table(
+            {f"{i}": column.cast(pa.string()) for i, column in enumerate(table.columns)}
+        ).rename_columns(table.column_names)
+    except Exception as e:
+        raise RejectedFile(
+            f"{name}: a column could not be read as text ({type(e).__name__})"
+        ) from e
+
+
+def text_castable(kind: pa.DataType) -> bool:
+    """A type whose values are single cells with one text form (no lists, maps, structs,
+    raw bytes: those have no contract meaning)."""
+    return (
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_temporal(kind)
+        or pa.types.is_null(kind)
+        or (pa.types.is_dictionary(kind) and text_castable(kind.value_type))
+    )
+
+
+def read_csv(path: Path, name: str, limits: Limits) -> pa.Table:
+    text = csv_text(path, name)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (csv.Error, StopIteration) as e:
+        raise RejectedFile(f"{name}: malformed CSV header ({e})") from e
+    labels = [h.strip().lower() for h in header]
+    repeated = sorted({c for c in labels if c and labels.count(c) > 1})
+    if repeated:  # pyarrow would keep one of them: say so before it can
+        raise RejectedFile(
+            f"{name}: column(s) {', '.join(repeated)} appear more than once in the header "
+            "(rule: each column once)"
+        )
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as e:
+        # pyarrow's message quotes the offending row, personal data and all: find the row
+        # and say what is wrong with it instead.
+        raise RejectedFile(f"{name}: malformed CSV: {csv_fault(text, len(header), limits)}") from e
+
+
+def csv_fault(text: str, columns: int, limits: Limits) -> str:
+    """Where and how a CSV the fast reader refused goes wrong, without quoting it."""
+    default = csv.field_size_limit(limits.max_cell_chars)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    row = 1
+    try:
+        for row, record in enumerate(reader, start=1):
+            if record and len(record) != columns:
+                return (
+                    f"row {row} has {len(record)} fields where the header has {columns} "
+                    "(rule: every row has the header's columns)"
+                )
+    except csv.Error:
+        return (
+            f"row {row + 1}: a cell longer than {limits.max_cell_chars:,} characters, or a "
+            "quote out of place (rule: limits.max_cell_chars in workforce.yaml)"
+        )
+    finally:
+        csv.field_size_limit(default)
+    return "the rows could not be split into the header's columns"
+
+
+def read_xlsx(path: Path, name: str, limits: Limits) -> pa.Table:
+    """The first sheet, every cell as the text Excel shows for it (dates ISO)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as workbook_zip:
+            inflated = sum(member.file_size for member in workbook_zip.infolist())
+    except (zipfile.BadZipFile, OSError) as e:
+        raise RejectedFile(f"{name}: not a readable XLSX workbook (not a zip archive)") from e
+    if inflated > limits.max_inflated_bytes:  # checked before a byte is decompressed
+        raise RejectedFile(
+            f"{name}: {inflated / 1e6:,.0f} MB once decompressed (rule: limits.max_inflated_mb "
+            f"{limits.max_inflated_mb:,g} in workforce.yaml)"
+        )
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:
+        raise RejectedFile(f"{name}: not a readable XLSX workbook ({type(e).__name__})") from e
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [xlsx_text(c) or "" for c in next(rows, ())]
+        columns: list[list[str | None]] = [[] for _ in header]
+        last_filled = 1  # rows below the last filled one are formatting, not data
+        for row_number, cells in enumerate(rows, start=2):
+            if row_number - 1 > limits.max_rows:
+                raise RejectedFile(
+                    f"{name}: more than {limits.max_rows:,} rows "
+                    f"(rule: limits.max_rows in workforce.yaml)"
+                )
+            for i, column in enumerate(columns):
+                column.append(xlsx_text(cells[i]) if i < len(cells) else None)
+            if any(c is not None for c in cells):
+                last_filled = row_number
+    except RejectedFile:
+        raise
+    except Exception as e:
+        raise RejectedFile(f"{name}: not a readable XLSX workbook ({type(e).__name__})") from e
+    finally:
+        workbook.close()
+    return pa.table(
+        {
+            f"{i}": pa.array(values[: last_filled - 1], pa.string())
+            for i, values in enumerate(columns)
+        }
+    ).rename_columns(header)
+
+
+def xlsx_text(cell) -> str | None:
+    """A cell as text: whole numbers without `.0`, dates ISO."""
+    if cell is None:
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(sep=" ")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell)
 
 
 def locate_columns(kind: ReferenceKind, header: list[str], name: str) -> dict[str, int]:

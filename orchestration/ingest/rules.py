@@ -5,26 +5,49 @@ records never delivered). All of it is generated from the contract; none of it n
 
 from __future__ import annotations
 
+from orchestration.config import DateWindow
 from orchestration.contract import Column, Kind, Personal, Type
 from orchestration.ingest.landing import LandedFile
 
+# Only these spellings are read, so nothing is coerced: DuckDB alone would turn `epoch` and
+# `infinity` into dates, `5.5` and `0x5` into the codes 6 and 5, and round 1.0000001 to 1.
+ISO_DATE = (  # a date, or a date-time from a spreadsheet or Parquet (maybe with its zone)
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?"
+)
+UK_DATE = r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"  # DD/MM/YYYY
+WHOLE_NUMBER = "[0-9]+"
+DECIMAL_PLACES = {Type.FTE: 4, Type.QUANTITY: 4, Type.MONEY: 2}  # the raw layer's scale
+
+
+def decimal_text(places: int) -> str:
+    return rf"[+-]?([0-9]+(\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}})"
+
 
 def cast_sql(column: Column) -> str:
-    """SQL turning the text cell `v` into the contract type; null where it does not parse."""
+    """SQL turning the text cell `v` into the contract type; null where it does not parse
+    exactly (an exact spelling, no rounding)."""
     v = text(column.name)
+
+    def spelled(pattern: str, then: str) -> str:
+        return f"case when regexp_full_match({v}, '{pattern}') then {then} end"
+
     match column.type:
-        case Type.DATE:
+        case Type.DATE:  # the date as written (a date-time's zone does not move it)
             return (
-                f"coalesce(try_cast({v} as date), try_strptime({v}, '%d/%m/%Y')::date, "
-                f"try_cast({v} as timestamp)::date)"  # spreadsheets give date-times
+                f"case when regexp_full_match({v}, '{ISO_DATE}') then try_cast(left({v}, 10) as date) "
+                f"when regexp_full_match({v}, '{UK_DATE}') then try_strptime({v}, '%d/%m/%Y')::date end"
             )
         case Type.BOOL:
             return (
                 f"case when lower({v}) in ('1', 'true', 'y', 'yes', 't') then true "
                 f"when lower({v}) in ('0', 'false', 'n', 'no', 'f') then false end"
             )
-        case Type.INT_CODE | Type.FTE | Type.QUANTITY | Type.MONEY:
-            return f"try_cast({v} as {column.type.sql})"
+        case Type.INT_CODE:
+            return spelled(WHOLE_NUMBER, f"try_cast({v} as {column.type.sql})")
+        case Type.FTE | Type.QUANTITY | Type.MONEY:
+            places = DECIMAL_PLACES[column.type]
+            return spelled(decimal_text(places), f"try_cast({v} as {column.type.sql})")
         case _:
             return v
 
@@ -38,7 +61,7 @@ def record_key_sql(kind: Kind) -> str:
     return " || '|' || ".join(text(k) for k in kind.key)
 
 
-def problems_sql(kind: Kind, landed: LandedFile) -> str:
+def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
     """Every rule a row can break, as (source_row, column_name, rule, value)."""
 
     personal = {c.name for c in kind.columns if c.personal}
@@ -64,15 +87,26 @@ def problems_sql(kind: Kind, landed: LandedFile) -> str:
                     f"{raw} is not null and ({typed}) is null",
                 )
             )
-        if col.codes:
+        if col.type is Type.DATE:
+            probes.append(
+                probe(
+                    col.name,
+                    f"is outside the plausible dates {dates.earliest} to {dates.latest} "
+                    "(dates in workforce.yaml)",
+                    f"{typed} not between DATE '{dates.earliest}' and DATE '{dates.latest}'",
+                )
+            )
+        if col.codes:  # a code is its exact text: `05` and `5.0` are not the code 5
             allowed = ", ".join(f"'{code}'" for code in col.codes)
-            value = f"cast({typed} as varchar)" if col.type is Type.INT_CODE else raw
             shown = (
                 ", ".join(col.codes) if len(col.codes) <= 10 else f"{col.codes[0]}..{col.codes[-1]}"
             )
             probes.append(
-                probe(col.name, f"unknown code (allowed: {shown})", f"{value} not in ({allowed})")
+                probe(col.name, f"unknown code (allowed: {shown})", f"{raw} not in ({allowed})")
             )
+        if col.pattern:
+            regex, wording = col.pattern
+            probes.append(probe(col.name, wording, f"not regexp_full_match({raw}, '{regex}')"))
         if col.rule:
             predicate, wording = col.rule
             probes.append(probe(col.name, wording, f"not ({predicate.format(v=typed)})"))
@@ -117,9 +151,9 @@ EXPECTED = {
     Type.DATE: "a date (YYYY-MM-DD or DD/MM/YYYY)",
     Type.BOOL: "a boolean (0/1, true/false, Y/N)",
     Type.INT_CODE: "a whole-number code",
-    Type.FTE: "a number",
-    Type.QUANTITY: "a number",
-    Type.MONEY: "a number",
+    Type.FTE: "a number (at most 4 decimal places)",
+    Type.QUANTITY: "a number (at most 4 decimal places)",
+    Type.MONEY: "a number (at most 2 decimal places)",
 }
 
 

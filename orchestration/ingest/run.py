@@ -4,7 +4,7 @@ apply it to history and record it in the ledger, all in one transaction per file
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +44,15 @@ class IngestReport:
         )
 
 
+def already_loaded(landed: LandedFile, versions: list[tuple[str, str, str]]) -> bool:
+    """Loaded or rejected before, or an older version still lying in landing/ after its
+    correction."""
+    return any(
+        sha == landed.sha256 and (status in ("loaded", "rejected") or name == landed.name)
+        for sha, status, name in versions
+    )
+
+
 class Ingestor:
     """One ingestion pass over the landing folder, for some or all kinds."""
 
@@ -63,6 +72,7 @@ class Ingestor:
             create_schemas(conn)
             register_pseudonym(conn, self.settings.pseudonym_key())
             ledger = Ledger(conn, self.settings, self.run_id)
+            ledger.clear_partial_copies()
             claimed = []
             for path in landed_files(self.settings.landing):
                 try:
@@ -96,22 +106,29 @@ class Ingestor:
         report: IngestReport,
     ) -> None:
         versions = ledger.versions(landed)
-        # Already loaded, or an older version still lying in landing/ after its correction.
-        if any(
-            sha == landed.sha256 and (status in ("loaded", "rejected") or name == landed.name)
-            for sha, status, name in versions
-        ):
+        if already_loaded(landed, versions):
             report.skipped.append(landed.name)
             return
+        if landed.extract_date > date.today():
+            self.reject(
+                ledger,
+                landed.path,
+                landed,
+                f"{landed.name}: extract date {landed.extract_date} is in the future "
+                "(rule: the file name's date is the date the data is as at)",
+                report,
+            )
+            return
+        archived, sha = ledger.archive(landed)
+        if sha != landed.sha256:  # changed since it was hashed: the archived bytes count
+            self.log(f"{landed.name} changed while it was read; loading the content archived")
+            landed = replace(landed, sha256=sha)
+            if already_loaded(landed, versions):
+                report.skipped.append(landed.name)
+                return
         previous = next((sha for sha, status, _ in versions if status == "loaded"), None)
         conn.execute("begin transaction")
         try:
-            if landed.extract_date > date.today():
-                raise RejectedFile(
-                    f"{landed.name}: extract date {landed.extract_date} is in the future "
-                    "(rule: the file name's date is the date the data is as at)"
-                )
-            archived = ledger.archive(landed)
             if landed.is_reference:
                 staged = apply_reference(conn, landed, archived, previous)
             else:
@@ -122,7 +139,7 @@ class Ingestor:
             conn.execute("commit")
         except RejectedFile as reason:
             conn.execute("rollback")
-            self.reject(ledger, landed.path, landed, str(reason), report)
+            self.reject(ledger, landed.path, landed, str(reason), report, archived)
             return
         except BaseException:
             conn.execute("rollback")
@@ -147,7 +164,7 @@ class Ingestor:
         kind = KINDS[landed.kind]
 
         def stage_file(file: LandedFile, path=None) -> Staged:
-            return stage(conn, file, path or file.path, self.mapping(file))
+            return stage(conn, file, path or file.path, self.mapping(file), self.thresholds)
 
         staged = stage_file(landed, archived)
         # kept now: replaying later snapshots restages them over this file's `problems`
@@ -184,9 +201,10 @@ class Ingestor:
         landed: LandedFile | None,
         reason: str,
         report: IngestReport,
+        archived: Path | None = None,
     ) -> None:
         name = path.relative_to(self.settings.landing).as_posix()
-        if ledger.reject(path, landed, reason):
+        if ledger.reject(path, landed, reason, archived):
             report.rejected.append((name, reason))
             self.log(f"REJECTED {reason}")
         else:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.cells import csv_safe
 from orchestration.publish.outcome import CheckResult, RunOutcome, audit_folder
 from orchestration.settings import Settings
 
@@ -46,7 +47,10 @@ def write_run_audit(
         with (folder / "quarantine.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow([d[0] for d in quarantine.description])
-            writer.writerows(quarantine.fetchall())
+            writer.writerows(
+                [csv_safe(v) if isinstance(v, str) else v for v in row]
+                for row in quarantine.fetchall()
+            )
     summary = {
         "run_id": outcome.run_id,
         "status": outcome.status,

@@ -35,6 +35,7 @@ class Suite:
     name: str
     relation: str  # <schema>.<table>
     query: str
+    located_by: tuple[str, ...]  # columns naming the file and row of a failing value, if any
     definition: dict  # the suite's JSON, made a GX ExpectationSuite when it is validated
     description: str  # what the suite guards, in words (its meta.description)
 
@@ -67,6 +68,7 @@ def _load_suite(path: Path) -> Suite:
         name=definition["name"],
         relation=relation,
         query=meta.get("query", f"select * from {relation}"),
+        located_by=tuple(meta.get("located_by", ())),
         definition=definition,
         description=meta.get("description", f"Great Expectations suite expectations/{path.name}"),
     )
@@ -94,13 +96,22 @@ def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
             raw={"success": False, "suite_name": suite.name, "error": message},
         )
     batch = _dataframe_batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    raw = batch.validate(_expectation_suite(suite), result_format=RESULT_FORMAT).to_json_dict()
+    result_format = (
+        {"result_format": RESULT_FORMAT, "unexpected_index_column_names": list(suite.located_by)}
+        if suite.located_by
+        else RESULT_FORMAT
+    )
+    raw = batch.validate(_expectation_suite(suite), result_format=result_format).to_json_dict()
     return SuiteResult(
         suite_name=suite.name,
         relation=suite.relation,
         success=raw["success"],
         # Described from the JSON form, where example values are plain strings and numbers.
-        failures=[_describe_failure(suite.relation, r) for r in raw["results"] if not r["success"]],
+        failures=[
+            _describe_failure(suite.relation, r, suite.located_by)
+            for r in raw["results"]
+            if not r["success"]
+        ],
         evaluated=raw["statistics"]["evaluated_expectations"],
         raw=raw,
     )
@@ -128,8 +139,9 @@ def _dataframe_batch_definition() -> BatchDefinition:
     return asset.add_batch_definition_whole_dataframe("whole_relation")
 
 
-def _describe_failure(relation: str, outcome: dict) -> str:
-    """One line: where, which rule, and what was wrong."""
+def _describe_failure(relation: str, outcome: dict, located_by: tuple[str, ...] = ()) -> str:
+    """One line: where, which rule, and what was wrong (with the file and row of each example
+    when the suite's rows carry them)."""
     expectation_type = outcome["expectation_config"]["type"]
     kwargs = outcome["expectation_config"]["kwargs"]
     domain = f"{relation}.{kwargs['column']}" if "column" in kwargs else relation
@@ -144,12 +156,28 @@ def _describe_failure(relation: str, outcome: dict) -> str:
         return f"{head} could not be evaluated: {error}"
     result = outcome["result"]
     if "unexpected_count" in result:
-        examples = dict.fromkeys(map(json.dumps, result["partial_unexpected_list"]))
+        located = result.get("partial_unexpected_index_list") or []
+        if located_by and located and isinstance(located[0], dict):
+            file_column, row_column = located_by
+            values = [
+                f"{json.dumps(_example_value(r, located_by))} ({r.get(file_column)} row "
+                f"{r.get(row_column)})"
+                for r in located
+            ]
+        else:
+            values = list(map(json.dumps, result["partial_unexpected_list"]))
+        examples = dict.fromkeys(values)
         return (
             f"{head} failed for {result['unexpected_count']} of {result['element_count']} rows,"
             f" e.g. {', '.join(list(examples)[:EXAMPLES_PER_FAILURE])}"
         )
     return f"{head} failed: observed {json.dumps(result.get('observed_value'))}"
+
+
+def _example_value(located: dict, located_by: tuple[str, ...]):
+    """The checked value(s) of a located example: every key but the locating ones."""
+    values = [v for k, v in located.items() if k not in located_by]
+    return values[0] if len(values) == 1 else values
 
 
 def _exception_message(exception_info: dict) -> str | None:

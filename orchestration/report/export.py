@@ -20,6 +20,8 @@ What the files look like, for Excel and Power BI:
 
 In csv and xlsx a list or struct column (publications.source_files) is written as JSON text,
 and a timestamp with time zone as the UTC time without an offset (Excel has no time zones).
+Text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is never a formula: in csv it
+is prefixed with a single quote (OWASP's advice), in xlsx it is stored as a string cell.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.cells import csv_safe, is_formula_like
 from orchestration.settings import Settings
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, the header row included
@@ -144,6 +147,8 @@ def csv_text(value) -> str | None:
         return value.isoformat(sep=" ", timespec="milliseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str):
+        return csv_safe(value)
     return str(value)
 
 
@@ -191,15 +196,29 @@ def xlsx_cell(value) -> tuple[object, bool]:
 
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if len(value) > EXCEL_MAX_CELL_TEXT:
+        cut = len(value) > EXCEL_MAX_CELL_TEXT
+        if cut:
             note = f" ... [cut: {len(value):,} characters; see the csv or parquet export]"
-            return value[: EXCEL_MAX_CELL_TEXT - len(note)] + note, True
-        return value, False
+            value = value[: EXCEL_MAX_CELL_TEXT - len(note)] + note
+        return (TextCell(value) if is_formula_like(value) else value), cut
     if isinstance(value, float) and not math.isfinite(value):
         return None, False
     if value is None or isinstance(value, (int, float, Decimal, dt.date, bool)):
         return value, False  # dates and datetimes become Excel dates
     return str(value), False
+
+
+class TextCell(str):
+    """Text that openpyxl would otherwise store as a formula (it begins with `=`)."""
+
+
+def as_text(sheet, value: str):
+    """A cell stored as a string whatever it begins with: Excel shows it, never runs it."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=str(value))
+    cell.data_type = "s"
+    return cell
 
 
 def write_xlsx_table(
@@ -238,7 +257,7 @@ def write_xlsx_table(
                 sheet, sheet_rows = new_sheet(), 0
             cells = [xlsx_cell(v) for v in row]
             cut += sum(was_cut for _, was_cut in cells)
-            sheet.append([value for value, _ in cells])
+            sheet.append([as_text(sheet, v) if type(v) is TextCell else v for v, _ in cells])
             sheet_rows += 1
             rows += 1
     return rows, sheets, cut

@@ -18,7 +18,7 @@ from tests.builders import (
     write_extract,
 )
 from tests.cli.test_pipeline_matches_the_hand_computation import AGENCY_WORKERS, SNAPSHOT
-from tests.conftest import query, run_workforce
+from tests.conftest import kept_file, query, run_workforce
 
 STAFF_HEADER = (
     "assignment_id,employee_id,registered_social_worker,org_role,service_area,team,fte,"
@@ -362,8 +362,7 @@ def test_a_bad_file_is_rejected_kept_and_the_publication_untouched(every_bad_fil
     reasons = list((home / "rejected").glob("*.reason.txt"))
     assert len(reasons) == len(FILE_LEVEL)  # each bad file rejected once, nothing else
     (reason,) = [r for r in reasons if message in r.read_text()]
-    kept = reason.with_name(reason.name.removesuffix(".reason.txt"))
-    assert kept.exists()
+    assert kept_file(home, reason).exists()
     assert unchanged
 
 

@@ -26,7 +26,7 @@ from tests.builders import (
     swe_number,
     write_extract,
 )
-from tests.conftest import query, run_workforce
+from tests.conftest import kept_file, query, run_workforce
 
 SNAPSHOT = "2025-10-31"
 YEAR = ("2024-10-01", "2025-09-30")
@@ -710,8 +710,8 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
         "and la_code = '383' and period_start = '2025-04-01' and period_type = 'financial_year'",
     )
     assert spend == [(1850.0 + 900.50 - 100.25 + 1000.0,)]
-    kept = list((home / "rejected").glob("*_payroll_20251031.csv"))
-    assert len(kept) == 1 and kept[0].read_bytes() == bad.read_bytes()
+    (note,) = (home / "rejected").glob("*_payroll_20251031.csv.reason.txt")
+    assert kept_file(home, note).read_bytes() == bad.read_bytes()
 
 
 def test_small_numbers_can_be_suppressed_for_publication(published_home: Path, tmp_path: Path):

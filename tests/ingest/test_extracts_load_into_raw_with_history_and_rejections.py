@@ -11,7 +11,7 @@ import pytest
 from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
 from tests.builders import hr_absence, hr_staff, write_extract
-from tests.conftest import query
+from tests.conftest import kept_file, query
 
 
 def staff(assignment: str, fte: float = 1.0, end: str = "", employee: str = "EMP001") -> dict:
@@ -188,9 +188,10 @@ def test_a_bad_file_is_rejected_with_a_reason_and_kept(settings, name, content, 
     assert len(report.rejected) == 1
     rejected_name, reason = report.rejected[0]
     assert rejected_name == name and message in reason and name in reason
-    kept = list(settings.rejected.glob(f"*_{path.name}"))
-    assert len(kept) == 1 and kept[0].read_bytes() == content
-    assert message in kept[0].with_name(kept[0].name + ".reason.txt").read_text()
+    notes = list(settings.rejected.glob(f"*_{path.name}.reason.txt"))
+    assert len(notes) == 1 and message in notes[0].read_text()
+    # the bytes are kept with the rest of what was delivered, in the archive
+    assert kept_file(settings.home, notes[0]).read_bytes() == content
     # The same bytes again are not rejected twice.
     assert ingest(settings, "again").rejected == []
 

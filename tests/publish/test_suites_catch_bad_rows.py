@@ -16,6 +16,14 @@ PSEUDONYM = "0123456789abcdef0123456789abcdef"
 GOOD_TABLES = f"""
 create schema marts;
 create schema staging;
+create schema audit;
+
+create table audit.files (file_id varchar, file_name varchar, received_at timestamp);
+insert into audit.files values
+    ('f-staff', '301/hr_staff_20241031.csv', '2024-11-01 09:00'),
+    ('f-staff', '301/hr_staff_20241031_again.csv', '2024-11-02 09:00'),  -- same bytes, later
+    ('f-agency', '301/agency_assignments_20241031.csv', '2024-11-01 09:00'),
+    ('f-cases', '301/case_allocations_20241031.csv', '2024-11-01 09:00');
 
 create table marts.kpi_values (
     la_code varchar, kpi_code varchar, breakdown varchar, breakdown_value varchar,
@@ -46,27 +54,30 @@ insert into marts.kpi_values (
 create table staging.stg_hr__staff (
     la_code varchar, assignment_id varchar, employee_pseudonym varchar, fte decimal(9, 4),
     contract_type varchar, start_date date, end_date date, org_role integer,
-    registered_social_worker boolean
+    registered_social_worker boolean, file_id varchar, source_row integer
 );
 insert into staging.stg_hr__staff values
-    ('301', 'A1', '{PSEUDONYM}', 1.0, 'permanent', '2019-04-01', null, 5, true),
-    ('301', 'A2', '{PSEUDONYM}', 0.5, 'fixed_term', '2024-01-08', '2024-01-08', 4, true),
-    ('301', 'A3', '{PSEUDONYM}', 0.2, 'casual', '2022-06-01', '2023-05-31', null, false);
+    ('301', 'A1', '{PSEUDONYM}', 1.0, 'permanent', '2019-04-01', null, 5, true, 'f-staff', 2),
+    ('301', 'A2', '{PSEUDONYM}', 0.5, 'fixed_term', '2024-01-08', '2024-01-08', 4, true,
+        'f-staff', 3),
+    ('301', 'A3', '{PSEUDONYM}', 0.2, 'casual', '2022-06-01', '2023-05-31', null, false,
+        'f-staff', 4);
 
 create table staging.stg_agency__assignments (
     la_code varchar, assignment_id varchar, fte decimal(9, 4), cover_reason varchar,
-    hourly_charge_gbp decimal(18, 2)
+    hourly_charge_gbp decimal(18, 2), file_id varchar, source_row integer
 );
 insert into staging.stg_agency__assignments values
-    ('301', 'G1', 1.0, 'vacancy', 48.50),
-    ('301', 'G2', 0.6, 'maternity', 52.00);
+    ('301', 'G1', 1.0, 'vacancy', 48.50, 'f-agency', 2),
+    ('301', 'G2', 0.6, 'maternity', 52.00, 'f-agency', 3);
 
 create table staging.stg_case_management__allocations (
-    la_code varchar, child_pseudonym varchar, worker_source varchar, case_type varchar
+    la_code varchar, child_pseudonym varchar, worker_source varchar, case_type varchar,
+    file_id varchar, source_row integer
 );
 insert into staging.stg_case_management__allocations values
-    ('301', '{PSEUDONYM}', 'employee', 'CP'),
-    ('301', '{PSEUDONYM}', 'agency', 'care_leaver');
+    ('301', '{PSEUDONYM}', 'employee', 'CP', 'f-cases', 2),
+    ('301', '{PSEUDONYM}', 'agency', 'care_leaver', 'f-cases', 3);
 """
 
 
@@ -198,7 +209,8 @@ def test_an_fte_above_one_fails(warehouse, suites):
     failure = only_failure(validate(warehouse, suites["stg_hr__staff"]))
 
     assert failure.startswith("staging.stg_hr__staff.fte: expect_column_values_to_be_between(")
-    assert failure.endswith("failed for 1 of 3 rows, e.g. 1.5")
+    # the file and row the value came from (the name it first arrived under)
+    assert failure.endswith("failed for 1 of 3 rows, e.g. 1.5 (301/hr_staff_20241031.csv row 2)")
 
 
 def test_a_zero_fte_fails(warehouse, suites):
@@ -221,7 +233,8 @@ def test_an_assignment_ending_before_it_starts_fails(warehouse, suites):
         'column_A="end_date", column_B="start_date", or_equal=true'
     )
     assert failure.endswith(
-        'failed for 1 of 3 rows, e.g. ["2022-05-31T00:00:00.000000", "2022-06-01T00:00:00.000000"]'
+        'failed for 1 of 3 rows, e.g. ["2022-05-31T00:00:00", "2022-06-01T00:00:00"]'
+        " (301/hr_staff_20241031.csv row 4)"
     )
 
 
@@ -267,7 +280,10 @@ def test_an_unknown_cover_reason_fails(warehouse, suites):
     assert failure.startswith(
         "staging.stg_agency__assignments.cover_reason: expect_column_values_to_be_in_set("
     )
-    assert failure.endswith('failed for 2 of 2 rows, e.g. "holiday"')
+    assert failure.endswith(
+        'failed for 2 of 2 rows, e.g. "holiday" (301/agency_assignments_20241031.csv row 2), '
+        '"holiday" (301/agency_assignments_20241031.csv row 3)'
+    )
 
 
 def test_an_unknown_worker_source_fails(warehouse, suites):

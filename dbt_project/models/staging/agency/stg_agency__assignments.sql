@@ -34,7 +34,8 @@ renamed as (
         -- version
         valid_from,
         valid_to,
-        file_id
+        file_id,
+        source_row
 
     from source
 ),

@@ -28,7 +28,8 @@ renamed as (
         -- version
         valid_from,
         valid_to,
-        file_id
+        file_id,
+        source_row
 
     from source
 ),

@@ -25,7 +25,8 @@ renamed as (
         extract_date,
 
         -- lineage
-        file_id
+        file_id,
+        source_row
 
     from source
 ),
