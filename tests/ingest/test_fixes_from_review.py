@@ -112,3 +112,37 @@ def test_references_between_kinds_are_contract_data_and_order_the_ingestion_asse
 
     parents = graph.get(dg.AssetKey(["raw", "case_allocations"])).parent_keys
     assert parents == {dg.AssetKey(["raw", "hr_staff"]), dg.AssetKey(["raw", "agency_assignments"])}
+
+
+def test_a_file_changed_while_it_is_read_is_hashed_archived_and_loaded_as_one_content(
+    tmp_path, monkeypatch
+):
+    import hashlib
+
+    import orchestration.ingest.run as ingest_run
+    from orchestration.ingest.run import Ingestor
+    from orchestration.settings import Settings
+    from tests.conftest import query
+
+    header = "absence_id,employee_id,absence_type,start_date,end_date,working_days_lost\n"
+    first, second = (
+        header + "S1,E1,SIC,2025-01-06,,1\n",
+        header + "S1,E1,SIC,2025-01-06,,1\nS2,E2,SIC,2025-02-03,,2\n",
+    )
+    settings = Settings(tmp_path / "workforce-data")
+    path = settings.landing / "383" / "hr_absence_20251031.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(first)
+    classify = ingest_run.classify
+
+    def hashed_then_rewritten(found, landing):
+        landed = classify(found, landing)  # hashed here, as the first content
+        found.write_text(second)  # the export is still being written
+        return landed
+
+    monkeypatch.setattr(ingest_run, "classify", hashed_then_rewritten)
+    Ingestor(settings, "race", log=lambda _: None).run(["hr_absence"])
+    sha = hashlib.sha256(second.encode()).hexdigest()
+    files = query(settings.warehouse, "select file_id, rows_read, archived_path from audit.files")
+    assert files == [(sha, 2, f"383/hr_absence/{sha}.csv")]
+    assert (settings.archive / files[0][2]).read_text() == second
