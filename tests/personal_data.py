@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import KINDS
-from orchestration.ingest.landing import RejectedFile, not_a_regular_file
+from orchestration.ingest.landing import FILE_NAME, RejectedFile, not_a_regular_file
 from orchestration.ingest.readers import read_as_text
 
 ALLOWED = ("landing", "archive")
@@ -21,7 +21,8 @@ def personal_values(landing: Path) -> set[str]:
     values are given by the test that planted them)."""
     values: set[str] = set()
     for path in landing.rglob("*"):
-        kind = path.name.split("_2")[0]
+        named = FILE_NAME.match(path.name)
+        kind = named and named["kind"].lower()
         if kind not in KINDS or not_a_regular_file(path):
             continue
         try:

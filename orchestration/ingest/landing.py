@@ -62,8 +62,8 @@ def not_a_regular_file(path: Path) -> str | None:
 
 
 def sha256_of(path: Path) -> str:
-    """The content's SHA-256; for what is not a regular file, a hash of its name and kind
-    (its target is never opened)."""
+    """The content's SHA-256; for what is not a regular file, a hash of what it is and, for a
+    link, where it points (its target is never opened)."""
     digest = hashlib.sha256()
     if problem := not_a_regular_file(path):
         target = os.readlink(path) if path.is_symlink() else ""

@@ -4,6 +4,7 @@ content-addressed archive, the rejected/ folder and the quarantined rows of each
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,8 @@ from orchestration.ingest.landing import LandedFile, not_a_regular_file, sha256_
 from orchestration.ingest.stage import Staged
 from orchestration.settings import Settings
 
+PARTIAL = "incoming.partial"  # a copy into the archive not yet renamed to its hash
+
 
 class Ledger:
     def __init__(self, conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str):
@@ -19,10 +22,13 @@ class Ledger:
         self.settings = settings
         self.run_id = run_id
 
-    def clear_partial_copies(self) -> None:
-        """What a killed run left half-copied into the archive."""
-        for stale in self.settings.archive.rglob("*.partial"):
-            stale.unlink()
+    def clear_partial_copies(self, kinds: list[str]) -> None:
+        """What a killed run left half-copied into the archive folders of these kinds (looked
+        up by name: the archive is not listed, its size must not cost every run)."""
+        for kind in kinds:
+            for stale in self.settings.archive.glob(f"*/{kind}/{PARTIAL}"):
+                stale.unlink()
+        (self.settings.archive / "rejected" / PARTIAL).unlink(missing_ok=True)
 
     def versions(self, landed: LandedFile) -> list[tuple[str, str, str]]:
         """(sha256, status, file name) of every file of this authority, kind and date."""
@@ -159,9 +165,7 @@ class Ledger:
         )
         note.write_text(f"{reason}\n({where})\n")
         record_as = (
-            LandedFile(path, name, landed.la_code, landed.kind, landed.extract_date, sha)
-            if landed
-            else LandedFile(path, name, None, None, None, sha)  # type: ignore[arg-type]
+            replace(landed, sha256=sha) if landed else LandedFile(path, name, None, None, None, sha)  # type: ignore[arg-type]
         )
         self.record(record_as, kept, None, "rejected", reason)
         return True
@@ -172,7 +176,7 @@ def copy_hashed(source: Path, folder: Path) -> tuple[Path, str]:
     One run at a time holds the warehouse, so one temporary name per folder is enough."""
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    tmp = folder / "incoming.partial"
+    tmp = folder / PARTIAL
     with source.open("rb") as src, tmp.open("wb") as dst:
         for block in iter(lambda: src.read(1 << 20), b""):
             digest.update(block)

@@ -67,23 +67,42 @@ def read_as_text(path: Path, name: str, limits: Limits | None = None) -> pa.Tabl
         table = read_xlsx(path, name, limits)
     else:
         raise RejectedFile(f"{name}: {suffix} files are not supported (rule: csv, xlsx or parquet)")
-    header = [c.strip().lower() for c in table.column_names]
+    header = lower_case_header(table.column_names, name)
+    check_size(table, name, limits)
+    return table.rename_columns(header)
+
+
+def lower_case_header(labels: list[str], name: str) -> list[str]:
+    """The header trimmed and lower-cased; a column named twice rejects the file."""
+    header = [label.strip().lower() for label in labels]
     repeated = sorted({c for c in header if c and header.count(c) > 1})
     if repeated:
         raise RejectedFile(
             f"{name}: column(s) {', '.join(repeated)} appear more than once in the header "
             "(rule: each column once)"
         )
-    check_size(table, name, limits)
-    return table.rename_columns(header)
+    return header
+
+
+def check_rows(rows: int, name: str, limits: Limits) -> None:
+    if rows > limits.max_rows:
+        raise RejectedFile(
+            f"{name}: {rows:,} rows, more than a file may hold "
+            f"(rule: limits.max_rows {limits.max_rows:,} in workforce.yaml)"
+        )
+
+
+def check_inflated(inflated: int, name: str, limits: Limits) -> None:
+    """Checked from the file's own directory (zip, Parquet metadata) before decompressing."""
+    if inflated > limits.max_inflated_bytes:
+        raise RejectedFile(
+            f"{name}: {inflated / 1e6:,.0f} MB once decompressed (rule: limits.max_inflated_mb "
+            f"{limits.max_inflated_mb:,g} in workforce.yaml)"
+        )
 
 
 def check_size(table: pa.Table, name: str, limits: Limits) -> None:
-    if table.num_rows > limits.max_rows:
-        raise RejectedFile(
-            f"{name}: {table.num_rows:,} rows, more than a file may hold "
-            f"(rule: limits.max_rows {limits.max_rows:,} in workforce.yaml)"
-        )
+    check_rows(table.num_rows, name, limits)
     for column in table.column_names:
         lengths = pc.utf8_length(table[column])
         longest = pc.max(lengths).as_py()
@@ -103,16 +122,8 @@ def read_parquet(path: Path, name: str, limits: Limits) -> pa.Table:
     except Exception as e:
         raise RejectedFile(f"{name}: not a readable Parquet file ({type(e).__name__})") from e
     inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-    if inflated > limits.max_inflated_bytes:
-        raise RejectedFile(
-            f"{name}: {inflated / 1e6:,.0f} MB once decompressed (rule: limits.max_inflated_mb "
-            f"{limits.max_inflated_mb:,g} in workforce.yaml)"
-        )
-    if metadata.num_rows > limits.max_rows:
-        raise RejectedFile(
-            f"{name}: {metadata.num_rows:,} rows, more than a file may hold "
-            f"(rule: limits.max_rows {limits.max_rows:,} in workforce.yaml)"
-        )
+    check_inflated(inflated, name, limits)
+    check_rows(metadata.num_rows, name, limits)
     for field in schema:
         if not text_castable(field.type):
             raise RejectedFile(
@@ -152,13 +163,7 @@ def read_csv(path: Path, name: str, limits: Limits) -> pa.Table:
         header = next(csv.reader(io.StringIO(text, newline="")))
     except (csv.Error, StopIteration) as e:
         raise RejectedFile(f"{name}: malformed CSV header ({e})") from e
-    labels = [h.strip().lower() for h in header]
-    repeated = sorted({c for c in labels if c and labels.count(c) > 1})
-    if repeated:  # pyarrow would keep one of them: say so before it can
-        raise RejectedFile(
-            f"{name}: column(s) {', '.join(repeated)} appear more than once in the header "
-            "(rule: each column once)"
-        )
+    lower_case_header(header, name)  # pyarrow's column types would keep one of a pair
     try:
         return pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
@@ -207,11 +212,7 @@ def read_xlsx(path: Path, name: str, limits: Limits) -> pa.Table:
             inflated = sum(member.file_size for member in workbook_zip.infolist())
     except (zipfile.BadZipFile, OSError) as e:
         raise RejectedFile(f"{name}: not a readable XLSX workbook (not a zip archive)") from e
-    if inflated > limits.max_inflated_bytes:  # checked before a byte is decompressed
-        raise RejectedFile(
-            f"{name}: {inflated / 1e6:,.0f} MB once decompressed (rule: limits.max_inflated_mb "
-            f"{limits.max_inflated_mb:,g} in workforce.yaml)"
-        )
+    check_inflated(inflated, name, limits)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:

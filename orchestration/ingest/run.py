@@ -72,7 +72,7 @@ class Ingestor:
             create_schemas(conn)
             register_pseudonym(conn, self.settings.pseudonym_key())
             ledger = Ledger(conn, self.settings, self.run_id)
-            ledger.clear_partial_copies()
+            ledger.clear_partial_copies(sorted(wanted))
             claimed = []
             for path in landed_files(self.settings.landing):
                 try:

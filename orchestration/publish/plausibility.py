@@ -129,19 +129,20 @@ def headline_movement(conn: duckdb.DuckDBPyConnection, bounds: Plausibility) -> 
 
 
 def published_rate_ranges(conn: duckdb.DuckDBPyConnection, kpi_codes: list[str]) -> dict:
-    """(lowest, highest) of each rate over DfE's published authority figures."""
-    ranges = {}
-    for code in kpi_codes:
-        ranges[code] = conn.execute(
-            f"""
-            select min(try_cast("{code}" as double)), max(try_cast("{code}" as double))
-            from read_csv($path, all_varchar = true)
-            where geographic_level = 'Local authority'
-                and try_cast(inpost_fte as double) >= $min_fte
-            """,
-            {"path": str(DFE_INDICATORS), "min_fte": MIN_FTE_FOR_RATES},
-        ).fetchone()
-    return ranges
+    """(lowest, highest) of each rate over DfE's published authority figures, in one read."""
+    bounds = ", ".join(
+        f'min(try_cast("{code}" as double)), max(try_cast("{code}" as double))'
+        for code in kpi_codes
+    )
+    row = conn.execute(
+        f"""
+        select {bounds} from read_csv($path, all_varchar = true)
+        where geographic_level = 'Local authority'
+            and try_cast(inpost_fte as double) >= $min_fte
+        """,
+        {"path": str(DFE_INDICATORS), "min_fte": MIN_FTE_FOR_RATES},
+    ).fetchone()
+    return {code: row[2 * i : 2 * i + 2] for i, code in enumerate(kpi_codes)}
 
 
 def rates_within_published_range(
