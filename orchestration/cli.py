@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -43,12 +44,18 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
 
     refuse_if_busy(settings)
     prepare_manifest(log=console.print)
-    log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}.log"
+    # the process id too: two runs started in the same second must not share a log
+    log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
     from orchestration.defs.launch import run_pipeline
 
-    return run_pipeline(settings, log_path)
+    outcome = run_pipeline(settings, log_path)
+    if outcome.status == "refused":
+        # Two runs can both pass the look above at once; the one the run's own lock then
+        # refuses did nothing, and leaves no log, like one refused by the look.
+        log_path.unlink(missing_ok=True)
+    return outcome
 
 
 def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[str]:
