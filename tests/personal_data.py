@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import ahocorasick
 import duckdb
 
 from orchestration.contract import KINDS
@@ -54,6 +55,13 @@ def duckdb_text(path: Path, skip_schemas: tuple[str, ...]) -> str:
 def leaks(home: Path, planted: set[str] = frozenset()) -> list[str]:
     """Where each personal value was found outside landing/, archive/ and raw."""
     needles = personal_values(home / "landing") | set(planted)
+    # One pass over each file's text for all needles at once (a hostile case plants 10,000)
+    automaton = ahocorasick.Automaton()
+    for needle in needles:
+        automaton.add_word(needle, needle)
+    if not needles:
+        return []
+    automaton.make_automaton()
     found = []
     for path in sorted(home.rglob("*")):
         relative = path.relative_to(home)
@@ -66,5 +74,6 @@ def leaks(home: Path, planted: set[str] = frozenset()) -> list[str]:
             continue
         else:
             text = path.read_bytes().decode("utf-8", "replace")
-        found += [f"{needle!r} in {relative}" for needle in sorted(needles) if needle in text]
+        hits = {needle for _, needle in automaton.iter(text)}
+        found += [f"{needle!r} in {relative}" for needle in sorted(hits)]
     return found
