@@ -670,9 +670,13 @@ def test_too_many_quarantined_rows_block_publication(published_home: Path, tmp_p
     assert "202/hr_staff_20251031.csv,2,org_role" in audit
 
 
-def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Path, tmp_path: Path):
-    home = tmp_path / "rejected"
+@pytest.fixture(scope="module")
+def rejected_and_suppressed(published_home: Path, tmp_path_factory) -> tuple:
+    """One run, two independent changes that both publish: a bad payroll file beside a good
+    timesheet file, and small-number suppression switched on in workforce.yaml."""
+    home = tmp_path_factory.mktemp("rejected-and-suppressed") / "workforce-data"
     shutil.copytree(published_home, home)
+    (home / "workforce.yaml").write_text("suppression_threshold: 5\n")
     bad = home / "landing" / "202" / "payroll_20251031.csv"
     bad.write_text("employee_id,assignment_id,pay_period\nEMPY01,B1,2025-10\n")
     good = write_extract(
@@ -690,7 +694,11 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
             ),
         ],
     )
-    result = run_workforce(home)
+    return home, run_workforce(home), bad, good
+
+
+def test_a_rejected_file_exits_2_and_the_rest_still_publishes(rejected_and_suppressed):
+    home, result, bad, good = rejected_and_suppressed
     assert result.returncode == 2, result.stdout + result.stderr
     assert (
         "202/payroll_20251031.csv: missing required column(s) pay_element, amount_gbp"
@@ -714,11 +722,9 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(published_home: Pa
     assert kept_file(home, note).read_bytes() == bad.read_bytes()
 
 
-def test_small_numbers_can_be_suppressed_for_publication(published_home: Path, tmp_path: Path):
-    home = tmp_path / "suppressed"
-    shutil.copytree(published_home, home)
-    (home / "workforce.yaml").write_text("suppression_threshold: 5\n")
-    assert run_workforce(home).returncode == 0
+def test_small_numbers_can_be_suppressed_for_publication(rejected_and_suppressed):
+    home, result, _, _ = rejected_and_suppressed
+    assert "Published" in result.stderr, result.stderr
     rows = dict(
         query(
             home / "published/workforce.duckdb",

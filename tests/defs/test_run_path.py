@@ -12,10 +12,10 @@ import pytest
 
 from orchestration.defs.automation import landing_folder
 from orchestration.defs.launch import instance_for, workforce_job
-from orchestration.generator import generate
 from orchestration.publish.outcome import read_outcome
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_lock
+from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
 from tests.conftest import query, run_workforce
 
 AUDIT_FILES = {"summary.json", "quarantine.csv", "validation.html", "gx"}
@@ -41,7 +41,7 @@ def sample_home(home: Path, monkeypatch) -> Path:
     monkeypatch.setenv("WORKFORCE_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
     monkeypatch.delenv("WORKFORCE_PSEUDONYM_KEY", raising=False)
-    generate(home / "landing", authorities=1, years=1, seed=7)
+    write_hand_fixture(home / "landing")  # two authorities, one census year: small and fast
     return home
 
 
