@@ -27,6 +27,7 @@ from tests.builders import (
     write_extract,
 )
 from tests.conftest import kept_file, query, run_workforce
+from tests.personal_data import leaks
 
 SNAPSHOT = "2025-10-31"
 YEAR = ("2024-10-01", "2025-09-30")
@@ -668,6 +669,7 @@ def test_too_many_quarantined_rows_block_publication(published_home: Path, tmp_p
     run_id = re.search(r"Run ([0-9a-f-]{36}):", result.stderr)[1]
     audit = (home / "audit" / "runs" / run_id / "quarantine.csv").read_text()
     assert "202/hr_staff_20251031.csv,2,org_role" in audit
+    assert leaks(home) == []
 
 
 @pytest.fixture(scope="module")
@@ -720,6 +722,7 @@ def test_a_rejected_file_exits_2_and_the_rest_still_publishes(rejected_and_suppr
     assert spend == [(1850.0 + 900.50 - 100.25 + 1000.0,)]
     (note,) = (home / "rejected").glob("*_payroll_20251031.csv.reason.txt")
     assert kept_file(home, note).read_bytes() == bad.read_bytes()
+    assert leaks(home) == []
 
 
 def test_small_numbers_can_be_suppressed_for_publication(rejected_and_suppressed):
