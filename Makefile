@@ -54,8 +54,11 @@ dev: setup manifest  ## the Dagster UI on $WORKFORCE_HOME/dagster (the instance 
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/
 	DAGSTER_HOME=$(WORKFORCE_HOME)/dagster $(BIN)/dagster dev
 
-benchmark: setup manifest  ## time a run over generated extracts (prints figures)
-	$(BIN)/python benchmarks/run_scale.py --authorities 1 --years 3
+AUTHORITIES ?= 20
+YEARS ?= 5
+benchmark: setup manifest  ## cost of a full build, one delivery, a correction, a no-op (AUTHORITIES=20 YEARS=5)
+	$(BIN)/python -m pip install --quiet -e '.[benchmark]'
+	$(BIN)/python benchmarks/national.py --authorities $(AUTHORITIES) --years $(YEARS)
 
 clean:  ## remove the venv, dbt target and local workforce data
 	rm -rf $(VENV) dbt_project/target dbt_project/logs workforce-data

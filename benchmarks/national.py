@@ -1,0 +1,243 @@
+"""What a run costs at regional or national scale, against what it delivers.
+
+Generates (or reuses) a WORKFORCE_HOME of N authorities x Y years of extracts and prints one
+table, every figure from this one run (the machine is shared: compare ratios, not seconds
+across runs):
+
+  files, MB and rows landed
+  floor         DuckDB reading every landed file once, one query per kind
+  full build    `workforce run` from an empty warehouse over everything landed
+  one delivery  one authority's next `hr_staff` snapshot, landed to published
+  correction    that snapshot delivered again with one cell changed
+  no-op         `workforce run` with nothing new landed
+  peak RSS      the largest resident set of any `workforce run` above
+  sizes         warehouse and published files
+
+With --sweep, the one-delivery cost is also measured on fresh homes of every authorities x
+years pair given, and plotted (PNG) against the size of the history it lands on. Measures
+only; asserts nothing.
+
+    python benchmarks/national.py --authorities 20 --years 5
+    python benchmarks/national.py --authorities 2 --years 2 --sweep-authorities 1,2 \\
+        --sweep-years 1,2 --plot docs/performance-delivery.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import KINDS
+from orchestration.generator import generate
+
+WORKFORCE = Path(sys.executable).with_name("workforce")
+# what a full build starts without: everything but the landing folder and the settings
+BUILT = ("warehouse", "published", "archive", "rejected", "audit", "dagster", "dbt", "logs")
+
+
+@dataclass
+class Timed:
+    seconds: float
+    exit_code: int
+    peak_mb: float
+
+
+def workforce_run(home: Path, *args: str) -> Timed:
+    """`workforce run` as a child process: wall time, exit code and its peak RSS."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [str(WORKFORCE), "run", *args],
+        env={**os.environ, "WORKFORCE_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output, _ = child.communicate()
+    seconds = time.perf_counter() - started
+    if child.returncode not in (0, 2):
+        print(output[-4000:], file=sys.stderr)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest of the children waited for so far
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Timed(seconds, child.returncode, peak_mb)
+
+
+def landed_files(landing: Path) -> list[Path]:
+    return sorted(p for p in landing.rglob("*") if p.is_file() and p.suffix == ".csv")
+
+
+def floor(landing: Path) -> tuple[float, int]:
+    """DuckDB reading every landed file once: one query per kind over all its files."""
+    started = time.perf_counter()
+    rows = 0
+    with duckdb.connect() as conn:
+        for kind in KINDS:
+            files = [str(p) for p in landing.glob(f"*/{kind}_*.csv")]
+            if files:
+                rows += conn.execute(
+                    "select count(*) from read_csv(?, header = true, all_varchar = true, "
+                    "union_by_name = true)",
+                    [files],
+                ).fetchone()[0]
+    return time.perf_counter() - started, rows
+
+
+def next_snapshot(landing: Path, la_code: str) -> tuple[Path, Path]:
+    """The authority's latest hr_staff file, and the name of its next month's snapshot."""
+    latest = sorted((landing / la_code).glob("hr_staff_*.csv"))[-1]
+    day = date.fromisoformat(re.search(r"_(\d{8})\.", latest.name)[1])
+    following = (day.replace(day=1) + timedelta(days=62)).replace(day=1) - timedelta(days=1)
+    return latest, latest.with_name(f"hr_staff_{following:%Y%m%d}.csv")
+
+
+def with_one_cell_changed(text: str) -> str:
+    """The same snapshot with the first row's team renamed: a correction."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    rows[0]["team"] = (rows[0].get("team") or "") + " (corrected)"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def megabytes(path: Path) -> float:
+    return path.stat().st_size / 1e6 if path.exists() else 0.0
+
+
+def prepare_home(home: Path, authorities: int, years: int, seed: int) -> None:
+    """Extracts in landing/ (generated unless already there), nothing built yet."""
+    landing = home / "landing"
+    if not landing.exists():
+        started = time.perf_counter()
+        paths = generate(landing, authorities, years, seed)
+        print(f"generated {len(paths):,} files in {time.perf_counter() - started:,.1f} s")
+    for folder in BUILT:
+        shutil.rmtree(home / folder, ignore_errors=True)
+
+
+def one_delivery(home: Path) -> tuple[Timed, Path]:
+    """Land the first authority's next hr_staff snapshot and run."""
+    landing = home / "landing"
+    la_code = sorted(p.name for p in landing.iterdir() if p.is_dir())[0]
+    latest, following = next_snapshot(landing, la_code)
+    following.write_bytes(latest.read_bytes())
+    return workforce_run(home), following
+
+
+def measure(home: Path, authorities: int, years: int, seed: int) -> dict[str, str]:
+    prepare_home(home, authorities, years, seed)
+    landing = home / "landing"
+    files = landed_files(landing)
+    landed_mb = sum(p.stat().st_size for p in files) / 1e6
+    floor_seconds, rows = floor(landing)
+    full = workforce_run(home)
+    delivery, delivered = one_delivery(home)
+    delivered.write_text(with_one_cell_changed(delivered.read_text()))
+    correction = workforce_run(home)
+    noop = workforce_run(home)
+    delivered.unlink()  # the landing folder as generated, for the next run of this script
+    peak = max(t.peak_mb for t in (full, delivery, correction, noop))
+    share = lambda t: f"{t.seconds:,.1f} s ({t.seconds / full.seconds:.1%} of full)"  # noqa: E731
+    return {
+        "scale": f"{authorities} authorities x {years} years",
+        "landed": f"{len(files):,} files, {landed_mb:,.0f} MB, {rows:,} rows",
+        "floor (read every file once)": f"{floor_seconds:,.1f} s",
+        "full build": f"{full.seconds:,.1f} s (exit {full.exit_code}; "
+        f"{full.seconds / floor_seconds:,.1f}x the floor)",
+        "one new delivery": share(delivery) + f" (exit {delivery.exit_code})",
+        "a correction": share(correction) + f" (exit {correction.exit_code})",
+        "no-op": f"{noop.seconds:,.1f} s (exit {noop.exit_code})",
+        "peak RSS": f"{peak:,.0f} MB",
+        "warehouse": f"{megabytes(home / 'warehouse' / 'warehouse.duckdb'):,.0f} MB",
+        "published": f"{megabytes(home / 'published' / 'workforce.duckdb'):,.1f} MB",
+    }
+
+
+def sweep(
+    root: Path, authorities: list[int], years: list[int], seed: int
+) -> list[tuple[int, int, float]]:
+    """One delivery's cost on fresh homes of each authorities x years pair."""
+    points = []
+    for n in authorities:
+        for y in years:
+            home = root / f"sweep-{n}x{y}" / "workforce-data"
+            prepare_home(home, n, y, seed)
+            workforce_run(home)
+            delivery, delivered = one_delivery(home)
+            delivered.unlink()
+            print(
+                f"  sweep {n:>3} authorities x {y:>2} years: one delivery {delivery.seconds:.1f} s"
+            )
+            points.append((n, y, delivery.seconds))
+    return points
+
+
+def plot(points: list[tuple[int, int, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (by_years, by_authorities) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for n in sorted({n for n, _, _ in points}):
+        line = sorted((y, s) for m, y, s in points if m == n)
+        by_years.plot(*zip(*line, strict=True), marker="o", label=f"{n} authorities")
+    for y in sorted({y for _, y, _ in points}):
+        line = sorted((n, s) for n, z, s in points if z == y)
+        by_authorities.plot(*zip(*line, strict=True), marker="o", label=f"{y} years")
+    by_years.set(xlabel="years of history", ylabel="one delivery, landed to published (s)")
+    by_authorities.set(xlabel="authorities in the warehouse")
+    for axes in (by_years, by_authorities):
+        axes.legend()
+        axes.set_ylim(bottom=0)
+    fig.suptitle("Cost of one authority's new hr_staff snapshot against what is stored")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"plot: {path}")
+
+
+def numbers(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--authorities", type=int, default=20)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--home", type=Path, help="reuse this home's landing folder if present")
+    parser.add_argument("--sweep-authorities", type=numbers, default=[])
+    parser.add_argument("--sweep-years", type=numbers, default=[])
+    parser.add_argument("--plot", type=Path, help="PNG of the sweep")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="workforce-national-"))
+    home = args.home or root / "workforce-data"
+    print(f"WORKFORCE_HOME={home}")
+    table = measure(home, args.authorities, args.years, args.seed)
+    width = max(map(len, table))
+    print("\n| measure | figure |\n|---|---|")
+    for name, figure in table.items():
+        print(f"| {name:<{width}} | {figure} |")
+    if args.sweep_authorities and args.sweep_years:
+        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed)
+        if args.plot:
+            plot(points, args.plot)
+
+
+if __name__ == "__main__":
+    main()
