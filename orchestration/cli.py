@@ -310,6 +310,8 @@ def census(
         year = max((census for code, census in published if code == la), default=0)
     try:
         code = census_lines(settings, la, year, out)
+    except typer.Exit:  # refused, already said why
+        raise
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1
         console.print(f"[red]workforce census failed: {escape(str(e))}[/red]")
         raise typer.Exit(EXIT_FAILED) from e

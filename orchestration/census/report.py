@@ -68,7 +68,7 @@ Errors must be fixed before the return is submitted; queries are submitted with 
 explanation in DfE COLLECT. Values of identifiers and protected characteristics are not
 shown: find the record in the XML beside this report.</p>
 <h2>Findings by rule</h2>
-<table><tr><th>rule</th><th>severity</th><th>records</th><th>message</th></tr>{summary_rows}</table>
+<table><tr><th>rule</th><th>severity</th><th>findings</th><th>message</th></tr>{summary_rows}</table>
 <h2>Every finding</h2>
 <table><tr>{header}</tr>{rows}</table>
 <h2>The rules</h2>
