@@ -14,7 +14,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.publish.outcome import EXIT_FAILED, EXIT_PUBLISHED, EXIT_REJECTED, RunOutcome
+from orchestration.publish.outcome import (
+    EXIT_BLOCKED,
+    EXIT_FAILED,
+    EXIT_PUBLISHED,
+    EXIT_REJECTED,
+    RunOutcome,
+)
 from orchestration.report.export import ExportFormat
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, warehouse_lock
@@ -218,6 +224,100 @@ def report(
     typer.echo(f"Board pack: {path}")
 
 
+def census_lines(settings: Settings, la: str, year: int, out: Path | None) -> int:
+    """Build, check and write one census return through its Dagster asset; print where it went
+    and what the checks found; return the exit code (0 ready, 3 errors, 1 not built)."""
+    import csv
+
+    from orchestration.census.run import RESTRICTED_NOTICE
+    from orchestration.census.source import published_years
+
+    console.print(f"[yellow]{escape(RESTRICTED_NOTICE)}[/yellow]")
+    published = published_years(settings)
+    if (la, year) not in published:  # said at once, before Dagster starts
+        choices = ", ".join(f"{code} {census}" for code, census in published) or "none"
+        console.print(
+            f"[red]Authority {escape(la)}, census year {year} is not published (published: "
+            f"{escape(choices)}); run `workforce run` first[/red]"
+        )
+        return EXIT_FAILED
+    refuse_if_busy(settings)
+    log_path = settings.home / "logs" / f"census-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.defs.census import materialize_census_return
+
+    metadata, error = materialize_census_return(settings, la, year, out, log_path)
+    if error:
+        console.print(f"[red]Census return not built: {escape(error)}[/red]")
+        console.print(f"Log: {log_path}")
+        return EXIT_FAILED
+    typer.echo(metadata["summary"])
+    with open(metadata["report_csv"], newline="", encoding="utf-8") as f:
+        findings = list(csv.DictReader(f))
+    for finding in findings[:10]:
+        colour = "red" if finding["severity"] == "error" else "yellow"
+        value = f" = {finding['value']}" if finding["value"] else ""
+        console.print(
+            f"  [{colour}]{finding['severity']}[/{colour}] {finding['rule']} "
+            f"{escape(finding['worker'])} {finding['item']}{escape(value)}: "
+            f"{escape(finding['message'])}"
+        )
+    if len(findings) > 10:
+        console.print(f"  ... and {len(findings) - 10} more in the report")
+    typer.echo(
+        f"Return ({'ready to submit' if metadata['ready'] else 'NOT READY'}): {metadata['path']}"
+    )
+    typer.echo(f"Validation report: {metadata['report']} (and {metadata['report_csv']})")
+    return EXIT_PUBLISHED if metadata["ready"] else EXIT_BLOCKED
+
+
+@app.command()
+def census(
+    la: Annotated[
+        str | None,
+        typer.Option("--la", help="3-digit DfE authority code [default: the only one published]."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Census year (to 30 Sep) [default: the latest published]."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="XML file to write [default: $WORKFORCE_HOME/census/csww-<la>-<year>.xml]."
+        ),
+    ] = None,
+) -> None:
+    """Write the authority's DfE census return (CSWW XML) for the census year, from the
+    published, validated data, checked against DfE's schema and business rules.
+
+    Exit codes: 0 no errors (queries listed), 3 errors (the XML is written as
+    ...-NOT-READY-has-errors.xml beside the report), 1 not built.
+    """
+    from orchestration.census.source import published_years
+
+    settings = Settings.from_env()
+    published = published_years(settings)
+    authorities = sorted({code for code, _ in published})
+    if la is None and len(authorities) == 1:
+        la = authorities[0]
+    if la is None:
+        console.print(
+            f"[red]Give --la: published authorities are {', '.join(authorities) or 'none'}[/red]"
+        )
+        raise typer.Exit(EXIT_FAILED)
+    if year is None:
+        year = max((census for code, census in published if code == la), default=0)
+    try:
+        code = census_lines(settings, la, year, out)
+    except typer.Exit:  # refused, already said why
+        raise
+    except Exception as e:  # anything unforeseen still gets a clear line and exit 1
+        console.print(f"[red]workforce census failed: {escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from e
+    raise typer.Exit(code)
+
+
 def headline_table(published: Path) -> Table:
     from orchestration.report.headline import headline_figures
 
@@ -236,6 +336,26 @@ def headline_table(published: Path) -> Table:
             "-" if row.england is None else f"{row.england:,.1f}{suffix}",
         )
     return table
+
+
+def demo_census_return(settings: Settings) -> None:
+    """The latest year's census return: its path and its validation summary (a few lines; the
+    return is built in under a second, without Dagster's start-up)."""
+    from orchestration.census.run import RESTRICTED_NOTICE, CensusError, generate_census_return
+    from orchestration.census.source import published_years
+
+    published = published_years(settings)
+    if not published:
+        return
+    la, year = max(published, key=lambda pair: (pair[1], pair[0]))
+    console.print(f"[dim]{escape(RESTRICTED_NOTICE)}[/dim]")
+    try:
+        result = generate_census_return(settings, la, year)
+    except CensusError as e:
+        console.print(f"[red]Census return not built: {escape(str(e))}[/red]")
+        return
+    Console().print(f"Census return: {result.path}", soft_wrap=True)
+    Console().print(f"  {result.summary}; report: {result.report_html}", soft_wrap=True)
 
 
 @app.command()
@@ -261,4 +381,5 @@ def demo(
             Console().print(f"Board pack: {write_board_pack(settings)}", soft_wrap=True)
         except ReportError as e:
             console.print(f"[red]Board pack not written: {escape(str(e))}[/red]")
+        demo_census_return(settings)
     raise typer.Exit(outcome.exit_code)

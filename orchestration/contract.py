@@ -178,6 +178,7 @@ KINDS: dict[str, Kind] = {
                 C("recruitment_route", T.CODE, codes=RECRUITMENT_ROUTES),
                 C("cfkss_status", T.INT_CODE, codes=numbered(4)),
                 C("qual_level", T.INT_CODE, codes=numbered(3)),
+                C("qual_inst", T.TEXT),
             ),
         ),
         Kind(
@@ -265,6 +266,7 @@ KINDS: dict[str, Kind] = {
                 C("start_date", T.DATE, True),
                 C("end_date", T.DATE),
                 C("hourly_charge_gbp", T.MONEY, True, rule=("{v} > 0", "must be more than 0")),
+                C("qual_inst", T.TEXT),
             ),
         ),
         Kind(

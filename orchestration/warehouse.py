@@ -116,9 +116,26 @@ def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     for kind in KINDS.values():
         cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
         conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
+        add_new_optional_columns(conn, kind)
     for reference in REFERENCE_KINDS.values():
         cols = ",\n  ".join(f"{name} {t}" for name, t in reference_columns(reference))
         conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
+
+
+def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """A column the contract gained after this warehouse was created (an optional one, such
+    as `qual_inst`) is added to the raw table, null in the rows loaded before it existed."""
+    have = {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ?",
+            [kind.name],
+        ).fetchall()
+    }
+    for name, sql_type in raw_columns(kind):
+        if name not in have:
+            conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
 
 
 @contextmanager

@@ -4,6 +4,7 @@ ingestion.py    one asset per extract kind (built from the contract) and DfE ref
 dbt.py          the dbt project's models, seeds and tests as assets and blocking checks
 checks.py       the Great Expectations suites and the plausibility bounds as blocking checks
 publication.py  the published file
+census.py       the DfE census return: an asset per authority and census year, on demand
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
 automation.py   the job, the landing-folder sensor, the nightly schedule
 launch.py       `workforce run`: the same job, on the same instance, from the command line
@@ -22,6 +23,7 @@ from orchestration.defs.automation import (
     record_failed_publication,
     workforce_job,
 )
+from orchestration.defs.census import census_job, csww_return
 from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
 from orchestration.defs.dbt import workforce_dbt_models
 from orchestration.defs.ingestion import ingestion_assets
@@ -39,9 +41,10 @@ defs = dg.Definitions(
         *ingestion_assets,
         workforce_dbt_models,
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
+        csww_return,
     ],
     asset_checks=[*gx_checks, plausibility_check],
-    jobs=[workforce_job],
+    jobs=[workforce_job, census_job],
     schedules=[nightly],
     sensors=[landing_folder, record_failed_publication],
     resources={

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.census import register_published_partitions
 from orchestration.defs.run_guard import (
     PUBLICATION_KEY,
     WorkforceRun,
@@ -50,6 +51,8 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
             context.log.info(
                 f"nothing changed: the publication of run {publication.run_id} stays in place"
             )
+        # the census return's partitions: every authority and census year now published
+        register_published_partitions(context.instance, settings)
         audit = audit_folder(settings, run_id)
         return dg.MaterializeResult(
             metadata={

@@ -8,6 +8,7 @@ A record therefore only changes between snapshots when something happened to it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -91,6 +92,23 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Code values as a code column, 0 as null."""
     values = np.asarray(values)
     return values, values == 0
+
+
+def qualifying_institutions(swe_numbers: np.ndarray) -> np.ndarray:
+    """CSWW QualInst of each registered person, None for the unregistered and for the few with
+    none recorded. Drawn from the SWE number's hash, so the other draws of the simulation (and
+    every other column) are as they were before the column existed, and a person converted from
+    agency cover has one institution in both extracts."""
+    institutions = ref.QUALIFYING_INSTITUTIONS
+    out = []
+    for swe in np.asarray(swe_numbers, dtype=object).tolist():
+        if not swe:
+            out.append(None)
+            continue
+        draw = int.from_bytes(hashlib.sha256(f"qual_inst:{swe}".encode()).digest()[:8], "big")
+        unrecorded = (draw % 10_000) / 10_000 < ref.QUAL_INST_NOT_RECORDED
+        out.append(None if unrecorded else institutions[(draw >> 16) % len(institutions)])
+    return np.array(out, dtype=object)
 
 
 def identifiers(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
@@ -195,6 +213,9 @@ class AuthorityExtracts:
                 "recruitment_route": np.where(route == "", None, route),
                 "cfkss_status": codes(wf.cfkss),
                 "qual_level": codes(np.where(registered, people.qual_level[person], 0)),
+                "qual_inst": qualifying_institutions(
+                    np.where(registered, people.swe_number[person], None)
+                ),
             },
         )
         return SnapshotRecords(
@@ -244,6 +265,7 @@ class AuthorityExtracts:
                 "start_date": dates(agency.start),
                 "end_date": dates(agency.end),
                 "hourly_charge_gbp": agency.hourly_rate,
+                "qual_inst": qualifying_institutions(agency.worker_swe[agency.worker]),
             },
         )
         return SnapshotRecords("agency_assignments", table, agency.start, agency.end, ("end_date",))

@@ -260,6 +260,17 @@ ETHNICITIES = {
 }  # fmt: skip
 LONDON_WHITE_BRITISH_FACTOR = 0.45  # London workforces are markedly more diverse
 QUALIFICATION_LEVELS = {1: 0.55, 2: 0.40, 3: 0.05}
+# CSWW QualInst: where the social work qualification was gained (no commas: the sample CSVs
+# are written unquoted). A few workers have none recorded, as in a real HR system.
+QUALIFYING_INSTITUTIONS = (
+    "University of Leeds", "Leeds Beckett University", "University of Huddersfield",
+    "University of Bradford", "Sheffield Hallam University", "University of York",
+    "Manchester Metropolitan University", "University of Salford", "University of Birmingham",
+    "University of Nottingham", "Northumbria University", "University of Sussex",
+    "University of Kent", "The Open University", "University of East Anglia",
+    "Lancaster University", "University of Central Lancashire", "Goldsmiths University of London",
+)  # fmt: skip
+QUAL_INST_NOT_RECORDED = 0.02
 
 # ReasonLeave for people leaving the CFSW workforce below retirement age (5 is drawn by age).
 RESIGNATION, RETIRED, MOVED_TO_NON_CFSW_ROLE, OTHER_REASON = 1, 5, 7, 8

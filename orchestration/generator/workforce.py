@@ -365,7 +365,8 @@ class _Simulation:
             assignment_start = max(assignment_start, posts["effective_from"][post])
             _, starter = self._starter_terms(terms["role"], terms["title"])
             if assignment_start > service_start:
-                starter = {"route": "internal"}
+                # moved into this post after joining: where they came from still stands
+                starter = {"route": "internal", "start_origin": starter.get("start_origin", 0)}
             elif starter.get("cfkss") == ref.ASYE and assignment_start < start - YEAR:
                 starter["cfkss"] = 0  # the ASYE year is over
             person = self._add_person(start - int(age * YEAR), service_start)
@@ -464,7 +465,17 @@ class _Simulation:
         second = self.people["second"][person]
         if second >= 0 and terms["fte"] + SECOND_JOB_FTE > 1:
             self._end(second, day, ref.OTHER_REASON)  # no time left for the extra sessions
-        self._start(person, day + 1, contract="permanent", route="internal", cfkss=cfkss, **terms)
+        # HR keeps where the person came from on every assignment (CSWW StartOrigin)
+        origin = rows["start_origin"][row]
+        self._start(
+            person,
+            day + 1,
+            contract="permanent",
+            route="internal",
+            cfkss=cfkss,
+            start_origin=origin,
+            **terms,
+        )
 
     def _make_permanent(self, row: int, day: int) -> None:
         rows = self.rows
@@ -476,6 +487,7 @@ class _Simulation:
             contract="permanent",
             route="internal",
             cfkss=rows["cfkss"][row],
+            start_origin=rows["start_origin"][row],
             **terms,
         )
 

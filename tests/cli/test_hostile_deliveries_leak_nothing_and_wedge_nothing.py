@@ -27,6 +27,8 @@ from tests.cli.test_bad_inputs_are_rejected_or_quarantined import staff_snapshot
 from tests.conftest import query, run_workforce
 from tests.personal_data import leaks
 
+STAFF_COLUMNS = len(KINDS["hr_staff"].columns)  # the header of a contract-shaped staff file
+
 KPIS = (
     "select la_code, kpi_code, breakdown, breakdown_value, period_type, period_end, value "
     "from kpi_values order by all"
@@ -139,7 +141,8 @@ def deliver_hostile_files(landing: Path, outside: Path) -> dict[str, str]:
     (arabic / "hr_absence_20251112.csv").write_text(csv_bytes("hr_absence", [absence("S94")]))
     return {
         "one field too many (personal data in the row)": (
-            "383/hr_staff_20251101.csv: malformed CSV: row 2 has 25 fields where the header has 24"
+            "383/hr_staff_20251101.csv: malformed CSV: row 2 has "
+            f"{STAFF_COLUMNS + 1} fields where the header has {STAFF_COLUMNS}"
         ),
         "Parquet list column": (
             "383/hr_absence_20251101.parquet: column employee_id is of Parquet type "

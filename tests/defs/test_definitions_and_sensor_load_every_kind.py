@@ -57,3 +57,20 @@ def test_the_sensor_requests_one_run_per_new_delivery_and_none_for_a_redelivery(
     newer = landing_folder(dg.build_sensor_context(instance=instance, cursor=first.cursor))
     assert len(newer.run_requests) == 1
     assert newer.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_the_census_return_is_partitioned_on_demand_and_outside_the_workforce_job():
+    repo = defs.get_repository_def()
+    census = dg.AssetKey(["census", "csww_return"])
+    node = repo.asset_graph.get(census)
+    assert node.parent_keys == {dg.AssetKey(["published", "workforce"])}
+    partitions = node.partitions_def
+    assert isinstance(partitions, dg.MultiPartitionsDefinition)
+    assert {d.name for d in partitions.partitions_defs} == {"authority", "census_year"}
+    # the sensor's, schedule's and CLI's job stays unpartitioned and never builds a return
+    workforce = repo.get_job("workforce")
+    assert workforce.partitions_def is None
+    assert census not in workforce.asset_layer.executable_asset_keys
+    assert census in repo.get_job("census_return").asset_layer.executable_asset_keys
+    checks = {key.name for key in repo.asset_graph.asset_check_keys if key.asset_key == census}
+    assert checks == {"ready_to_submit"}

@@ -1,0 +1,160 @@
+"""Build, check and write one authority's census return (`workforce census`, the Dagster
+asset `census/csww_return`).
+
+Nothing is written as final before it is checked: the XML is built in memory, validated
+against DfE's schema and the business rules, and only then written, owner-only (0600): as
+`csww-<la>-<year>.xml` when there is no error, else as `csww-<la>-<year>-NOT-READY-has-errors.xml`
+beside the report, so a file with errors cannot be mistaken for one to submit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.census.identifiers import recover_swe_numbers
+from orchestration.census.records import Return, build_return, to_xml
+from orchestration.census.report import summary_line, write_csv, write_html
+from orchestration.census.rules import Finding, check_workers
+from orchestration.census.schema import check_schema
+from orchestration.census.source import CensusError, read_source
+from orchestration.publish.outcome import EXIT_BLOCKED, EXIT_PUBLISHED
+from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_lock
+
+RESTRICTED_NOTICE = (
+    "The census return reads restricted data: dates of birth from the warehouse's raw layer "
+    "and SWE numbers recovered from the archived deliveries (archive/<la>/hr_staff, "
+    "archive/<la>/agency_assignments). The XML holds them for DfE: it is written owner-only; "
+    "submit it through DfE COLLECT and keep no other copy."
+)
+
+__all__ = ["CensusError", "CensusResult", "RESTRICTED_NOTICE", "generate_census_return"]
+
+
+@dataclass(frozen=True)
+class Paths:
+    ready: Path  # the return, when it has no error
+    not_ready: Path  # the return, when it has errors
+    report_html: Path
+    report_csv: Path
+
+    @classmethod
+    def for_return(cls, settings: Settings, la: str, year: int, out: Path | None) -> Paths:
+        ready = out or settings.home / "census" / f"csww-{la}-{year}.xml"
+        stem = ready.with_suffix("")
+        return cls(
+            ready=ready,
+            not_ready=stem.with_name(f"{stem.name}-NOT-READY-has-errors.xml"),
+            report_html=stem.with_name(f"{stem.name}-report.html"),
+            report_csv=stem.with_name(f"{stem.name}-report.csv"),
+        )
+
+
+@dataclass(frozen=True)
+class CensusResult:
+    la_code: str
+    census_year: int
+    path: Path  # the XML written
+    report_html: Path
+    report_csv: Path
+    findings: list[Finding]
+    workers: int
+    publication_run_id: str
+    removed_stale: Path | None  # an earlier ready return the errors now make out of date
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def queries(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "query"]
+
+    @property
+    def ready(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        """0 ready (queries listed), 3 errors; anything else raises (exit 1)."""
+        return EXIT_PUBLISHED if self.ready else EXIT_BLOCKED
+
+    @property
+    def summary(self) -> str:
+        state = "ready to submit" if self.ready else "NOT READY (errors to fix)"
+        return (
+            f"Census return {self.la_code} {self.census_year}: {self.workers} worker record(s), "
+            f"{summary_line(self.findings)}: {state}"
+        )
+
+
+def write_owner_only(path: Path, content: bytes) -> None:
+    """Written beside and renamed into place, mode 0600 from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o600)  # an existing temp file keeps its mode through O_CREAT
+    os.replace(tmp, path)
+
+
+def validate(census: Return, document: bytes) -> list[Finding]:
+    labels = {f"record {w.number}": w.label for w in census.workers}
+    return check_schema(document, labels) + check_workers(census)
+
+
+def generate_census_return(
+    settings: Settings, la_code: str, census_year: int, out: Path | None = None
+) -> CensusResult:
+    """Build the return from the publication's build, validate it, write it and its report.
+    Raises CensusError when it cannot be built (nothing is written then)."""
+    with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "workforce census"}):
+        source = read_source(settings, la_code, census_year)
+        wanted = [row["swe_pseudonym"] for row in source.employed + source.agency]
+        swe = recover_swe_numbers(
+            settings,
+            la_code,
+            wanted,
+            {
+                "hr_staff": source.year.staff_basis_date,
+                "agency_assignments": source.year.agency_basis_date,
+            },
+        )
+    census = build_return(source, swe)
+    document = to_xml(census)
+    findings = validate(census, document)
+    paths = Paths.for_return(settings, la_code, census_year, out)
+    if out is None:  # the home's census folder is owner-only, like the home
+        paths.ready.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths.ready.parent.mkdir(parents=True, exist_ok=True)
+    removed = None
+    if findings and any(f.severity == "error" for f in findings):
+        write_owner_only(paths.not_ready, document)
+        written = paths.not_ready
+        if paths.ready.exists():  # made from data these errors show to be out of date
+            paths.ready.unlink()
+            removed = paths.ready
+    else:
+        write_owner_only(paths.ready, document)
+        written = paths.ready
+        paths.not_ready.unlink(missing_ok=True)
+    title = f"CSWW census return {la_code}, year to {source.year.census_date:%d %B %Y}"
+    status = f"{written.name}: " + ("NOT READY" if written == paths.not_ready else "ready")
+    write_html(paths.report_html, title, status, findings)
+    write_csv(paths.report_csv, findings)
+    return CensusResult(
+        la_code,
+        census_year,
+        written,
+        paths.report_html,
+        paths.report_csv,
+        findings,
+        len(census.workers),
+        source.publication_run_id,
+        removed,
+    )

@@ -1,0 +1,152 @@
+"""The DfE census return as an asset: one partition per authority and census year, downstream
+of the published file, materialized on demand from the UI or by `workforce census`.
+
+Partitions are dynamic: each publication registers the (authority, census year) pairs it
+holds, so the UI offers exactly what can be built; the command registers the pair it builds.
+The asset is not part of the unpartitioned `workforce` job (automation.py leaves it out), so
+the sensor and the schedule never build a return: it holds real identifiers and is made only
+when someone asks for it.
+"""
+
+import logging
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.run_guard import PUBLICATION_KEY
+from orchestration.settings import Settings
+
+CENSUS_KEY = dg.AssetKey(["census", "csww_return"])
+AUTHORITIES = dg.DynamicPartitionsDefinition(name="census_authority")
+CENSUS_YEARS = dg.DynamicPartitionsDefinition(name="census_year")
+census_partitions = dg.MultiPartitionsDefinition(
+    {"authority": AUTHORITIES, "census_year": CENSUS_YEARS}
+)
+READY_CHECK = "ready_to_submit"
+
+
+class CensusConfig(dg.Config):
+    out: str | None = None  # the XML's path; default $WORKFORCE_HOME/census/csww-<la>-<year>.xml
+
+
+def partition_key(la_code: str, census_year: int) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"authority": la_code, "census_year": str(census_year)})
+
+
+def register_partitions(instance: dg.DagsterInstance, pairs: list[tuple[str, int]]) -> None:
+    """Add the authorities and census years of `pairs` the instance does not know yet."""
+    for dimension, values in (
+        (AUTHORITIES, sorted({la for la, _ in pairs})),
+        (CENSUS_YEARS, sorted({str(year) for _, year in pairs})),
+    ):
+        known = set(instance.get_dynamic_partitions(dimension.name))
+        if new := [v for v in values if v not in known]:
+            instance.add_dynamic_partitions(dimension.name, new)
+
+
+def register_published_partitions(instance: dg.DagsterInstance, settings: Settings) -> None:
+    from orchestration.census.source import published_years
+
+    register_partitions(instance, published_years(settings))
+
+
+@dg.asset(
+    key=CENSUS_KEY,
+    deps=[PUBLICATION_KEY],
+    partitions_def=census_partitions,
+    group_name="census",
+    kinds={"xml"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            READY_CHECK,
+            asset=CENSUS_KEY,
+            description="No error of DfE's schema or business rules: the return can be "
+            "submitted (queries are answered in COLLECT).",
+        )
+    ],
+    description="The authority's Children's Social Work Workforce census return (DfE XML) for "
+    "the census year, built from the build behind the publication, validated against DfE's "
+    "schema and business rules, written owner-only with its validation report. Reads restricted "
+    "data (dates of birth, SWE numbers).",
+)
+def csww_return(context: dg.AssetExecutionContext, config: CensusConfig) -> dg.MaterializeResult:
+    from orchestration.census.run import RESTRICTED_NOTICE, generate_census_return
+
+    keys = context.partition_key.keys_by_dimension
+    la_code, census_year = keys["authority"], int(keys["census_year"])
+    context.log.warning(RESTRICTED_NOTICE)
+    result = generate_census_return(
+        Settings.from_env(), la_code, census_year, Path(config.out) if config.out else None
+    )
+    context.log.info(result.summary)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "ready": result.ready,
+            "workers": result.workers,
+            "errors": len(result.errors),
+            "queries": len(result.queries),
+            "report": dg.MetadataValue.path(str(result.report_html)),
+            "report_csv": dg.MetadataValue.path(str(result.report_csv)),
+            "publication_run_id": result.publication_run_id,
+            "summary": result.summary,
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=READY_CHECK,
+                passed=result.ready,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"errors": len(result.errors), "queries": len(result.queries)},
+            )
+        ],
+    )
+
+
+census_job = dg.define_asset_job(
+    "census_return",
+    selection=dg.AssetSelection.assets(CENSUS_KEY),
+    description="Build one authority's DfE census return for one census year (on demand).",
+)
+
+
+@dg.logger(
+    config_schema={"path": str},
+    description="The census command's run log: to a file, nothing on the console.",
+)
+def to_file(init_context) -> logging.Logger:
+    log = logging.Logger("workforce.census", level=logging.INFO)
+    handler = logging.FileHandler(init_context.logger_config["path"])
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    return log
+
+
+def materialize_census_return(
+    settings: Settings, la_code: str, census_year: int, out: Path | None, log_path: Path
+) -> tuple[dict, str | None]:
+    """`workforce census`: the asset's partition materialized on the home's instance, as the
+    UI would. Returns (the materialization's metadata, None) or ({}, why it failed)."""
+    from orchestration.census.source import published_years
+    from orchestration.defs import defs
+    from orchestration.defs.launch import instance_for
+    from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
+
+    instance = instance_for(settings)
+    register_partitions(instance, [(la_code, census_year), *published_years(settings)])
+    job = defs.resolve_job_def("census_return").with_logger_defs({"to_file": to_file})
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=partition_key(la_code, census_year),
+        raise_on_error=False,
+        run_config={
+            "loggers": {"to_file": {"config": {"path": str(log_path)}}},
+            "ops": {"census__csww_return": {"config": {"out": str(out) if out else None}}},
+        },
+        tags={LAUNCHED_BY_TAG: "workforce census (command line)"},
+    )
+    if result.success:
+        (materialization,) = result.asset_materializations_for_node("census__csww_return")
+        return {k: v.value for k, v in materialization.metadata.items()}, None
+    failures = [e for e in result.all_events if e.is_step_failure]
+    errors = [root_cause(e.step_failure_data.error) for e in failures]
+    return {}, "; ".join(filter(None, errors)) or "the census run failed"
