@@ -80,6 +80,7 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Pat
     return home
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests of the demo home write reports, exports and docs into it: they run on one xdist
     worker (`--dist loadgroup`), which builds the home once."""

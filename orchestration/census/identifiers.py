@@ -11,8 +11,6 @@ numbers live in memory and in the owner-only XML.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from datetime import date
 
@@ -21,6 +19,7 @@ import duckdb
 from orchestration.config import load_mappings, load_thresholds
 from orchestration.contract import KINDS
 from orchestration.ingest.landing import RejectedFile
+from orchestration.ingest.pseudonyms import pseudonym
 from orchestration.ingest.readers import read_as_text
 from orchestration.settings import Settings
 
@@ -29,11 +28,9 @@ SWE_KINDS = ("hr_staff", "agency_assignments")
 
 def swe_pseudonym(key: bytes, swe_number: str) -> str:
     """The pseudonym ingestion stores for an SWE number (rules.pseudonym_sql: the national
-    namespace, the number trimmed and upper-cased; pseudonyms.register_pseudonym: HMAC-SHA256,
-    the first 128 bits in hex)."""
+    namespace, the number trimmed and upper-cased, through the same `pseudonym`)."""
     namespace = KINDS["hr_staff"].column("swe_number").national_namespace
-    text = f"{namespace}:{swe_number.strip().upper()}"
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+    return pseudonym(key, f"{namespace}:{swe_number.strip().upper()}")
 
 
 def archived_files(

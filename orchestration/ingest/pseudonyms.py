@@ -12,16 +12,18 @@ import pyarrow.compute as pc
 from duckdb import sqltypes
 
 
+def pseudonym(key: bytes, text: str) -> str:
+    """HMAC-SHA256 of `text` under the configured key, first 128 bits in hex."""
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def register_pseudonym(conn: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """`pseudonym(text)`: HMAC-SHA256 under the configured key, first 128 bits in hex."""
+    """`pseudonym(text)` in SQL: `pseudonym` above, over a column."""
 
     def pseudonymise(values: pa.ChunkedArray) -> pa.Array:
         distinct = pc.unique(values)
         digests = pa.array(
-            [
-                None if v is None else hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:32]
-                for v in distinct.to_pylist()
-            ],
+            [None if v is None else pseudonym(key, v) for v in distinct.to_pylist()],
             pa.string(),
         )
         return pc.take(digests, pc.index_in(values, distinct))
