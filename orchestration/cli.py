@@ -157,7 +157,7 @@ def export(
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder to write into [default: $WORKFORCE_HOME/exports/<run id>]."),
+        typer.Option(help="Folder to write into \\[default: $WORKFORCE_HOME/exports/<run id>]."),
     ] = None,
 ) -> None:
     """Export every table of the published file for Excel, Power BI or pandas."""
@@ -195,20 +195,25 @@ def docs() -> None:
     typer.echo(f"dbt docs (open in a browser): {site.page}")
 
 
+# --la and --year of the commands that write one authority's census-year output
+AuthorityOption = Annotated[
+    str | None,
+    typer.Option("--la", help="3-digit DfE authority code \\[default: the only one published]."),
+]
+CensusYearOption = Annotated[
+    int | None,
+    typer.Option("--year", help="Census year (to 30 Sep) \\[default: the latest published]."),
+]
+
+
 @app.command()
 def report(
-    la: Annotated[
-        str | None,
-        typer.Option("--la", help="3-digit DfE authority code [default: the only one published]."),
-    ] = None,
-    year: Annotated[
-        int | None,
-        typer.Option("--year", help="Census year (to 30 Sep) [default: the latest published]."),
-    ] = None,
+    la: AuthorityOption = None,
+    year: CensusYearOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            help="HTML file to write [default: $WORKFORCE_HOME/reports/board-pack-<la>-<year>.html]."
+            help="HTML file to write \\[default: $WORKFORCE_HOME/reports/board-pack-<la>-<year>.html]."
         ),
     ] = None,
 ) -> None:
@@ -273,18 +278,12 @@ def census_lines(settings: Settings, la: str, year: int, out: Path | None) -> in
 
 @app.command()
 def census(
-    la: Annotated[
-        str | None,
-        typer.Option("--la", help="3-digit DfE authority code [default: the only one published]."),
-    ] = None,
-    year: Annotated[
-        int | None,
-        typer.Option("--year", help="Census year (to 30 Sep) [default: the latest published]."),
-    ] = None,
+    la: AuthorityOption = None,
+    year: CensusYearOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            help="XML file to write [default: $WORKFORCE_HOME/census/csww-<la>-<year>.xml]."
+            help="XML file to write \\[default: $WORKFORCE_HOME/census/csww-<la>-<year>.xml]."
         ),
     ] = None,
 ) -> None:
