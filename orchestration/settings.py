@@ -18,6 +18,20 @@ KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
+def write_owner_only(path: Path, content: bytes) -> None:
+    """Written beside and renamed into place, mode 0600 from the first byte (the pseudonym key,
+    the census return): never half-written, never readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o600)  # an existing temp file keeps its mode through O_CREAT
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -92,16 +106,8 @@ class Settings:
         """The HMAC key: from the environment if set, else a file created on first use (0600)."""
         if os.environ.get(KEY_ENV):
             return os.environ[KEY_ENV].encode()
-        if not self.key_file.exists():
-            # Written beside and renamed into place: a killed run never leaves an empty key.
-            self.key_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.key_file.with_suffix(f".{os.getpid()}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.key_file)
+        if not self.key_file.exists():  # a killed run never leaves an empty key
+            write_owner_only(self.key_file, secrets.token_hex(32).encode())
         key = self.key_file.read_text().strip()
         if not key:
             raise ValueError(f"{self.key_file} is empty: restore the key (pseudonyms depend on it)")

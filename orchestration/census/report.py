@@ -10,14 +10,10 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from orchestration.cells import csv_safe
 from orchestration.census.rules import RULES, Finding
 
 COLUMNS = ("rule", "severity", "worker", "item", "value", "message")
-
-
-def csv_cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula is written as text (as the exports do)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def write_csv(path: Path, findings: list[Finding]) -> None:
@@ -25,7 +21,8 @@ def write_csv(path: Path, findings: list[Finding]) -> None:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
         for finding in findings:
-            writer.writerow({k: csv_cell(v) for k, v in finding.as_row().items()})
+            # text a spreadsheet would run as a formula is written as text, as the exports do
+            writer.writerow({k: csv_safe(v) for k, v in finding.as_row().items()})
 
 
 def summary_line(findings: list[Finding]) -> str:

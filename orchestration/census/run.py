@@ -9,7 +9,6 @@ beside the report, so a file with errors cannot be mistaken for one to submit.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from orchestration.census.report import summary_line, write_csv, write_html
 from orchestration.census.rules import Finding, check_workers
 from orchestration.census.schema import check_schema
 from orchestration.census.source import CensusError, read_source
-from orchestration.publish.outcome import EXIT_BLOCKED, EXIT_PUBLISHED
-from orchestration.settings import Settings
+from orchestration.settings import Settings, write_owner_only
 from orchestration.warehouse import warehouse_lock
 
 RESTRICTED_NOTICE = (
@@ -62,7 +60,6 @@ class CensusResult:
     findings: list[Finding]
     workers: int
     publication_run_id: str
-    removed_stale: Path | None  # an earlier ready return the errors now make out of date
 
     @property
     def errors(self) -> list[Finding]:
@@ -77,30 +74,12 @@ class CensusResult:
         return not self.errors
 
     @property
-    def exit_code(self) -> int:
-        """0 ready (queries listed), 3 errors; anything else raises (exit 1)."""
-        return EXIT_PUBLISHED if self.ready else EXIT_BLOCKED
-
-    @property
     def summary(self) -> str:
         state = "ready to submit" if self.ready else "NOT READY (errors to fix)"
         return (
             f"Census return {self.la_code} {self.census_year}: {self.workers} worker record(s), "
             f"{summary_line(self.findings)}: {state}"
         )
-
-
-def write_owner_only(path: Path, content: bytes) -> None:
-    """Written beside and renamed into place, mode 0600 from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o600)  # an existing temp file keeps its mode through O_CREAT
-    os.replace(tmp, path)
 
 
 def validate(census: Return, document: bytes) -> list[Finding]:
@@ -131,14 +110,11 @@ def generate_census_return(
     paths = Paths.for_return(settings, la_code, census_year, out)
     if out is None:  # the home's census folder is owner-only, like the home
         paths.ready.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    paths.ready.parent.mkdir(parents=True, exist_ok=True)
-    removed = None
-    if findings and any(f.severity == "error" for f in findings):
+    if any(f.severity == "error" for f in findings):
         write_owner_only(paths.not_ready, document)
         written = paths.not_ready
-        if paths.ready.exists():  # made from data these errors show to be out of date
-            paths.ready.unlink()
-            removed = paths.ready
+        # a ready return made from data these errors show to be out of date
+        paths.ready.unlink(missing_ok=True)
     else:
         write_owner_only(paths.ready, document)
         written = paths.ready
@@ -156,5 +132,4 @@ def generate_census_return(
         findings,
         len(census.workers),
         source.publication_run_id,
-        removed,
     )
