@@ -43,6 +43,7 @@ import duckdb
 
 from orchestration.contract import KINDS
 from orchestration.generator import generate
+from orchestration.ingest.landing import landed_files
 
 WORKFORCE = Path(sys.executable).with_name("workforce")
 # what a full build starts without: everything but the landing folder and the settings
@@ -73,10 +74,6 @@ def workforce_run(home: Path, *args: str) -> Timed:
     # ru_maxrss of RUSAGE_CHILDREN is the largest of the children waited for so far
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return Timed(seconds, child.returncode, peak_mb)
-
-
-def landed_files(landing: Path) -> list[Path]:
-    return sorted(p for p in landing.rglob("*") if p.is_file() and p.suffix == ".csv")
 
 
 def floor(landing: Path) -> tuple[float, int]:
@@ -141,7 +138,7 @@ def one_delivery(home: Path) -> tuple[Timed, Path]:
 def measure(home: Path, authorities: int, years: int, seed: int) -> dict[str, str]:
     prepare_home(home, authorities, years, seed)
     landing = home / "landing"
-    files = landed_files(landing)
+    files = list(landed_files(landing))
     landed_mb = sum(p.stat().st_size for p in files) / 1e6
     floor_seconds, rows = floor(landing)
     full = workforce_run(home)

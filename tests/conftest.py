@@ -80,6 +80,20 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Pat
     return home
 
 
+def published_once(
+    tmp_path_factory, worker_id: str, name: str, write_landing: Callable[[Path], None]
+) -> Path:
+    """`built_once` of a home whose landing folder `write_landing` fills, run once and
+    published (exit 0)."""
+
+    def build(home: Path) -> None:
+        write_landing(home / "landing")
+        result = run_workforce(home)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return built_once(tmp_path_factory, worker_id, name, build)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests of the demo home write reports, exports and docs into it: they run on one xdist

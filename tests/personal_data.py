@@ -55,14 +55,14 @@ def duckdb_text(path: Path, skip_schemas: tuple[str, ...]) -> str:
 
 
 def leaks(home: Path, planted: set[str] = frozenset()) -> list[str]:
-    """Where each personal value was found outside landing/, archive/ and raw."""
+    """Where each personal value was found outside ALLOWED and the warehouse's raw schema."""
     needles = personal_values(home / "landing") | set(planted)
+    if not needles:
+        return []
     # One pass over each file's text for all needles at once (a hostile case plants 10,000)
     automaton = ahocorasick.Automaton()
     for needle in needles:
         automaton.add_word(needle, needle)
-    if not needles:
-        return []
     automaton.make_automaton()
     found = []
     for path in sorted(home.rglob("*")):

@@ -21,7 +21,7 @@ from tests.builders import (
     payroll,
     write_extract,
 )
-from tests.conftest import built_once, run_workforce
+from tests.conftest import published_once
 
 SNAPSHOT = "2025-10-31"
 
@@ -227,14 +227,8 @@ def write_census_fixture(landing: Path) -> None:
     write_extract(landing, "202", "hr_absence", SNAPSHOT, [])
 
 
-def build_census_home(home: Path) -> None:
-    write_census_fixture(home / "landing")
-    result = run_workforce(home)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="session")
 def census_home(tmp_path_factory, worker_id) -> Path:
     """The census hand fixture after its one `workforce run`, published. Tests write returns
     into it (each to its own path), never landing files."""
-    return built_once(tmp_path_factory, worker_id, "census", build_census_home)
+    return published_once(tmp_path_factory, worker_id, "census", write_census_fixture)
