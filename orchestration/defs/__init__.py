@@ -15,7 +15,6 @@ launch.py       `workforce run`: the same job, on the same instance, from the co
 import logging
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.automation import (
     landing_folder,
@@ -25,7 +24,7 @@ from orchestration.defs.automation import (
 )
 from orchestration.defs.census import census_job, csww_return
 from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
-from orchestration.defs.dbt import workforce_dbt_models
+from orchestration.defs.dbt import WorkforceDbtCli, workforce_dbt_models
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publication import publication_asset
@@ -48,7 +47,7 @@ defs = dg.Definitions(
     schedules=[nightly],
     sensors=[landing_folder, record_failed_publication],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": WorkforceDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         "workforce_run": WorkforceRun(),
     },
     # DuckDB allows one writer: steps run one after another in one process, which is also
