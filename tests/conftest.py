@@ -96,11 +96,19 @@ def published_once(
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests of the demo home write reports, exports and docs into it: they run on one xdist
-    worker (`--dist loadgroup`), which builds the home once."""
+    """Which tests share an xdist worker (`--dist loadgroup`), so that what they share is built
+    once: the tests of the demo home (they write reports, exports and docs into it) share one,
+    and so do the tests of a module that builds a module-scoped fixture (typically a pipeline
+    run), which each worker would otherwise build again."""
     for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
         if "demo_home" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo_home"))
+        elif fixtures and any(
+            definitions[-1].scope in ("module", "class")
+            for definitions in fixtures.name2fixturedefs.values()
+        ):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
