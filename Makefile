@@ -37,7 +37,8 @@ docs: setup  ## dbt docs for $WORKFORCE_HOME's warehouse -> $WORKFORCE_HOME/docs
 lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on violations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
+	@# (PYTHONWARNINGS: its two processes leave multiprocessing a semaphore to tidy, harmlessly)
+	cd dbt_project && PYTHONWARNINGS=ignore:resource_tracker ../$(BIN)/sqlfluff lint models macros tests
 
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
