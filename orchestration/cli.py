@@ -44,7 +44,7 @@ def refuse_if_busy(settings: Settings) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
 
-def execute_pipeline(settings: Settings) -> RunOutcome:
+def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
 
@@ -56,7 +56,7 @@ def execute_pipeline(settings: Settings) -> RunOutcome:
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
     from orchestration.defs.launch import run_pipeline
 
-    outcome = run_pipeline(settings, log_path)
+    outcome = run_pipeline(settings, log_path, full_refresh)
     if outcome.status == "refused":
         # Two runs can both pass the look above at once; the one the run's own lock then
         # refuses did nothing, and leaves no log, like one refused by the look.
@@ -112,7 +112,15 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
 
 
 @app.command()
-def run() -> None:
+def run(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Re-derive every authority, not only those whose deliveries changed.",
+        ),
+    ] = False,
+) -> None:
     """One pass: ingest new or corrected files, build, validate, publish.
 
     Exit codes: 0 published, 2 an input file was rejected (the rest published),
@@ -122,7 +130,7 @@ def run() -> None:
     settings.prepare()
     started = time.monotonic()
     try:
-        outcome = execute_pipeline(settings)
+        outcome = execute_pipeline(settings, full_refresh)
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1
         console.print(f"[red]workforce run failed: {escape(str(e))}[/red]")
         raise typer.Exit(EXIT_FAILED) from e

@@ -98,6 +98,10 @@ create table if not exists audit.builds (
     fingerprint   varchar not null,  -- of the loaded files, dbt project, seeds, suites, config
     recorded_at   timestamp not null
 );
+-- of the dbt project, seeds, suites and config alone (a warehouse from before has none)
+alter table audit.builds add column if not exists project_fingerprint varchar;
+-- the authorities the next dbt build re-derives (orchestration/publish/scope.py)
+create table if not exists audit.build_scope (la_code varchar not null);
 """
 
 

@@ -25,7 +25,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
 
         settings = Settings.from_env()
         with connect(settings.warehouse, read_only=True) as conn:
-            result = validate(conn, suite)
+            result = validate(conn, suite, scoped=True)
         kept = settings.run_audit / context.run.run_id / "gx" / f"{suite.name}.json"
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps(result.raw, indent=1, default=str))

@@ -23,6 +23,11 @@ if os.environ.get("DAGSTER_IS_DEV_CLI"):  # `dagster dev` reloads code: re-parse
     prepare_manifest()
 
 
+# A run tagged so re-derives every authority (`workforce run --full-refresh`, or this tag on a
+# launch from the UI); otherwise only those its deliveries changed (publish/scope.py).
+FULL_REFRESH_TAG = "workforce/full_refresh"
+
+
 class WorkforceDbtCli(DbtCliResource):
     """dagster-dbt's dbt resource, trimmed of two costs of every run (about 4 s together):
     it asks `dbt --version` in a subprocess for the version of the dbt-core installed beside
@@ -54,10 +59,15 @@ def workforce_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, workforce_run: WorkforceRun
 ):
     from orchestration.publish.publication import up_to_date_since
+    from orchestration.publish.scope import build_scope, write_build_scope
 
     settings = Settings.from_env()
+    full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     with connect(settings.warehouse) as conn:
-        current = up_to_date_since(conn, settings)
+        current = None if full_refresh else up_to_date_since(conn, settings)
+        if not current:
+            scope = build_scope(conn, settings, full_refresh)
+            write_build_scope(conn, scope)
     if current:
         # Nothing was loaded since, and the project is unchanged: the build would publish
         # exactly what is in place. Yielding nothing skips the checks and the publication.
@@ -66,6 +76,7 @@ def workforce_dbt_models(
             "dbt build, checks and publication skipped"
         )
         return
+    context.log.info(scope.describe())
     # Unit tests check the SQL on hand-made rows, not the delivered data: `make test` runs them
     # (tests/dbt); a pipeline run builds the models and runs the data tests only.
     invocation = dbt.cli(
@@ -75,6 +86,7 @@ def workforce_dbt_models(
             "unit_test",
             "--vars",
             json.dumps(dbt_vars(settings)),
+            *(["--full-refresh"] if scope.full else []),
         ],
         context=context,
         target_path=settings.dbt_target,

@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs import defs
+from orchestration.defs.dbt import FULL_REFRESH_TAG
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
 from orchestration.ingest.landing import landed_files, sha256_of
@@ -87,13 +88,13 @@ def nothing_new(settings: Settings) -> str | None:
         return up_to_date_since(conn, settings)
 
 
-def run_pipeline(settings: Settings, log_path: Path) -> RunOutcome:
+def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job, in this process, on the persistent instance. With
     nothing new, the run is the job's ingestion steps alone: the dbt build, its hundreds of
     checks and the publication are not even planned, so a no-op costs seconds."""
     instance = instance_for(settings)
     job = defs.resolve_job_def("workforce")
-    if nothing_new(settings):
+    if not full_refresh and nothing_new(settings):
         job = job.get_subset(asset_selection={k for a in ingestion_assets for k in a.keys})
     job = job.with_logger_defs({"progress": progress})
     # dbt's own output goes to the log file; the console shows the progress lines
@@ -102,7 +103,10 @@ def run_pipeline(settings: Settings, log_path: Path) -> RunOutcome:
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"progress": {}}},
-            tags={LAUNCHED_BY_TAG: "workforce run (command line)"},
+            tags={
+                LAUNCHED_BY_TAG: "workforce run (command line)",
+                **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),
+            },
         )
     outcome = read_outcome(settings, result.run_id)
     if outcome is None:  # the run stopped before it could conclude (see run_guard.py)

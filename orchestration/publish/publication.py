@@ -65,10 +65,25 @@ def record_attempt(
     )
 
 
+def project_fingerprint(settings: Settings) -> str:
+    """What the marts are computed by: the dbt project, its seeds, the expectation suites and
+    the council's workforce.yaml. When it changes, every authority is derived again."""
+    digest = hashlib.sha256()
+    sources = [
+        *(p for p in DBT_PROJECT_DIR.rglob("*") if not {"target", "logs"} & set(p.parts)),
+        *SEEDS_DIR.glob("*"),
+        *EXPECTATIONS_DIR.glob("*.json"),
+        settings.home / "workforce.yaml",
+    ]
+    for path in sorted(p for p in sources if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_fingerprint(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str:
-    """What the marts and their checks are computed from: every loaded file (by content),
-    the dbt project, its seeds, the expectation suites and the council's workforce.yaml.
-    Two builds with one fingerprint give one publication, so the second need not run."""
+    """What the marts and their checks are computed from: every loaded file (by content) and
+    the project (`project_fingerprint`). Two builds with one fingerprint give one
+    publication, so the second need not run."""
     digest = hashlib.sha256()
     (files,) = conn.execute(
         "select coalesce(string_agg(concat_ws(':', file_id, status, la_code, kind, "
@@ -84,14 +99,7 @@ def build_fingerprint(conn: duckdb.DuckDBPyConnection, settings: Settings) -> st
             f"select count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) from raw.{table} t"
         ).fetchone()
         digest.update(f"{table}:{content}".encode())
-    sources = [
-        *(p for p in DBT_PROJECT_DIR.rglob("*") if not {"target", "logs"} & set(p.parts)),
-        *SEEDS_DIR.glob("*"),
-        *EXPECTATIONS_DIR.glob("*.json"),
-        settings.home / "workforce.yaml",
-    ]
-    for path in sorted(p for p in sources if p.is_file()):
-        digest.update(path.name.encode() + path.read_bytes())
+    digest.update(project_fingerprint(settings).encode())
     return digest.hexdigest()
 
 
@@ -114,8 +122,9 @@ def up_to_date_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str
 def record_build(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
     """The publication in place reflects this build (see `up_to_date_since`)."""
     conn.execute(
-        "insert into audit.builds values (?, ?, current_timestamp)",
-        [run_id, build_fingerprint(conn, settings)],
+        "insert into audit.builds by name select ? as run_id, ? as fingerprint, "
+        "? as project_fingerprint, current_timestamp as recorded_at",
+        [run_id, build_fingerprint(conn, settings), project_fingerprint(settings)],
     )
 
 

@@ -38,6 +38,9 @@ class Suite:
     located_by: tuple[str, ...]  # columns naming the file and row of a failing value, if any
     definition: dict  # the suite's JSON, made a GX ExpectationSuite when it is validated
     description: str  # what the suite guards, in words (its meta.description)
+    # rows of the authorities the build re-derived only (audit.build_scope): a delivery's
+    # validation costs what it brings, not the whole history (its rows carry la_code)
+    per_authority: bool = False
 
 
 @dataclass
@@ -71,6 +74,7 @@ def _load_suite(path: Path) -> Suite:
         located_by=tuple(meta.get("located_by", ())),
         definition=definition,
         description=meta.get("description", f"Great Expectations suite expectations/{path.name}"),
+        per_authority=meta.get("per_authority", False),
     )
 
 
@@ -81,10 +85,17 @@ def _expectation_suite(suite: Suite):
     return ExpectationSuite(**suite.definition)
 
 
-def validate(conn: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
-    """Read the suite's rows from DuckDB and validate them; a missing relation is a failure."""
+def validate(conn: duckdb.DuckDBPyConnection, suite: Suite, scoped: bool = False) -> SuiteResult:
+    """Read the suite's rows from DuckDB and validate them; a missing relation is a failure.
+    `scoped`: a per-authority suite reads the authorities of the build's scope only."""
+    query = suite.query
+    if scoped and suite.per_authority:
+        query = (
+            f"select * from ({query}) as suite_rows "
+            "where la_code in (select la_code from audit.build_scope)"
+        )
     try:
-        frame = conn.sql(suite.query).df()
+        frame = conn.sql(query).df()
     except (duckdb.CatalogException, duckdb.BinderException) as error:
         message = str(error).splitlines()[0]
         return SuiteResult(

@@ -309,3 +309,20 @@ def test_a_missing_relation_fails_with_a_clear_message(warehouse, suites):
     assert "stg_hr__staff does not exist" in failure
     assert result.evaluated == 0
     json.dumps(result.raw)
+
+
+def test_a_scoped_check_reads_only_the_authorities_the_build_re_derived(warehouse, suites):
+    """A delivery's validation costs what it brings: rows of authorities outside the build's
+    scope were validated when they were delivered, and are not read again."""
+    warehouse.execute(
+        "insert into staging.stg_hr__staff select * replace ('999' as la_code, 1.5 as fte) "
+        "from staging.stg_hr__staff where assignment_id = 'A1'"
+    )
+    warehouse.execute("create table audit.build_scope as select '301' as la_code")
+    suite = suites["stg_hr__staff"]
+    assert suite.per_authority
+
+    assert validate(warehouse, suite, scoped=True).success
+    assert "fte" in only_failure(validate(warehouse, suite))  # unscoped: the 999 row fails
+    warehouse.execute("insert into audit.build_scope values ('999')")
+    assert "fte" in only_failure(validate(warehouse, suite, scoped=True))

@@ -5,10 +5,12 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 agency as (
     select * from {{ ref('stg_agency__assignments') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

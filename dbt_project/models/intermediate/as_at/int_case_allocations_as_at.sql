@@ -5,10 +5,12 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 allocations as (
     select * from {{ ref('stg_case_management__allocations') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

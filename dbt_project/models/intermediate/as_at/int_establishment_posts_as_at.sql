@@ -8,10 +8,12 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 posts as (
     select * from {{ ref('stg_hr__establishment') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

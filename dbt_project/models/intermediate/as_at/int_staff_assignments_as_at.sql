@@ -4,10 +4,12 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('stg_hr__staff') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

@@ -5,6 +5,7 @@ with
 
 caseloads as (
     select * from {{ ref('int_caseloads_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

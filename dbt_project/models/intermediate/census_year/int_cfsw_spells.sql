@@ -8,6 +8,7 @@ with
 
 staff as (
     select * from {{ ref('int_staff_assignments_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 cfsw_assignments as (

@@ -5,6 +5,7 @@ with
 
 allocations as (
     select * from {{ ref('int_case_allocations_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

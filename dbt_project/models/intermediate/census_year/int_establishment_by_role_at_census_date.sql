@@ -5,22 +5,27 @@ with
 
 census_years as (
     select * from {{ ref('int_census_years') }}
+    where {{ in_build_scope() }}
 ),
 
 posts as (
     select * from {{ ref('int_establishment_posts_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 vacancies as (
     select * from {{ ref('int_vacancies_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 agency as (
     select * from {{ ref('int_agency_assignments_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 stock_items as (

@@ -5,14 +5,17 @@ with
 
 census_years as (
     select * from {{ ref('int_census_years') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_at_census_basis') }}
+    where {{ in_build_scope() }}
 ),
 
 absences as (
     select * from {{ ref('stg_hr__absence') }}
+    where {{ in_build_scope() }}
 ),
 
 -- people who held an employed CFSW assignment at some point in the census year

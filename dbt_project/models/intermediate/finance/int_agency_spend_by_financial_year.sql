@@ -9,6 +9,7 @@ with
 
 months as (
     select * from {{ ref('int_agency_spend_by_month') }}
+    where {{ in_build_scope() }}
 ),
 
 financial_years as (

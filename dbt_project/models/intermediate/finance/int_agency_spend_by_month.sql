@@ -3,6 +3,7 @@ with
 
 timesheets as (
     select * from {{ ref('stg_agency__timesheets') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

@@ -8,22 +8,27 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 agency as (
     select * from {{ ref('int_agency_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 pay_lines as (
     select * from {{ ref('stg_payroll__pay_lines') }}
+    where {{ in_build_scope() }}
 ),
 
 timesheets as (
     select * from {{ ref('stg_agency__timesheets') }}
+    where {{ in_build_scope() }}
 ),
 
 -- the months each workforce's snapshots cover

@@ -4,6 +4,7 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 final as (

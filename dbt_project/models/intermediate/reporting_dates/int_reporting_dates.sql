@@ -13,6 +13,7 @@ with
 
 files as (
     select * from {{ ref('stg_audit__files') }}
+    where {{ in_build_scope() }}
 ),
 
 loaded_snapshots as (

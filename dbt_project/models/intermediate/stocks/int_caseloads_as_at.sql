@@ -7,14 +7,17 @@ with
 
 allocations as (
     select * from {{ ref('int_case_allocations_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 agency as (
     select * from {{ ref('int_agency_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 in_post_cfsw_assignments as (

@@ -4,10 +4,12 @@ with
 
 posts as (
     select * from {{ ref('int_establishment_posts_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 social_work_posts as (

@@ -5,26 +5,32 @@ with
 
 reporting_dates as (
     select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
 ),
 
 staff as (
     select * from {{ ref('int_staff_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 agency as (
     select * from {{ ref('int_agency_assignments_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 posts as (
     select * from {{ ref('int_establishment_posts_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 vacancies as (
     select * from {{ ref('int_vacancies_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 caseloads as (
     select * from {{ ref('int_caseloads_as_at') }}
+    where {{ in_build_scope() }}
 ),
 
 in_post as (
