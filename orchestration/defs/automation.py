@@ -3,6 +3,8 @@ job); and the record of a run that died before it could conclude itself."""
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 import dagster as dg
 
@@ -34,8 +36,15 @@ nightly = dg.ScheduleDefinition(
     job=workforce_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING
 )
 def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Start a run when files land. Only looks at files (never opens the warehouse)."""
-    seen: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
+    """Start a run when files land. Only looks at files (never opens the warehouse).
+
+    What it has seen (each file's size, modification time and hash, so a file is hashed again
+    only when those change) is kept in a file under $WORKFORCE_HOME/dagster/landing-seen/,
+    named by its digest. The cursor is that digest: 64 characters however many files have
+    landed, and a tick whose cursor was never committed finds its predecessor's file still
+    there."""
+    store = Settings.from_env().dagster_home / "landing-seen"
+    seen = read_seen(store, context.cursor)
     landing = Settings.from_env().landing
     current: dict[str, list] = {}
     new: list[tuple[str, str]] = []
@@ -55,7 +64,33 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         # Same files with the same content -> same run key -> Dagster starts no second run.
         run_key = hashlib.sha256(json.dumps(sorted(new)).encode()).hexdigest()
         requests.append(dg.RunRequest(run_key=run_key, tags={"landed_files": str(len(new))}))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(current))
+    return dg.SensorResult(run_requests=requests, cursor=write_seen(store, current, context.cursor))
+
+
+def read_seen(store: Path, cursor: str | None) -> dict[str, list]:
+    if not cursor:
+        return {}
+    if cursor.startswith("{"):  # a cursor from before the store: the listing itself
+        return json.loads(cursor)
+    try:
+        return json.loads((store / f"{cursor}.json").read_text())
+    except FileNotFoundError:  # lost: every file is hashed again, runs find them loaded
+        return {}
+
+
+def write_seen(store: Path, seen: dict[str, list], cursor: str | None) -> str:
+    """Keep `seen` under its digest (and the cursor's file, until a tick commits the new one)."""
+    text = json.dumps(seen, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest != cursor:
+        store.mkdir(parents=True, exist_ok=True)
+        tmp = store / f".{digest}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, store / f"{digest}.json")
+        for old in store.glob("*.json"):
+            if old.stem not in (digest, cursor):
+                old.unlink(missing_ok=True)
+    return digest
 
 
 @dg.run_failure_sensor(

@@ -74,3 +74,25 @@ def test_the_census_return_is_partitioned_on_demand_and_outside_the_workforce_jo
     assert census in repo.get_job("census_return").asset_layer.executable_asset_keys
     checks = {key.name for key in repo.asset_graph.asset_check_keys if key.asset_key == census}
     assert checks == {"ready_to_submit"}
+
+
+def test_the_sensor_cursor_stays_one_digest_however_many_files_land(home, monkeypatch):
+    """The cursor is stored by Dagster at every tick: it must not grow with the landing folder.
+    What the sensor has seen lives in one file under the Dagster home, named by the cursor."""
+    monkeypatch.setenv("WORKFORCE_HOME", str(home))
+    landing = home / "landing"
+    instance = dg.DagsterInstance.ephemeral()
+    write_extract(landing, "383", "hr_staff", "2025-09-30", [])
+    few = landing_folder(dg.build_sensor_context(instance=instance))
+    for month in range(1, 13):
+        write_extract(landing, "202", "hr_absence", f"2025-{month:02d}-28", [])
+    many = landing_folder(dg.build_sensor_context(instance=instance, cursor=few.cursor))
+    assert len(many.run_requests) == 1 and many.run_requests[0].tags["landed_files"] == "12"
+    assert len(few.cursor) == len(many.cursor) == 64
+    kept = sorted(p.stem for p in (home / "dagster" / "landing-seen").glob("*.json"))
+    assert kept == sorted({few.cursor, many.cursor})  # the previous kept until the next tick
+
+    # A cursor of an earlier version (the listing itself) is read as what was seen.
+    listing = (home / "dagster" / "landing-seen" / f"{many.cursor}.json").read_text()
+    upgraded = landing_folder(dg.build_sensor_context(instance=instance, cursor=listing))
+    assert upgraded.run_requests == [] and upgraded.cursor == many.cursor
