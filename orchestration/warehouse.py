@@ -98,6 +98,10 @@ create table if not exists audit.builds (
     fingerprint   varchar not null,  -- of the loaded files, dbt project, seeds, suites, config
     recorded_at   timestamp not null
 );
+-- the file as it stood in landing/ when hashed: a run finding it unchanged does not hash it
+-- again (null before these columns existed, and for a file no kind claims)
+alter table audit.files add column if not exists landed_size bigint;
+alter table audit.files add column if not exists landed_mtime_ns bigint;
 -- of the dbt project, seeds, suites and config alone (a warehouse from before has none)
 alter table audit.builds add column if not exists project_fingerprint varchar;
 -- the authorities the next dbt build re-derives (orchestration/publish/scope.py)

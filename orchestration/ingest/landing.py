@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from orchestration.contract import KINDS, REFERENCE_KINDS
 
@@ -39,6 +40,10 @@ class LandedFile:
     kind: str
     extract_date: date
     sha256: str
+    # as the file stood in landing/ when it was hashed: a later run finding the same name,
+    # size and time recorded in the ledger does not read it again (as the sensor does)
+    size: int | None = None
+    mtime_ns: int | None = None
 
     @property
     def la_code_or_dfe(self) -> str:
@@ -89,8 +94,25 @@ def landed_files(landing: Path) -> Iterator[Path]:
     yield from sorted(found)
 
 
+class Identity(NamedTuple):
+    name: str
+    la_code: str | None
+    kind: str
+    extract_date: date
+
+
 def classify(path: Path, landing: Path) -> LandedFile:
-    """Read authority, kind and extract date from the path, or reject the file."""
+    """Read authority, kind and extract date from the path and hash the file, or reject it."""
+    name, la_code, kind, extract_date = identify(path, landing)
+    status = path.lstat()
+    return LandedFile(
+        path, name, la_code, kind, extract_date, sha256_of(path), status.st_size,
+        status.st_mtime_ns,
+    )  # fmt: skip
+
+
+def identify(path: Path, landing: Path) -> Identity:
+    """Authority, kind and extract date from the path (the bytes are not read), or reject."""
     name = path.relative_to(landing).as_posix()
     if problem := not_a_regular_file(path):
         raise RejectedFile(
@@ -120,5 +142,4 @@ def classify(path: Path, landing: Path) -> LandedFile:
         extract_date = datetime.strptime(match["date"], "%Y%m%d").date()
     except ValueError as e:
         raise RejectedFile(f"{name}: '{match['date']}' in the file name is not a date") from e
-    la_code = None if reference else parts[0]
-    return LandedFile(path, name, la_code, kind, extract_date, sha256_of(path))
+    return Identity(name, None if reference else parts[0], kind, extract_date)

@@ -30,6 +30,18 @@ class Ledger:
                 stale.unlink()
         (self.settings.archive / "rejected" / PARTIAL).unlink(missing_ok=True)
 
+    def recorded_stats(self, kinds: list[str]) -> dict[str, set[tuple[int, int]]]:
+        """(size, modification time) of each file of these kinds as it stood in landing/ when
+        it was recorded, by name."""
+        seen: dict[str, set[tuple[int, int]]] = {}
+        for name, size, mtime_ns in self.conn.execute(
+            "select file_name, landed_size, landed_mtime_ns from audit.files "
+            "where kind in (select unnest(?::varchar[])) and landed_mtime_ns is not null",
+            [kinds],
+        ).fetchall():
+            seen.setdefault(name, set()).add((size, mtime_ns))
+        return seen
+
     def versions(self, landed: LandedFile) -> list[tuple[str, str, str]]:
         """(sha256, status, file name) of every file of this authority, kind and date."""
         return self.conn.execute(
@@ -111,7 +123,8 @@ class Ledger:
         self.conn.execute(
             "insert into audit.files (file_id, la_code, kind, extract_date, file_name, "
             "archived_path, size_bytes, rows_read, rows_loaded, rows_quarantined, status, reason, "
-            "run_id, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            "run_id, received_at, landed_size, landed_mtime_ns) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)",
             [
                 landed.sha256,
                 landed.la_code,
@@ -126,6 +139,8 @@ class Ledger:
                 status,
                 reason,
                 self.run_id,
+                landed.size,
+                landed.mtime_ns,
             ],
         )
 

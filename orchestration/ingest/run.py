@@ -13,7 +13,13 @@ import duckdb
 from orchestration.config import KindMapping, load_mappings, load_thresholds
 from orchestration.contract import KINDS, REFERENCE_KINDS
 from orchestration.ingest.history import apply_period, apply_reference, apply_snapshot_in_order
-from orchestration.ingest.landing import LandedFile, RejectedFile, classify, landed_files
+from orchestration.ingest.landing import (
+    LandedFile,
+    RejectedFile,
+    classify,
+    identify,
+    landed_files,
+)
 from orchestration.ingest.ledger import Ledger
 from orchestration.ingest.pseudonyms import register_pseudonym
 from orchestration.ingest.stage import Staged, stage
@@ -73,16 +79,24 @@ class Ingestor:
             register_pseudonym(conn, self.settings.pseudonym_key())
             ledger = Ledger(conn, self.settings, self.run_id)
             ledger.clear_partial_copies(sorted(wanted))
+            seen = ledger.recorded_stats(sorted(wanted))
             claimed = []
             for path in landed_files(self.settings.landing):
                 try:
-                    landed = classify(path, self.settings.landing)
+                    name, la_code, kind, extract_date = identify(path, self.settings.landing)
                 except RejectedFile as reason:
                     if unrecognised:
                         self.reject(ledger, path, None, str(reason), report)
                     continue
-                if landed.kind in wanted:
-                    claimed.append(landed)
+                if kind not in wanted:
+                    continue
+                status = path.lstat()
+                if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
+                    # recorded with this size and time: not read again (a run's cost follows
+                    # what was delivered, not what lies in landing/)
+                    report.skipped.append(name)
+                    continue
+                claimed.append(classify(path, self.settings.landing))
             # Kinds in contract order (people before the timesheets and cases that refer to
             # them), each authority's files oldest first so history is usually appended.
             order = list(KINDS) + list(REFERENCE_KINDS)

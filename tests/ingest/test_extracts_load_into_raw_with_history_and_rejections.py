@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import orchestration.ingest.landing as landing_module
 from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
 from tests.builders import hr_absence, hr_staff, write_extract
@@ -92,6 +93,28 @@ def test_identical_redelivery_is_a_no_op_and_a_changed_file_is_a_correction(sett
     assert versions(settings) == [("A1", 0.6, "2025-09-30", None)]
     statuses = query(settings.warehouse, "select status from audit.files order by received_at")
     assert statuses == [("superseded",), ("loaded",)]
+
+
+def test_a_file_recorded_as_it_stands_is_not_read_again(settings, monkeypatch):
+    """A run's cost follows what was delivered: files the ledger recorded with the size and
+    modification time they still have are not hashed again (as the sensor does); a touched
+    file is hashed, and found already loaded."""
+    landing = settings.landing
+    kept = write_extract(landing, "383", "hr_staff", "2025-09-30", [staff("A1")])
+    refused = write_extract(landing, "383", "hr_absence", "2025-09-30", [])
+    refused.write_bytes(b"")  # an empty file: rejected, and recorded so
+    first = ingest(settings)
+    assert first.loaded == [kept.relative_to(landing).as_posix()] and len(first.rejected) == 1
+
+    hashed: list[str] = []
+    real = landing_module.sha256_of
+    monkeypatch.setattr(landing_module, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    both = sorted(p.relative_to(landing).as_posix() for p in (kept, refused))
+    assert sorted(ingest(settings, "again").skipped) == both
+    assert hashed == []
+    os.utime(kept)  # touched, same bytes
+    assert sorted(ingest(settings, "touched").skipped) == both
+    assert hashed == [kept.name]
 
 
 def test_a_corrected_period_file_replaces_its_rows(settings):
