@@ -62,7 +62,7 @@ def plausibility_check(workforce_run: WorkforceRun) -> dg.AssetCheckResult:
     settings = Settings.from_env()
     bounds = load_thresholds(settings.home).plausibility
     with connect(settings.warehouse, read_only=True) as conn:
-        found = findings(conn, bounds)
+        found = findings(conn, bounds, scoped=True)
     return dg.AssetCheckResult(
         passed=not found,
         severity=dg.AssetCheckSeverity.ERROR,

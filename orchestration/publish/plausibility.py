@@ -35,21 +35,32 @@ class Finding:
         return f"{self.check}: authority {self.la_code}{source}: {self.message}"
 
 
-def findings(conn: duckdb.DuckDBPyConnection, bounds: Plausibility) -> list[Finding]:
+# The authorities a build re-derived (publish/scope.py): the others' caseloads and snapshots
+# were judged when they were delivered, so a delivery is not judged against all history again.
+IN_BUILD_SCOPE = "la_code in (select la_code from audit.build_scope)"
+
+
+def findings(
+    conn: duckdb.DuckDBPyConnection, bounds: Plausibility, scoped: bool = False
+) -> list[Finding]:
+    """`scoped`: caseloads and staff snapshots of the build's authorities only."""
+    scope = IN_BUILD_SCOPE if scoped else "true"
     return [
-        *caseload_per_worker(conn, bounds),
-        *headline_movement(conn, bounds),
+        *caseload_per_worker(conn, bounds, scope),
+        *headline_movement(conn, bounds, scope),
         *rates_within_published_range(conn, bounds),
     ]
 
 
-def caseload_per_worker(conn: duckdb.DuckDBPyConnection, bounds: Plausibility) -> list[Finding]:
+def caseload_per_worker(
+    conn: duckdb.DuckDBPyConnection, bounds: Plausibility, scope: str = "true"
+) -> list[Finding]:
     rows = conn.execute(
-        """
+        f"""
         with over as (
             select la_code, date_kind, reporting_date, max(cases) as cases, count(*) as workers
             from intermediate.int_caseloads_as_at
-            where cases > $bound
+            where cases > $bound and {scope}
             group by all
         )
         select over.la_code, files.file_name, max(over.cases), max(over.workers),
@@ -76,13 +87,15 @@ def caseload_per_worker(conn: duckdb.DuckDBPyConnection, bounds: Plausibility) -
     ]
 
 
-def headline_movement(conn: duckdb.DuckDBPyConnection, bounds: Plausibility) -> list[Finding]:
+def headline_movement(
+    conn: duckdb.DuckDBPyConnection, bounds: Plausibility, scope: str = "true"
+) -> list[Finding]:
     """In-post headcount and FTE of each staff snapshot against the snapshot before it."""
     rows = conn.execute(
-        """
+        f"""
         with snapshots as (
             select la_code, extract_date, file_name from audit.files
-            where kind = 'hr_staff' and status = 'loaded'
+            where kind = 'hr_staff' and status = 'loaded' and {scope}
         ),
         in_post as (
             select snapshots.la_code, snapshots.extract_date, snapshots.file_name,
