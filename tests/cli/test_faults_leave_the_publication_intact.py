@@ -39,7 +39,8 @@ import duckdb
 import pytest
 
 from tests.builders import hr_absence, write_extract
-from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT, write_hand_fixture
+from tests.cli.test_incremental_runs_publish_what_one_run_publishes import corrected_absence_for_202
+from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
 from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce
 
 PUBLISHED = Path("published") / "workforce.duckdb"
@@ -283,22 +284,7 @@ def debris(home: Path) -> list[str]:
 
 def deliver_more(landing: Path) -> None:
     """A second delivery: a correction (same authority, kind and date) and a new extract."""
-    write_extract(
-        landing,
-        "202",
-        "hr_absence",
-        SNAPSHOT,
-        [
-            hr_absence(
-                absence_id="T1",
-                employee_id="EMPY01",
-                absence_type="SIC",
-                start_date="2025-03-03",
-                end_date="2025-03-05",
-                working_days_lost=3,
-            )
-        ],
-    )
+    corrected_absence_for_202(landing)
     write_extract(
         landing,
         "383",
