@@ -91,13 +91,14 @@ def build_fingerprint(conn: duckdb.DuckDBPyConnection, settings: Settings) -> st
         "where status in ('loaded', 'superseded')"
     ).fetchone()
     digest.update(files.encode())
-    # the raw tables' row counts, so rows added or removed by other means than a delivery
-    # rebuild too (counted, not hashed: a run must not read the whole history to know this)
+    # the raw rows themselves, so a warehouse changed by other means than a delivery rebuilds
     for (table,) in conn.execute(
         "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
     ).fetchall():
-        (rows,) = conn.execute(f"select count(*) from raw.{table}").fetchone()
-        digest.update(f"{table}:{rows}".encode())
+        (content,) = conn.execute(
+            f"select count(*) || ':' || coalesce(sum(hash(t)::hugeint), 0) from raw.{table} t"
+        ).fetchone()
+        digest.update(f"{table}:{content}".encode())
     digest.update(project_fingerprint(settings).encode())
     return digest.hexdigest()
 
