@@ -14,7 +14,8 @@ help:  ## list the targets
 $(BIN)/workforce: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# --no-compile: a module is compiled when first imported, not every module of every package
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	@touch $@
 
 setup: $(BIN)/workforce  ## create .venv with the pinned stack
@@ -43,8 +44,11 @@ lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
 
-test: setup manifest lint chromium  ## every test, on two workers
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+test: setup manifest chromium  ## every test on two workers, and the lint beside them
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; tests=$$?; \
+	wait $$lint; linted=$$?; echo "make lint:"; cat $(VENV)/lint.log; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 chromium:  ## headless Chromium + chromedriver for the board pack's browser test (apt, if missing)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -81,15 +81,21 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Pat
 
 
 def published_once(
-    tmp_path_factory, worker_id: str, name: str, write_landing: Callable[[Path], None]
+    tmp_path_factory,
+    worker_id: str,
+    name: str,
+    write_landing: Callable[[Path], None],
+    *run_args: str,
 ) -> Path:
-    """`built_once` of a home whose landing folder `write_landing` fills, run once and
-    published (exit 0)."""
+    """`built_once` of a home whose landing folder `write_landing` fills, run once (`workforce
+    run` with `run_args`) and published (exit 0); what the run printed is kept beside the home
+    as `run-output.txt`."""
 
     def build(home: Path) -> None:
         write_landing(home / "landing")
-        result = run_workforce(home)
+        result = run_workforce(home, "run", *run_args)
         assert result.returncode == 0, result.stdout + result.stderr
+        (home.parent / "run-output.txt").write_text(result.stdout + result.stderr)
 
     return built_once(tmp_path_factory, worker_id, name, build)
 

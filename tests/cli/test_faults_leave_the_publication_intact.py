@@ -38,8 +38,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.builders import hr_absence, write_extract
-from tests.cli.test_incremental_runs_publish_what_one_run_publishes import corrected_absence_for_202
+from tests.cli.test_incremental_runs_publish_what_one_run_publishes import deliver_all
 from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
 from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce
 
@@ -282,35 +281,6 @@ def debris(home: Path) -> list[str]:
     )
 
 
-def deliver_more(landing: Path) -> None:
-    """A second delivery: a correction (same authority, kind and date) and a new extract."""
-    corrected_absence_for_202(landing)
-    write_extract(
-        landing,
-        "383",
-        "hr_absence",
-        "2025-11-30",
-        [
-            hr_absence(
-                absence_id="S1",
-                employee_id="EMPX01",
-                absence_type="SIC",
-                start_date="2025-02-03",
-                end_date="2025-02-07",
-                working_days_lost=5,
-            ),
-            hr_absence(
-                absence_id="S7",
-                employee_id="EMPX06",
-                absence_type="SIC",
-                start_date="2025-06-02",
-                end_date="2025-06-04",
-                working_days_lost=3,
-            ),
-        ],
-    )
-
-
 @pytest.fixture(scope="module")
 def published_base(hand_home: Path) -> Path:
     """The hand fixture, run once and published."""
@@ -320,9 +290,16 @@ def published_base(hand_home: Path) -> Path:
 # --- 1. killed mid-run ------------------------------------------------------------------------
 
 
-def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
+def test_a_run_killed_at_any_point_is_completed_by_the_next_run(
+    one_run_over_every_delivery: Path, tmp_path: Path
+):
+    # Compared with the uninterrupted run over the final landing folder, with its pseudonym
+    # key (so raw tables compare row for row).
+    reference = one_run_over_every_delivery
     home = tmp_path / "killed" / "workforce-data"
     write_hand_fixture(home / "landing")
+    (home / "secrets").mkdir(parents=True)
+    shutil.copy2(reference / "secrets" / "pseudonym.key", home / "secrets" / "pseudonym.key")
 
     # The very first run, killed once its first ingestion asset has committed.
     run = start_run(home)
@@ -331,15 +308,6 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
     assert "workforce_dbt_models" not in run.text, run.text
     assert (home / WAREHOUSE).exists() and not (home / PUBLISHED).exists()
     assert_nothing_loaded_twice(home)
-
-    # The uninterrupted run to compare with: the final landing folder, the same pseudonym key
-    # (so raw tables compare row for row), in a home of its own, running alongside.
-    reference = tmp_path / "reference" / "workforce-data"
-    write_hand_fixture(reference / "landing")
-    deliver_more(reference / "landing")
-    (reference / "secrets").mkdir(parents=True)
-    shutil.copy2(home / "secrets" / "pseudonym.key", reference / "secrets" / "pseudonym.key")
-    uninterrupted = start_run(reference)
 
     first = start_run(home)
     assert first.wait() == 0, first.text
@@ -350,13 +318,13 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
     before = sha256(published)
     first_run_id = assert_complete_publication(published)
 
-    deliver_more(home / "landing")
+    deliver_all(home / "landing")
     # (phase, what to wait for, a progress line the run must not have printed when killed)
     kill_points = [
         (
             "ingestion (a new extract being archived, its transaction open)",
-            lambda: Created(home / "archive" / "383" / "hr_absence", ".partial"),
-            "raw/hr_absence:",
+            lambda: Created(home / "archive" / "383" / "hr_staff", ".partial"),
+            "raw/hr_staff:",
         ),
         (
             "the dbt build (intermediate models)",
@@ -393,7 +361,6 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(tmp_path: Path):
 
     final = start_run(home)
     assert final.wait() == 0, final.text
-    assert uninterrupted.wait() == 0, uninterrupted.text
     assert debris(home) == [], "a killed run's temporary files were left behind"
 
     # Published: exactly what the uninterrupted run published.
@@ -481,7 +448,7 @@ def test_a_reader_holding_the_published_file_open_does_not_block_publication(
     published = home / PUBLISHED
     old_id = assert_complete_publication(published)
     ((old_rows,),) = query(published, "select count(*) from kpi_values")
-    deliver_more(home / "landing")  # new content, so the run publishes a new file
+    deliver_all(home / "landing")  # new content, so the run publishes a new file
     stop = tmp_path / "stop-reading"
 
     held, fresh = Reader("held", published, stop), Reader("fresh", published, stop)
@@ -519,7 +486,7 @@ def test_a_second_run_at_the_same_time_is_refused_naming_the_lock(
 ):
     home = tmp_path / "workforce-data"
     shutil.copytree(published_base, home)
-    deliver_more(home / "landing")
+    deliver_all(home / "landing")
     logs_before = set((home / "logs").glob("run-*.log"))
     published = home / PUBLISHED
 

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from tests.builders import hr_absence, hr_staff, write_extract
-from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT, write_hand_fixture
+from tests.cli.test_pipeline_matches_the_hand_computation import SNAPSHOT
 from tests.conftest import query, run_workforce
 
 KPIS = "select * exclude (published_run_id) from kpi_values order by all"
@@ -66,6 +66,14 @@ def late_snapshot_for_383(landing: Path, staff: list[dict]) -> None:
     write_extract(landing, "383", "hr_staff", "2025-06-30", june)
 
 
+def deliver_all(landing: Path) -> None:
+    """The three deliveries at once, after the hand fixture (whose 383 staff they build on)."""
+    staff = staff_of_383(landing)
+    new_snapshot_for_383(landing, staff)
+    corrected_absence_for_202(landing)
+    late_snapshot_for_383(landing, staff)
+
+
 def run(home: Path, *args: str) -> str:
     result = run_workforce(home, "run", *args)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -73,7 +81,7 @@ def run(home: Path, *args: str) -> str:
 
 
 def test_one_delivery_at_a_time_publishes_what_one_run_over_all_of_them_publishes(
-    hand_home: Path, tmp_path: Path
+    hand_home: Path, one_run_over_every_delivery: Path, tmp_path: Path
 ):
     home = tmp_path / "incremental" / "workforce-data"
     shutil.copytree(hand_home, home)
@@ -88,15 +96,11 @@ def test_one_delivery_at_a_time_publishes_what_one_run_over_all_of_them_publishe
     late_snapshot_for_383(landing, staff)
     assert "incremental build: authorities 383 " in run(home)
 
-    everything = tmp_path / "everything" / "workforce-data"
-    write_hand_fixture(everything / "landing")
-    new_snapshot_for_383(everything / "landing", staff)
-    corrected_absence_for_202(everything / "landing")
-    late_snapshot_for_383(everything / "landing", staff)
-    (everything / "secrets").mkdir(parents=True)  # one key: raw tables compare row for row
-    shutil.copy2(home / "secrets" / "pseudonym.key", everything / "secrets" / "pseudonym.key")
-    # a first build is full anyway; asked for, it says so (the CLI's flag reaches dbt)
-    assert "full build: a full rebuild was asked for" in run(everything, "--full-refresh")
+    # one_run_over_every_delivery: the hand fixture and the three deliveries, one run, asked
+    # to be full (a first build is full anyway; asked for, it says so: the flag reaches dbt)
+    everything = one_run_over_every_delivery
+    output = (everything.parent / "run-output.txt").read_text()
+    assert "full build: a full rebuild was asked for" in output
 
     published = home / "published" / "workforce.duckdb"
     kpis = query(published, KPIS)
