@@ -108,6 +108,10 @@ alter table audit.builds add column if not exists project_fingerprint varchar;
 create table if not exists audit.build_scope (la_code varchar not null);
 """
 
+# A row of an authority the build re-derived (the checks of a delivery read these only; the
+# dbt side of the rule is dbt_project/macros/build_scope.sql)
+IN_BUILD_SCOPE = "la_code in (select la_code from audit.build_scope)"
+
 
 def raw_columns(kind: Kind) -> list[tuple[str, str]]:
     meta = SNAPSHOT_META if kind.snapshot else PERIOD_META

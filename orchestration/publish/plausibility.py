@@ -14,6 +14,7 @@ import duckdb
 
 from orchestration.config import Plausibility
 from orchestration.settings import PROJECT_ROOT
+from orchestration.warehouse import IN_BUILD_SCOPE
 
 DFE_INDICATORS = PROJECT_ROOT / "reference" / "csww_indicators_2017_to_2025.csv"
 # DfE's rates of the smallest workforces (City of London, Isles of Scilly) span 0 to 100%:
@@ -35,15 +36,11 @@ class Finding:
         return f"{self.check}: authority {self.la_code}{source}: {self.message}"
 
 
-# The authorities a build re-derived (publish/scope.py): the others' caseloads and snapshots
-# were judged when they were delivered, so a delivery is not judged against all history again.
-IN_BUILD_SCOPE = "la_code in (select la_code from audit.build_scope)"
-
-
 def findings(
     conn: duckdb.DuckDBPyConnection, bounds: Plausibility, scoped: bool = False
 ) -> list[Finding]:
-    """`scoped`: caseloads and staff snapshots of the build's authorities only."""
+    """`scoped`: caseloads and staff snapshots of the build's authorities only (the others'
+    were judged when they were delivered)."""
     scope = IN_BUILD_SCOPE if scoped else "true"
     return [
         *caseload_per_worker(conn, bounds, scope),

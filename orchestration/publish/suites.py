@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.warehouse import IN_BUILD_SCOPE
+
 if TYPE_CHECKING:  # Great Expectations is slow to import: loaded when a check first runs
     from great_expectations.core.batch_definition import BatchDefinition
 
@@ -90,10 +92,7 @@ def validate(conn: duckdb.DuckDBPyConnection, suite: Suite, scoped: bool = False
     `scoped`: a per-authority suite reads the authorities of the build's scope only."""
     query = suite.query
     if scoped and suite.per_authority:
-        query = (
-            f"select * from ({query}) as suite_rows "
-            "where la_code in (select la_code from audit.build_scope)"
-        )
+        query = f"select * from ({query}) as suite_rows where {IN_BUILD_SCOPE}"
     try:
         frame = conn.sql(query).df()
     except (duckdb.CatalogException, duckdb.BinderException) as error:
