@@ -43,9 +43,10 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     named by its digest. The cursor is that digest: 64 characters however many files have
     landed, and a tick whose cursor was never committed finds its predecessor's file still
     there."""
-    store = Settings.from_env().dagster_home / "landing-seen"
+    settings = Settings.from_env()
+    store = settings.dagster_home / "landing-seen"
     seen = read_seen(store, context.cursor)
-    landing = Settings.from_env().landing
+    landing = settings.landing
     current: dict[str, list] = {}
     new: list[tuple[str, str]] = []
     for path in landed_files(landing) if landing.exists() else []:

@@ -19,6 +19,7 @@ from orchestration.defs.dbt import FULL_REFRESH_TAG
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
 from orchestration.ingest.landing import landed_files, sha256_of
+from orchestration.ingest.ledger import Ledger
 from orchestration.publish.outcome import RunOutcome, read_outcome
 from orchestration.settings import PROJECT_ROOT, Settings
 
@@ -81,18 +82,15 @@ def nothing_new(settings: Settings) -> str | None:
         return None
     with conn:
         try:
-            rows = conn.execute(
-                "select file_name, file_id, landed_size, landed_mtime_ns from audit.files"
-            ).fetchall()
+            seen = Ledger(conn, settings, run_id="").recorded_stats()
         except duckdb.BinderException:  # a warehouse from before the landed_* columns
             return None
-        known = {(name, sha) for name, sha, _, _ in rows}
-        unchanged = {(name, size, mtime) for name, _, size, mtime in rows}
+        known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
         landing = settings.landing
         for path in landed_files(landing):
             name, status = path.relative_to(landing).as_posix(), path.lstat()
-            if (name, status.st_size, status.st_mtime_ns) in unchanged:
-                continue  # recorded as it stands: not read again
+            if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
+                continue  # recorded as it stands: not read again, as ingestion does
             if (name, sha256_of(path)) not in known:
                 return None
         return up_to_date_since(conn, settings)

@@ -103,12 +103,12 @@ class Identity(NamedTuple):
 
 def classify(path: Path, landing: Path) -> LandedFile:
     """Read authority, kind and extract date from the path and hash the file, or reject it."""
-    name, la_code, kind, extract_date = identify(path, landing)
-    status = path.lstat()
-    return LandedFile(
-        path, name, la_code, kind, extract_date, sha256_of(path), status.st_size,
-        status.st_mtime_ns,
-    )  # fmt: skip
+    return hashed(path, identify(path, landing), path.lstat())
+
+
+def hashed(path: Path, identity: Identity, status: os.stat_result) -> LandedFile:
+    """The identified file with its hash, and its size and time as `status` saw them first."""
+    return LandedFile(path, *identity, sha256_of(path), status.st_size, status.st_mtime_ns)
 
 
 def identify(path: Path, landing: Path) -> Identity:

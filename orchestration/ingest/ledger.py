@@ -30,14 +30,15 @@ class Ledger:
                 stale.unlink()
         (self.settings.archive / "rejected" / PARTIAL).unlink(missing_ok=True)
 
-    def recorded_stats(self, kinds: list[str]) -> dict[str, set[tuple[int, int]]]:
-        """(size, modification time) of each file of these kinds as it stood in landing/ when
-        it was recorded, by name."""
+    def recorded_stats(self, kinds: list[str] | None = None) -> dict[str, set[tuple[int, int]]]:
+        """(size, modification time) of each file (of these kinds) as it stood in landing/ when
+        it was recorded, by name: a file found so again is not read again."""
         seen: dict[str, set[tuple[int, int]]] = {}
         for name, size, mtime_ns in self.conn.execute(
             "select file_name, landed_size, landed_mtime_ns from audit.files "
-            "where kind in (select unnest(?::varchar[])) and landed_mtime_ns is not null",
-            [kinds],
+            "where ($kinds is null or kind in (select unnest($kinds::varchar[]))) "
+            "and landed_mtime_ns is not null",
+            {"kinds": kinds},
         ).fetchall():
             seen.setdefault(name, set()).add((size, mtime_ns))
         return seen

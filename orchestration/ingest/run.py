@@ -16,7 +16,7 @@ from orchestration.ingest.history import apply_period, apply_reference, apply_sn
 from orchestration.ingest.landing import (
     LandedFile,
     RejectedFile,
-    classify,
+    hashed,
     identify,
     landed_files,
 )
@@ -83,20 +83,20 @@ class Ingestor:
             claimed = []
             for path in landed_files(self.settings.landing):
                 try:
-                    name, la_code, kind, extract_date = identify(path, self.settings.landing)
+                    identity = identify(path, self.settings.landing)
                 except RejectedFile as reason:
                     if unrecognised:
                         self.reject(ledger, path, None, str(reason), report)
                     continue
-                if kind not in wanted:
+                if identity.kind not in wanted:
                     continue
                 status = path.lstat()
-                if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
+                if (status.st_size, status.st_mtime_ns) in seen.get(identity.name, ()):
                     # recorded with this size and time: not read again (a run's cost follows
                     # what was delivered, not what lies in landing/)
-                    report.skipped.append(name)
+                    report.skipped.append(identity.name)
                     continue
-                claimed.append(classify(path, self.settings.landing))
+                claimed.append(hashed(path, identity, status))
             # Kinds in contract order (people before the timesheets and cases that refer to
             # them), each authority's files oldest first so history is usually appended.
             order = list(KINDS) + list(REFERENCE_KINDS)

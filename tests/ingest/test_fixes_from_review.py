@@ -133,14 +133,14 @@ def test_a_file_changed_while_it_is_read_is_hashed_archived_and_loaded_as_one_co
     path = settings.landing / "383" / "hr_absence_20251031.csv"
     path.parent.mkdir(parents=True)
     path.write_text(first)
-    classify = ingest_run.classify
+    hashed = ingest_run.hashed
 
-    def hashed_then_rewritten(found, landing):
-        landed = classify(found, landing)  # hashed here, as the first content
+    def hashed_then_rewritten(found, identity, status):
+        landed = hashed(found, identity, status)  # hashed here, as the first content
         found.write_text(second)  # the export is still being written
         return landed
 
-    monkeypatch.setattr(ingest_run, "classify", hashed_then_rewritten)
+    monkeypatch.setattr(ingest_run, "hashed", hashed_then_rewritten)
     Ingestor(settings, "race", log=lambda _: None).run(["hr_absence"])
     sha = hashlib.sha256(second.encode()).hexdigest()
     files = query(settings.warehouse, "select file_id, rows_read, archived_path from audit.files")
