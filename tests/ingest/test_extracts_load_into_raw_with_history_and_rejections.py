@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import stat
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import orchestration.ingest.landing as landing_module
+from orchestration.ingest.pseudonyms import pseudonym, register_pseudonym
 from orchestration.ingest.run import Ingestor
 from orchestration.settings import Settings
 from tests.builders import hr_absence, hr_staff, write_extract
@@ -177,6 +180,21 @@ def test_identifiers_are_keyed_pseudonyms_and_the_key_file_is_owner_only(setting
         query(other_settings.warehouse, "select employee_pseudonym from raw.hr_staff")[0][0]
         != pseudonym
     )
+
+
+@pytest.mark.parametrize("key", [b"short key", "ключ".encode() * 20], ids=["short", "long"])
+def test_the_sql_pseudonym_is_the_hmac_the_census_recomputes(key: bytes):
+    """Ingestion pseudonymises in SQL; the census return recomputes SWE pseudonyms in Python
+    (`pseudonym`): both must be HMAC-SHA256, for any key length and any text."""
+    values = ["383:EMP001", "SWE:SW123456", "383:Zoë Brontë £", "", None]
+    with duckdb.connect() as conn:
+        register_pseudonym(conn, key)
+        in_sql = conn.execute(
+            "select pseudonym(v) from unnest(?::varchar[]) with ordinality t(v, i) order by i",
+            [values],
+        ).fetchall()
+    assert [p for (p,) in in_sql] == [None if v is None else pseudonym(key, v) for v in values]
+    assert pseudonym(key, "383:EMP001") == hmac.new(key, b"383:EMP001", "sha256").hexdigest()[:32]
 
 
 @pytest.mark.parametrize(
