@@ -62,7 +62,9 @@ def record_key_sql(kind: Kind) -> str:
 
 
 def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
-    """Every rule a row can break, as (source_row, column_name, rule, value)."""
+    """Every rule a row can break, as (file_no, source_row, column_name, rule, value): the
+    text cells of one or more files of one kind and authority are `landed_text`, each file's
+    rows numbered by `file_no`."""
 
     personal = {c.name for c in kind.columns if c.personal}
 
@@ -70,7 +72,7 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
         # the audit trail must not become a copy of the personal data it rejected
         shown = "'(personal data)'" if column in personal else value or text(column)
         return (
-            f"select source_row, '{column}' as column_name, '{rule}' as rule, "
+            f"select file_no, source_row, '{column}' as column_name, '{rule}' as rule, "
             f"cast({shown} as varchar) as value from landed_text where {where}"
         )
 
@@ -120,7 +122,8 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
         probe(
             "+".join(kind.key),
             "duplicate key within the file",
-            f"{key} in (select {key} from landed_text group by all having count(*) > 1)",
+            f"{key} is not null and ({key}, file_no) in "
+            f"(select ({key}, file_no) from landed_text group by all having count(*) > 1)",
             key,
         )
     )
@@ -171,7 +174,7 @@ def incoming_sql(kind: Kind, landed: LandedFile) -> str:
     return f"""
         select *, md5(to_json({{{stored}}})) as row_hash
         from (
-            select {key} as record_key, source_row, {", ".join(typed)}
+            select file_no, {key} as record_key, source_row, {", ".join(typed)}
             from landed_text
         )
     """

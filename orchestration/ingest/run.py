@@ -1,5 +1,6 @@
 """One ingestion pass over the landing folder: for each new file, archive it, stage it,
-apply it to history and record it in the ledger, all in one transaction per file."""
+apply it to history and record it in the ledger, in one transaction per file (the files of
+one kind and authority are staged together beforehand, see `stage.py`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from orchestration.ingest.landing import (
 )
 from orchestration.ingest.ledger import Ledger
 from orchestration.ingest.pseudonyms import register_pseudonym
-from orchestration.ingest.stage import Staged, stage
+from orchestration.ingest.stage import Staged, StagingBatch, stage
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, create_schemas
 
@@ -59,6 +60,26 @@ def already_loaded(landed: LandedFile, versions: list[tuple[str, str, str]]) -> 
     )
 
 
+def batches(claimed: list[LandedFile], max_bytes: int = 128 << 20) -> list[list[LandedFile]]:
+    """Consecutive files of one kind and authority, at most `max_bytes` of them together
+    (bounding the memory of staging them at once)."""
+    groups: list[list[LandedFile]] = []
+    size = 0
+    for landed in claimed:
+        group = groups[-1] if groups else None
+        if (
+            group
+            and (group[0].kind, group[0].la_code) == (landed.kind, landed.la_code)
+            and size + (landed.size or 0) <= max_bytes
+        ):
+            group.append(landed)
+            size += landed.size or 0
+        else:
+            groups.append([landed])
+            size = landed.size or 0
+    return groups
+
+
 class Ingestor:
     """One ingestion pass over the landing folder, for some or all kinds."""
 
@@ -68,6 +89,8 @@ class Ingestor:
         self.log = log
         self.thresholds = load_thresholds(settings.home)
         self.mappings: dict[str, dict[str, KindMapping]] = {}
+        self.batch: StagingBatch | None = None  # the files being loaded, staged together
+        self.archived: dict[Path, tuple[Path, str]] = {}  # landed path -> (archived, hash)
 
     def run(self, kinds: list[str] | None = None, unrecognised: bool = False) -> IngestReport:
         """Load new files of `kinds`; with `unrecognised`, reject files no kind can claim."""
@@ -103,9 +126,30 @@ class Ingestor:
             claimed.sort(
                 key=lambda f: (order.index(f.kind), f.la_code or "", f.extract_date, f.name)
             )
-            for landed in claimed:
-                self.ingest_file(conn, ledger, landed, report)
+            for group in batches(claimed):
+                self.prestage(conn, ledger, group)
+                for landed in group:
+                    self.ingest_file(conn, ledger, landed, report)
         return report
+
+    def prestage(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger, group: list[LandedFile]):
+        """Archive the files of one kind and authority that will be loaded, and run the row
+        rules over all of them at once (`StagingBatch`); each is then applied on its own."""
+        self.archived.clear()
+        if group[0].is_reference:
+            self.batch = None
+            return
+        files = []
+        for landed in group:
+            if (
+                already_loaded(landed, ledger.versions(landed))
+                or landed.extract_date > date.today()
+            ):
+                continue  # ingest_file says why
+            archived, sha = ledger.archive(landed)
+            self.archived[landed.path] = (archived, sha)
+            files.append((replace(landed, sha256=sha), archived))
+        self.batch = StagingBatch(conn, files, self.mapping(group[0]), self.thresholds)
 
     def mapping(self, landed: LandedFile) -> KindMapping | None:
         if landed.la_code not in self.mappings:
@@ -133,7 +177,7 @@ class Ingestor:
                 report,
             )
             return
-        archived, sha = ledger.archive(landed)
+        archived, sha = self.archived.pop(landed.path, None) or ledger.archive(landed)
         if sha != landed.sha256:  # changed since it was hashed: the archived bytes count
             self.log(f"{landed.name} changed while it was read; loading the content archived")
             landed = replace(landed, sha256=sha)
@@ -178,6 +222,8 @@ class Ingestor:
         kind = KINDS[landed.kind]
 
         def stage_file(file: LandedFile, path=None) -> Staged:
+            if self.batch and file in self.batch:
+                return self.batch.take(file)
             return stage(conn, file, path or file.path, self.mapping(file), self.thresholds)
 
         staged = stage_file(landed, archived)

@@ -1,9 +1,14 @@
-"""Staging one file: read it, map vendor headers, apply the row rules, pseudonymise.
+"""Staging: read files, map vendor headers, apply the row rules, pseudonymise.
 
-The result is three temp tables on the connection: `incoming` (typed, pseudonymised rows
-that passed every rule), `problems` (one row per broken rule: row, column, rule, value) and
-`quarantined_keys` (records whose delivered row was quarantined, so history keeps their last
-good version).
+Staging a file leaves three temp tables on the connection: `incoming` (typed, pseudonymised
+rows that passed every rule), `problems` (one row per broken rule: row, column, rule, value)
+and `quarantined_keys` (records whose delivered row was quarantined, so history keeps their
+last good version).
+
+The row rules are one SQL statement of some forty probes: planning it costs about as much as
+running it on a month's file. So the files of one kind and authority that a run brings are
+staged together (`StagingBatch`): one statement over all their rows, each file's share then
+taken out as it is applied, in its own transaction, in order.
 """
 
 from __future__ import annotations
@@ -31,20 +36,12 @@ class Staged:
         return self.rows_read - self.rows_quarantined
 
 
-def stage(
-    conn: duckdb.DuckDBPyConnection,
-    landed: LandedFile,
-    path: Path,
-    mapping: KindMapping | None = None,
-    thresholds: Thresholds | None = None,
-) -> Staged:
-    """Load `path` into the temp table `incoming`: typed, checked and pseudonymised.
-
-    Rows that break a rule go to the temp table `problems` (row, column, rule, value) and are
-    left out of `incoming`. Raises RejectedFile when the file as a whole cannot be read.
-    """
+def read_landed(
+    landed: LandedFile, path: Path, mapping: KindMapping | None, thresholds: Thresholds
+) -> pa.Table:
+    """The file's cells as text in the contract's columns (absent optional ones null), with
+    spreadsheet row numbers; RejectedFile when the file as a whole cannot be read."""
     kind = KINDS[landed.kind]
-    thresholds = thresholds or Thresholds()
     table = read_as_text(path, landed.name, thresholds.limits)
     if mapping:
         table = mapping.apply(table)
@@ -54,35 +51,113 @@ def stage(
             f"{landed.name}: missing required column(s) {', '.join(missing)} "
             f"(rule: {kind.name} requires {', '.join(kind.required)})"
         )
-    for col in kind.columns:  # optional columns may be absent: they are null
-        if col.name not in table.column_names:
-            table = table.append_column(col.name, pa.nulls(table.num_rows, pa.string()))
+    nulls = pa.nulls(table.num_rows, pa.string())
+    columns = {
+        col.name: table[col.name] if col.name in table.column_names else nulls
+        for col in kind.columns  # optional columns may be absent: they are null
+    }
     # Spreadsheet row numbers: the header is row 1.
-    table = table.append_column("source_row", pa.array(range(2, table.num_rows + 2), pa.int32()))
-    conn.register("landed_text", table)
-    try:
-        conn.execute(
-            "create or replace temp table problems as "
-            + problems_sql(kind, landed, thresholds.dates)
-        )
-        conn.execute(
-            f"create or replace temp table incoming as {incoming_sql(kind, landed)} "
-            "where source_row not in (select source_row from problems)"
-        )
-        key = record_key_sql(kind)
-        conn.execute(
-            f"create or replace temp table quarantined_keys as select distinct {key} as record_key "
-            "from landed_text where source_row in (select source_row from problems) "
-            f"and {key} is not null"
-        )
-    except duckdb.Error as e:
-        # The rules are written so that no cell can fail them (try_cast, patterns): this is
-        # a file they did not foresee. Its message may quote a cell, so only its kind is told.
-        raise RejectedFile(
-            f"{landed.name}: its cells could not be typed ({type(e).__name__}; rule: the "
-            "contract's types)"
-        ) from e
-    finally:
-        conn.unregister("landed_text")
-    (quarantined,) = conn.execute("select count(distinct source_row) from problems").fetchone()
-    return Staged(table.num_rows, quarantined)
+    columns["source_row"] = pa.array(range(2, table.num_rows + 2), pa.int32())
+    return pa.table(columns)
+
+
+class StagingBatch:
+    """Files of one kind and authority, staged by one run of the row rules. A file that could
+    not be read is kept as its RejectedFile, raised when the file is taken."""
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        files: list[tuple[LandedFile, Path]],
+        mapping: KindMapping | None,
+        thresholds: Thresholds,
+    ):
+        self.conn = conn
+        self.numbers: dict[str, int] = {}  # content hash -> file_no
+        self.rows: dict[int, int] = {}
+        self.unreadable: dict[str, RejectedFile] = {}
+        tables = []
+        for landed, path in files:
+            if landed.sha256 in self.numbers or landed.sha256 in self.unreadable:
+                continue  # the same content twice stages once
+            try:
+                table = read_landed(landed, path, mapping, thresholds)
+            except RejectedFile as reason:
+                self.unreadable[landed.sha256] = reason
+                continue
+            number = len(tables)
+            self.numbers[landed.sha256] = number
+            self.rows[number] = table.num_rows
+            tables.append(table.append_column("file_no", pa.repeat(number, table.num_rows)))
+        self.failed: RejectedFile | None = None
+        if tables:
+            self.run_rules(files[0][0], pa.concat_tables(tables), thresholds)
+
+    def run_rules(self, landed: LandedFile, rows: pa.Table, thresholds: Thresholds) -> None:
+        kind = KINDS[landed.kind]
+        self.conn.register("landed_text", rows)
+        try:
+            self.conn.execute(
+                "create or replace temp table batch_problems as "
+                + problems_sql(kind, landed, thresholds.dates)
+            )
+            self.conn.execute(
+                "create or replace temp table batch_incoming as "
+                f"select * from ({incoming_sql(kind, landed)}) i anti join batch_problems p "
+                "on i.file_no = p.file_no and i.source_row = p.source_row"
+            )
+            key = record_key_sql(kind)
+            self.conn.execute(
+                "create or replace temp table batch_quarantined_keys as "
+                f"select distinct file_no, {key} as record_key from landed_text l "
+                "semi join batch_problems p on l.file_no = p.file_no "
+                f"and l.source_row = p.source_row where {key} is not null"
+            )
+        except duckdb.Error as e:
+            # The rules are written so that no cell can fail them (try_cast, patterns): this
+            # is a file they did not foresee. Its message may quote a cell, so only its kind
+            # is told. In a batch it is not known which file: each is then staged alone.
+            self.failed = RejectedFile(
+                f"{landed.name}: its cells could not be typed ({type(e).__name__}; rule: the "
+                "contract's types)"
+            )
+            self.numbers.clear()
+        finally:
+            self.conn.unregister("landed_text")
+
+    def __contains__(self, landed: LandedFile) -> bool:
+        return landed.sha256 in self.numbers or landed.sha256 in self.unreadable
+
+    def take(self, landed: LandedFile) -> Staged:
+        """This file's rows as `incoming`, `problems` and `quarantined_keys`."""
+        if landed.sha256 in self.unreadable:
+            raise self.unreadable[landed.sha256]
+        number = self.numbers[landed.sha256]
+        for table, source in (
+            ("problems", "batch_problems"),
+            ("incoming", "batch_incoming"),
+            ("quarantined_keys", "batch_quarantined_keys"),
+        ):
+            self.conn.execute(
+                f"create or replace temp table {table} as "
+                f"select * exclude (file_no) from {source} where file_no = {number:d}"
+            )
+        [(quarantined,)] = self.conn.execute(
+            "select count(distinct source_row) from problems"
+        ).fetchall()
+        return Staged(self.rows[number], quarantined)
+
+
+def stage(
+    conn: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    path: Path,
+    mapping: KindMapping | None = None,
+    thresholds: Thresholds | None = None,
+) -> Staged:
+    """Stage one file (at `path`) into `incoming`, `problems` and `quarantined_keys`. Raises
+    RejectedFile when the file as a whole cannot be read."""
+    batch = StagingBatch(conn, [(landed, path)], mapping, thresholds or Thresholds())
+    if batch.failed:
+        raise batch.failed
+    return batch.take(landed)

@@ -68,6 +68,38 @@ def test_snapshots_are_stored_as_versions_that_change_only_when_a_record_does(se
     ]
 
 
+def test_files_staged_together_are_each_judged_on_their_own(settings):
+    """One run's files of a kind and authority go through the row rules together: a key
+    repeated within a file is a duplicate, the same key in two files is not; each file's
+    quarantined rows are its own; an unreadable file is rejected without the others."""
+    landing = settings.landing
+    write_extract(landing, "383", "hr_staff", "2025-03-31", [staff("A1"), staff("A1", 0.5)])
+    write_extract(landing, "383", "hr_staff", "2025-06-30", [staff("A1"), staff("A2", 0.5)])
+    write_extract(landing, "383", "hr_staff", "2025-07-31", [staff("A1"), staff("A2", 0.5)])
+    (landing / "383" / "hr_staff_20250731.csv").write_text("assignment_id,fte\nA1,1\n")
+    write_extract(landing, "383", "hr_staff", "2025-09-30", [staff("A2", 0.5), staff("A3", 7)])
+    report = ingest(settings)
+    assert [name for name, _ in report.rejected] == ["383/hr_staff_20250731.csv"]
+    assert "missing required column(s) employee_id" in report.rejected[0][1]
+    assert report.quarantined == [
+        ("383/hr_staff_20250331.csv", 2, 2),
+        ("383/hr_staff_20250930.csv", 1, 2),
+    ]
+    assert query(
+        settings.warehouse,
+        "select file_name, source_row, column_name, rule from audit.quarantine order by all",
+    ) == [
+        ("383/hr_staff_20250331.csv", 2, "assignment_id", "duplicate key within the file"),
+        ("383/hr_staff_20250331.csv", 3, "assignment_id", "duplicate key within the file"),
+        ("383/hr_staff_20250930.csv", 3, "fte", "must be more than 0 and at most 1"),
+    ]
+    # A1 was in March's file only as a duplicate: nothing reliable, so it opens in June.
+    assert versions(settings) == [
+        ("A1", 1.0, "2025-06-30", "2025-09-30"),
+        ("A2", 0.5, "2025-06-30", None),
+    ]
+
+
 def test_a_late_file_is_placed_in_history_and_later_snapshots_are_replayed(settings):
     landing = settings.landing
     write_extract(landing, "383", "hr_staff", "2025-03-31", [staff("A1"), staff("A2")])
