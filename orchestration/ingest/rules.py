@@ -1,6 +1,10 @@
 """Row rules: the SQL that types a delivered file's text cells and finds every rule a row
 breaks (missing values, types, ranges, code lists, date order, duplicate keys, references to
 records never delivered). All of it is generated from the contract; none of it names a kind.
+
+The delivered text cells (`landed_text`) are typed once into `landed_typed` (`typed_sql`):
+each cell trimmed, its typed value and its pseudonym beside it. The probes and the incoming
+rows read those columns, so no cell is parsed or hashed twice.
 """
 
 from __future__ import annotations
@@ -58,7 +62,39 @@ def text(column: str) -> str:
 
 
 def record_key_sql(kind: Kind) -> str:
-    return " || '|' || ".join(text(k) for k in kind.key)
+    """The record key, over `landed_typed`."""
+    return " || '|' || ".join(trimmed(k) for k in kind.key)
+
+
+def trimmed(column: str) -> str:
+    """In `landed_typed`: the cell as text, trimmed, empty meaning null."""
+    return f'"{column}"'
+
+
+def typed(column: Column) -> str:
+    """In `landed_typed`: the cell as the contract's type (null where it does not parse)."""
+    return (
+        f'"{column.name}__typed"'
+        if column.type not in (Type.TEXT, Type.CODE)
+        else trimmed(column.name)
+    )
+
+
+def pseudonymised(column: Column) -> str:
+    """In `landed_typed`: the cell's pseudonym."""
+    return f'"{column.name}__pseudonym"'
+
+
+def typed_sql(kind: Kind, landed: LandedFile) -> str:
+    """`landed_text`'s cells once: trimmed, typed and pseudonymised."""
+    cells = []
+    for col in kind.columns:
+        cells.append(f"{text(col.name)} as {trimmed(col.name)}")
+        if col.type not in (Type.TEXT, Type.CODE):
+            cells.append(f"{cast_sql(col)} as {typed(col)}")
+        if col.personal is Personal.PSEUDONYMISE:
+            cells.append(f"{pseudonym_sql(col, landed.la_code)} as {pseudonymised(col)}")
+    return f"select file_no, source_row, {', '.join(cells)} from landed_text"
 
 
 def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
@@ -70,15 +106,15 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
 
     def probe(column: str, rule: str, where: str, value: str | None = None) -> str:
         # the audit trail must not become a copy of the personal data it rejected
-        shown = "'(personal data)'" if column in personal else value or text(column)
+        shown = "'(personal data)'" if column in personal else value or trimmed(column)
         return (
             f"select file_no, source_row, '{column}' as column_name, '{rule}' as rule, "
-            f"cast({shown} as varchar) as value from landed_text where {where}"
+            f"cast({shown} as varchar) as value from landed_typed where {where}"
         )
 
     probes = []
     for col in kind.columns:
-        raw, typed = text(col.name), cast_sql(col)
+        raw, value = trimmed(col.name), typed(col)
         if col.required:
             probes.append(probe(col.name, "required value missing", f"{raw} is null"))
         if col.type not in (Type.TEXT, Type.CODE):
@@ -86,7 +122,7 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
                 probe(
                     col.name,
                     f"must be {EXPECTED[col.type]}",
-                    f"{raw} is not null and ({typed}) is null",
+                    f"{raw} is not null and {value} is null",
                 )
             )
         if col.type is Type.DATE:
@@ -95,7 +131,7 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
                     col.name,
                     f"is outside the plausible dates {dates.earliest} to {dates.latest} "
                     "(dates in workforce.yaml)",
-                    f"{typed} not between DATE '{dates.earliest}' and DATE '{dates.latest}'",
+                    f"{value} not between DATE '{dates.earliest}' and DATE '{dates.latest}'",
                 )
             )
         if col.codes:  # a code is its exact text: `05` and `5.0` are not the code 5
@@ -111,11 +147,11 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
             probes.append(probe(col.name, wording, f"not regexp_full_match({raw}, '{regex}')"))
         if col.rule:
             predicate, wording = col.rule
-            probes.append(probe(col.name, wording, f"not ({predicate.format(v=typed)})"))
+            probes.append(probe(col.name, wording, f"not ({predicate.format(v=value)})"))
     for start, end in kind.date_order:
-        start_sql, end_sql = cast_sql(kind.column(start)), cast_sql(kind.column(end))
+        start_sql, end_sql = typed(kind.column(start)), typed(kind.column(end))
         probes.append(
-            probe(end, f"must not be before {start}", f"{end_sql} < {start_sql}", text(end))
+            probe(end, f"must not be before {start}", f"{end_sql} < {start_sql}", trimmed(end))
         )
     key = record_key_sql(kind)
     probes.append(
@@ -123,7 +159,7 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
             "+".join(kind.key),
             "duplicate key within the file",
             f"{key} is not null and ({key}, file_no) in "
-            f"(select ({key}, file_no) from landed_text group by all having count(*) > 1)",
+            f"(select ({key}, file_no) from landed_typed group by all having count(*) > 1)",
             key,
         )
     )
@@ -137,14 +173,14 @@ def reference_probes(kind: Kind, landed: LandedFile, probe) -> list[str]:
     for ref in kind.references:
         column = kind.column(ref.column)
         value = (
-            pseudonym_sql(column, landed.la_code)
+            pseudonymised(column)
             if column.personal is Personal.PSEUDONYMISE
-            else text(ref.column)
+            else trimmed(ref.column)
         )
         known = f"select {ref.target} from raw.{ref.kind} where la_code = '{landed.la_code}'"
         where = f"{value} not in ({known})"
         if ref.when:
-            where = f"{text(ref.when[0])} = '{ref.when[1]}' and {where}"
+            where = f"{trimmed(ref.when[0])} = '{ref.when[1]}' and {where}"
         shown = "'(pseudonymised)'" if column.personal else None
         probes.append(probe(ref.column, ref.rule, where, shown))
     return probes
@@ -160,22 +196,19 @@ EXPECTED = {
 }
 
 
-def incoming_sql(kind: Kind, landed: LandedFile) -> str:
-    typed = []
+def incoming_sql(kind: Kind) -> str:
+    """The rows as the raw table stores them, over `landed_typed`."""
+    stored = []
     for col in kind.stored_columns:
-        expr = (
-            pseudonym_sql(col, landed.la_code)
-            if col.personal is Personal.PSEUDONYMISE
-            else (cast_sql(col))
-        )
-        typed.append(f"{expr} as {col.raw_name}")
+        expr = pseudonymised(col) if col.personal is Personal.PSEUDONYMISE else typed(col)
+        stored.append(f"{expr} as {col.raw_name}")
     key = record_key_sql(kind)
-    stored = ", ".join(f"'{c.raw_name}': {c.raw_name}" for c in kind.stored_columns)
+    hashed = ", ".join(f"'{c.raw_name}': {c.raw_name}" for c in kind.stored_columns)
     return f"""
-        select *, md5(to_json({{{stored}}})) as row_hash
+        select *, md5(to_json({{{hashed}}})) as row_hash
         from (
-            select file_no, {key} as record_key, source_row, {", ".join(typed)}
-            from landed_text
+            select file_no, {key} as record_key, source_row, {", ".join(stored)}
+            from landed_typed
         )
     """
 

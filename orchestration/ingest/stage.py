@@ -23,7 +23,7 @@ from orchestration.config import KindMapping, Thresholds
 from orchestration.contract import KINDS
 from orchestration.ingest.landing import LandedFile, RejectedFile
 from orchestration.ingest.readers import read_as_text
-from orchestration.ingest.rules import incoming_sql, problems_sql, record_key_sql
+from orchestration.ingest.rules import incoming_sql, problems_sql, record_key_sql, typed_sql
 
 
 @dataclass(frozen=True)
@@ -98,21 +98,25 @@ class StagingBatch:
         self.conn.register("landed_text", rows)
         try:
             self.conn.execute(
+                f"create or replace temp table landed_typed as {typed_sql(kind, landed)}"
+            )
+            self.conn.execute(
                 "create or replace temp table batch_problems as "
                 + problems_sql(kind, landed, thresholds.dates)
             )
             self.conn.execute(
                 "create or replace temp table batch_incoming as "
-                f"select * from ({incoming_sql(kind, landed)}) i anti join batch_problems p "
+                f"select * from ({incoming_sql(kind)}) i anti join batch_problems p "
                 "on i.file_no = p.file_no and i.source_row = p.source_row"
             )
             key = record_key_sql(kind)
             self.conn.execute(
                 "create or replace temp table batch_quarantined_keys as "
-                f"select distinct file_no, {key} as record_key from landed_text l "
+                f"select distinct file_no, {key} as record_key from landed_typed l "
                 "semi join batch_problems p on l.file_no = p.file_no "
                 f"and l.source_row = p.source_row where {key} is not null"
             )
+            self.conn.execute("drop table landed_typed")
         except duckdb.Error as e:
             # The rules are written so that no cell can fail them (try_cast, patterns): this
             # is a file they did not foresee. Its message may quote a cell, so only its kind
