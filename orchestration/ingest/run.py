@@ -130,12 +130,17 @@ class Ingestor:
                 self.prestage(conn, ledger, group)
                 for landed in group:
                     self.ingest_file(conn, ledger, landed, report)
+            if self.batch:
+                self.batch.close()
+                self.batch = None
         return report
 
     def prestage(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger, group: list[LandedFile]):
         """Archive the files of one kind and authority that will be loaded, and run the row
         rules over all of them at once (`StagingBatch`); each is then applied on its own."""
         self.archived.clear()
+        if self.batch:
+            self.batch.close()
         if group[0].is_reference:
             self.batch = None
             return

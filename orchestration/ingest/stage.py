@@ -13,6 +13,7 @@ taken out as it is applied, in its own transaction, in order.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,11 @@ def read_landed(
 
 
 class StagingBatch:
-    """Files of one kind and authority, staged by one run of the row rules. A file that could
-    not be read is kept as its RejectedFile, raised when the file is taken."""
+    """Files of one kind and authority, staged by one run of the row rules into temp tables
+    of its own (a late file's replays stage other files while a batch is being applied). A
+    file that could not be read is kept as its RejectedFile, raised when the file is taken."""
+
+    ids = itertools.count()
 
     def __init__(
         self,
@@ -73,6 +77,7 @@ class StagingBatch:
         thresholds: Thresholds,
     ):
         self.conn = conn
+        self.prefix = f"staged_{next(self.ids)}"
         self.numbers: dict[str, int] = {}  # content hash -> file_no
         self.rows: dict[int, int] = {}
         self.unreadable: dict[str, RejectedFile] = {}
@@ -101,19 +106,19 @@ class StagingBatch:
                 f"create or replace temp table landed_typed as {typed_sql(kind, landed)}"
             )
             self.conn.execute(
-                "create or replace temp table batch_problems as "
+                f"create or replace temp table {self.prefix}_problems as "
                 + problems_sql(kind, landed, thresholds.dates)
             )
             self.conn.execute(
-                "create or replace temp table batch_incoming as "
-                f"select * from ({incoming_sql(kind)}) i anti join batch_problems p "
+                f"create or replace temp table {self.prefix}_incoming as "
+                f"select * from ({incoming_sql(kind)}) i anti join {self.prefix}_problems p "
                 "on i.file_no = p.file_no and i.source_row = p.source_row"
             )
             key = record_key_sql(kind)
             self.conn.execute(
-                "create or replace temp table batch_quarantined_keys as "
+                f"create or replace temp table {self.prefix}_quarantined_keys as "
                 f"select distinct file_no, {key} as record_key from landed_typed l "
-                "semi join batch_problems p on l.file_no = p.file_no "
+                f"semi join {self.prefix}_problems p on l.file_no = p.file_no "
                 f"and l.source_row = p.source_row where {key} is not null"
             )
             self.conn.execute("drop table landed_typed")
@@ -137,19 +142,19 @@ class StagingBatch:
         if landed.sha256 in self.unreadable:
             raise self.unreadable[landed.sha256]
         number = self.numbers[landed.sha256]
-        for table, source in (
-            ("problems", "batch_problems"),
-            ("incoming", "batch_incoming"),
-            ("quarantined_keys", "batch_quarantined_keys"),
-        ):
+        for table in ("problems", "incoming", "quarantined_keys"):
             self.conn.execute(
                 f"create or replace temp table {table} as "
-                f"select * exclude (file_no) from {source} where file_no = {number:d}"
+                f"select * exclude (file_no) from {self.prefix}_{table} where file_no = {number:d}"
             )
         [(quarantined,)] = self.conn.execute(
             "select count(distinct source_row) from problems"
         ).fetchall()
         return Staged(self.rows[number], quarantined)
+
+    def close(self) -> None:
+        for table in ("problems", "incoming", "quarantined_keys"):
+            self.conn.execute(f"drop table if exists {self.prefix}_{table}")
 
 
 def stage(
@@ -162,6 +167,9 @@ def stage(
     """Stage one file (at `path`) into `incoming`, `problems` and `quarantined_keys`. Raises
     RejectedFile when the file as a whole cannot be read."""
     batch = StagingBatch(conn, [(landed, path)], mapping, thresholds or Thresholds())
-    if batch.failed:
-        raise batch.failed
-    return batch.take(landed)
+    try:
+        if batch.failed:
+            raise batch.failed
+        return batch.take(landed)
+    finally:
+        batch.close()

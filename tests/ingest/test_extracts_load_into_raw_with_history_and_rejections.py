@@ -100,6 +100,26 @@ def test_files_staged_together_are_each_judged_on_their_own(settings):
     ]
 
 
+def test_a_late_file_replays_history_while_the_files_staged_with_it_wait(settings):
+    """The replays of a late file stage archived snapshots on their own; the files staged in
+    the same batch as the late file keep their rows."""
+    landing = settings.landing
+    write_extract(landing, "383", "hr_staff", "2025-03-31", [staff("A1"), staff("A2")])
+    write_extract(landing, "383", "hr_staff", "2025-09-30", [staff("A1"), staff("A2")])
+    ingest(settings)
+    write_extract(landing, "383", "hr_staff", "2025-06-30", [staff("A1")])  # late
+    write_extract(landing, "383", "hr_staff", "2025-12-31", [staff("A2", 0.5), staff("A3")])
+    report = ingest(settings, "late and next")
+    assert report.loaded == ["383/hr_staff_20250630.csv", "383/hr_staff_20251231.csv"]
+    assert versions(settings) == [
+        ("A1", 1.0, "2025-03-31", "2025-12-31"),
+        ("A2", 1.0, "2025-03-31", "2025-06-30"),
+        ("A2", 1.0, "2025-09-30", "2025-12-31"),
+        ("A2", 0.5, "2025-12-31", None),
+        ("A3", 1.0, "2025-12-31", None),
+    ]
+
+
 def test_a_late_file_is_placed_in_history_and_later_snapshots_are_replayed(settings):
     landing = settings.landing
     write_extract(landing, "383", "hr_staff", "2025-03-31", [staff("A1"), staff("A2")])
