@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # Great Expectations is slow to import: loaded when a check f
 # SUMMARY keeps counts and up to 20 example values: enough to act on, small enough for the
 # audit trail (COMPLETE would copy every failing row into it).
 RESULT_FORMAT = "SUMMARY"
+# Rows of a per-authority suite read into memory at once (about 300 bytes a row in pandas).
+ROWS_PER_BATCH = 2_000_000
 EXAMPLES_PER_FAILURE = 3
 # Shown in their own place in a failure line (column first, row condition last) or, for
 # batch_id, not at all; every other keyword argument is the rule.
@@ -87,12 +89,76 @@ def _expectation_suite(suite: Suite):
     return ExpectationSuite(**suite.definition)
 
 
-def validate(conn: duckdb.DuckDBPyConnection, suite: Suite, scoped: bool = False) -> SuiteResult:
+def validate(
+    conn: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    scoped: bool = False,
+    rows_per_batch: int = ROWS_PER_BATCH,
+) -> SuiteResult:
     """Read the suite's rows from DuckDB and validate them; a missing relation is a failure.
-    `scoped`: a per-authority suite reads the authorities of the build's scope only."""
+    `scoped`: a per-authority suite reads the authorities of the build's scope only. Rows are
+    validated in memory (pandas), so a per-authority suite over more than `rows_per_batch`
+    rows is validated a batch of authorities at a time."""
     query = suite.query
     if scoped and suite.per_authority:
         query = f"select * from ({query}) as suite_rows where {IN_BUILD_SCOPE}"
+    batches = authority_batches(conn, query, rows_per_batch) if suite.per_authority else []
+    if len(batches) <= 1:
+        return _validate_rows(conn, suite, query)
+    results = [
+        _validate_rows(
+            conn,
+            suite,
+            f"select * from ({query}) as suite_rows where la_code in "
+            f"({', '.join(repr(code) for code in codes)})",
+        )
+        for codes in batches
+    ]
+    return SuiteResult(
+        suite_name=suite.name,
+        relation=suite.relation,
+        success=all(r.success for r in results),
+        failures=[
+            f"{line} (authorities {codes[0]} to {codes[-1]})"
+            for codes, r in zip(batches, results, strict=True)
+            for line in r.failures
+        ],
+        evaluated=results[0].evaluated,
+        raw={
+            "success": all(r.success for r in results),
+            "suite_name": suite.name,
+            "authority_batches": [
+                {"la_codes": codes, "result": r.raw}
+                for codes, r in zip(batches, results, strict=True)
+            ],
+        },
+    )
+
+
+def authority_batches(
+    conn: duckdb.DuckDBPyConnection, query: str, rows_per_batch: int
+) -> list[list[str]]:
+    """The authorities of the suite's rows, in batches of at most `rows_per_batch` rows (an
+    authority with more is a batch of its own); [] when the rows cannot be read."""
+    try:
+        counts = conn.sql(
+            f"select la_code, count(*) from ({query}) as suite_rows group by 1 order by 1"
+        ).fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return []
+    batches: list[list[str]] = []
+    rows = 0
+    for la_code, count in counts:
+        if batches and rows + count <= rows_per_batch:
+            batches[-1].append(la_code)
+            rows += count
+        else:
+            batches.append([la_code])
+            rows = count
+    return batches
+
+
+def _validate_rows(conn: duckdb.DuckDBPyConnection, suite: Suite, query: str) -> SuiteResult:
     try:
         frame = conn.sql(query).df()
     except (duckdb.CatalogException, duckdb.BinderException) as error:

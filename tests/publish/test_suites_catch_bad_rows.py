@@ -326,3 +326,32 @@ def test_a_scoped_check_reads_only_the_authorities_the_build_re_derived(warehous
     assert "fte" in only_failure(validate(warehouse, suite))  # unscoped: the 999 row fails
     warehouse.execute("insert into audit.build_scope values ('999')")
     assert "fte" in only_failure(validate(warehouse, suite, scoped=True))
+
+
+def test_a_large_suite_is_validated_a_batch_of_authorities_at_a_time(warehouse, suites):
+    """Rows are validated in memory: beyond rows_per_batch, a per-authority suite reads a
+    batch of authorities at a time, and finds what one read of everything finds."""
+    for la_code, fte in (("302", 1.0), ("303", 1.5), ("304", 0.8)):
+        warehouse.execute(
+            f"insert into staging.stg_hr__staff select * replace ('{la_code}' as la_code, "
+            f"{fte} as fte) from staging.stg_hr__staff where la_code = '301'"
+        )
+    suite = suites["stg_hr__staff"]
+    whole = validate(warehouse, suite)
+    batched = validate(warehouse, suite, rows_per_batch=6)  # 3 rows an authority: 2 a batch
+
+    assert [codes for codes in (b["la_codes"] for b in batched.raw["authority_batches"])] == [
+        ["301", "302"],
+        ["303", "304"],
+    ]
+    assert not whole.success and not batched.success
+    assert batched.evaluated == whole.evaluated
+    [failure] = batched.failures  # 303's rows, in the second batch
+    assert failure.startswith("staging.stg_hr__staff.fte: expect_column_values_to_be_between(")
+    assert failure.endswith(
+        "failed for 3 of 6 rows, e.g. 1.5 (301/hr_staff_20241031.csv row 2), "
+        "1.5 (301/hr_staff_20241031.csv row 3), 1.5 (301/hr_staff_20241031.csv "
+        "row 4) (authorities 303 to 304)"
+    )
+    assert "failed for 3 of 12 rows" in whole.failures[0]
+    json.dumps(batched.raw)
