@@ -1,5 +1,9 @@
 """Publish: copy the validated marts into a new DuckDB file and move it into place.
 
+The new file starts as a copy of the one in place, in which only the authorities whose rows
+differ are rewritten (`update_by_authority`): a delivery's publication costs its authority's
+rows and the roll-ups, not the whole national file.
+
 Readers of `published/workforce.duckdb` never see a half-written file and never block the
 pipeline: the file is built beside the old one and swapped in with one `os.replace`. Every
 attempt, published or not, is appended to `audit.publications`; the published file carries
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -135,7 +140,7 @@ CHECKS_COLUMNS = (
 
 # The files behind a publication: what its figures were computed from, with their row counts.
 SOURCE_FILES_TABLE_SQL = """
-    create table publication.main.source_files as
+    create or replace table publication.main.source_files as
     select file_name, kind, la_code, extract_date, file_id as sha256,
         rows_read, rows_loaded, rows_quarantined
     from audit.files where status = 'loaded'
@@ -161,6 +166,50 @@ def content_hash(conn: duckdb.DuckDBPyConnection, relations: list[tuple[str, str
     ]
     parts.append(str(conn.execute(source_files_sql()).fetchone()[0]))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def columns_of(conn: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(name, kind) for name, kind, *_ in conn.execute(f"describe {relation}").fetchall()]
+
+
+def update_by_authority(conn: duckdb.DuckDBPyConnection, source: str, published: str) -> bool:
+    """Bring the published copy of a table up to `source` by replacing the rows of the
+    authorities whose rows differ (by count and hash), leaving the others as they are. False
+    when the table must be written whole: not published yet, other columns, or no la_code."""
+    try:
+        columns = columns_of(conn, source)
+        if columns != columns_of(conn, published):
+            return False
+    except duckdb.CatalogException:
+        return False
+    names = [name for name, _ in columns]
+    if "la_code" not in names:
+        return False
+    compared = ", ".join(f'"{n}"' for n in names if n != "published_run_id")
+
+    def per_authority(relation: str) -> str:
+        return (
+            f"select la_code, count(*) as n, sum(hash(({compared}))::hugeint) as h "
+            f"from {relation} group by la_code"
+        )
+
+    changed = [
+        la_code
+        for (la_code,) in conn.execute(
+            f"select la_code from ({per_authority(source)}) s "
+            f"full join ({per_authority(published)}) p using (la_code) "
+            "where s.n is distinct from p.n or s.h is distinct from p.h"
+        ).fetchall()
+    ]
+    if None in changed:
+        return False
+    if changed:
+        conn.execute(f"delete from {published} where la_code in (select unnest(?))", [changed])
+        conn.execute(
+            f"insert into {published} select * from {source} where la_code in (select unnest(?))",
+            [changed],
+        )
+    return True
 
 
 def publish(
@@ -198,23 +247,34 @@ def publish(
             (rows,) = conn.execute("select count(*) from marts.kpi_values").fetchone()
             record_build(conn, settings, current[0][0])
             return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
+        if target.exists() and current:
+            # Start from the publication in place and rewrite only what differs: a delivery
+            # for one authority changes its rows (and the roll-ups), not the national file.
+            shutil.copyfile(target, tmp)
         conn.execute(f"attach {sql_string(tmp)} as publication")
         try:
             for schema, name in relations:
                 # the KPI tables say which run published them; the warehouse cannot know
                 stamped = name.startswith("kpi_values")
                 columns = "* replace (?::varchar as published_run_id)" if stamped else "*"
-                conn.execute(
-                    f"create table publication.main.{name} as select {columns} from {schema}.{name}",
-                    [run_id] if stamped else [],
-                )
+                if not update_by_authority(conn, f"{schema}.{name}", f"publication.main.{name}"):
+                    conn.execute(
+                        f"create or replace table publication.main.{name} as "
+                        f"select {columns} from {schema}.{name}",
+                        [run_id] if stamped else [],
+                    )
+                if stamped:  # every row is of this publication (in-place rows included)
+                    conn.execute(
+                        f"update publication.main.{name} set published_run_id = ?", [run_id]
+                    )
             conn.execute(
-                "create table publication.main.publications as select * exclude (content_hash) "
+                "create or replace table publication.main.publications as "
+                "select * exclude (content_hash) "
                 f"from (select * from audit.publications union all by name {this_attempt}) "
                 "order by started_at, run_id",
                 [run_id, started_at, content],
             )
-            conn.execute(f"create table publication.main.checks ({CHECKS_COLUMNS})")
+            conn.execute(f"create or replace table publication.main.checks ({CHECKS_COLUMNS})")
             if checks:
                 conn.executemany(
                     "insert into publication.main.checks values (?, ?, ?, ?, ?, ?)",
@@ -224,6 +284,12 @@ def publish(
                     ],
                 )
             conn.execute(SOURCE_FILES_TABLE_SQL)
+            kept = {name for _, name in relations} | {"publications", "checks", "source_files"}
+            for (table,) in conn.execute(
+                "select table_name from duckdb_tables() where database_name = 'publication'"
+            ).fetchall():
+                if table not in kept:  # no longer published (the copy in place had it)
+                    conn.execute(f"drop table publication.main.{table}")
             (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
         finally:
             conn.execute("detach publication")
