@@ -115,13 +115,21 @@ def up_to_date_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str
         return None
     try:
         last = conn.execute(
-            "select run_id, fingerprint from audit.builds order by recorded_at desc limit 1"
+            "select run_id, fingerprint, recorded_at from audit.builds "
+            "order by recorded_at desc limit 1"
         ).fetchone()
     except duckdb.CatalogException:  # a warehouse from before builds were recorded
         return None
-    if last and last[1] == build_fingerprint(conn, settings):
-        return last[0]
-    return None
+    if not last:
+        return None
+    (delivered_since,) = conn.execute(
+        "select count(*) from audit.files where status in ('loaded', 'superseded') "
+        "and received_at > ?",
+        [last[2]],
+    ).fetchone()
+    if delivered_since:  # a file loaded since: the fingerprint differs, no need to hash raw
+        return None
+    return last[0] if last[1] == build_fingerprint(conn, settings) else None
 
 
 def record_build(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
