@@ -17,6 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 from orchestration.generator.authority import simulate_authority
+from orchestration.generator.calibration import dfe_counts
 from orchestration.generator.extracts import write_extracts
 from orchestration.generator.profile import AuthorityProfile, random_stream
 from orchestration.generator.reference import AUTHORITIES
@@ -32,14 +33,19 @@ def generate(
     seed: int,
     end_date: date = DEFAULT_END_DATE,
     progress: Callable[[str], None] | None = None,
+    calibrate: bool = False,
 ) -> list[Path]:
-    """Write extracts for the first `authorities` authorities over `years` census years."""
+    """Write extracts for the first `authorities` authorities over `years` census years;
+    with `calibrate`, each authority meets DfE's published counts in the census years DfE
+    publishes in full (calibration.py), and is drawn at random in the others."""
     if not 1 <= authorities <= len(AUTHORITIES):
         raise ValueError(f"authorities must be between 1 and {len(AUTHORITIES)}")
     timeline = Timeline.ending(end_date, years)
     written: list[Path] = []
     for la_code, name in islice(AUTHORITIES.items(), authorities):
         profile = AuthorityProfile.draw(la_code, name, seed)
+        if calibrate:
+            profile = profile.calibrated(dfe_counts(la_code))
         history = simulate_authority(profile, timeline, seed)
         payroll_rng = random_stream(seed, la_code, "payroll")
         files = write_extracts(Path(out) / la_code, history, timeline, payroll_rng)

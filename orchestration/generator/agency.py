@@ -14,6 +14,7 @@ import numpy as np
 
 from orchestration.generator import reference as ref
 from orchestration.generator.absence import Absences
+from orchestration.generator.calibration import choose_fte
 from orchestration.generator.people import Identities, swe_numbers
 from orchestration.generator.profile import AuthorityProfile
 from orchestration.generator.timeline import (
@@ -36,6 +37,7 @@ ABSENCE_COVER = {"SIC": (42, 0.35, "sickness"), "MAT": (84, 0.6, "maternity")}
 # vacancies are staffed COVER_EFFICIENCY of the time (lags, gaps between workers).
 ABSENCE_COVER_SHARE, MIN_POOL_SHARE, COVER_EFFICIENCY = 0.015, 0.01, 0.8
 CAPACITY_DAYS = (60, 150)
+CENSUS_DAY_SETTLING = (14, 120, 270)  # added capacity: days before (min, max), at most after
 HOURLY_RATES = {1: (50, 55), 2: (50, 55), 3: (48, 55), 4: (44, 52), 5: (38, 48), 6: (40, 48)}
 UNREGISTERED_HOURLY_RATE = (20, 28)
 WEEKLY_HOURS = 37.0
@@ -213,6 +215,53 @@ class _AgencyBuilder:
                 hourly_rate=self._hourly_rate(role),
             )
 
+    def settle_census_days(self) -> None:
+        """On each calibrated census day agency CFSW FTE meets DfE's per in-post FTE: some
+        assignments end the day before (so are not in post on it), or extra capacity joins
+        (fractional FTE for the last part), ending within the year so later census days are
+        settled on their own."""
+        rng, rows, wf = self.rng, self.rows, self.workforce
+        teams = [
+            t for t, area in enumerate(wf.organisation.team_areas) if area in ref.NEW_CASE_TYPES
+        ]
+        for census in self.timeline.census_dates:
+            counts = self.profile.counts_of(census.year)
+            if not counts:
+                continue
+            day = day_number(census)
+            in_post = [
+                i
+                for i in range(len(rows))
+                if rows["start"][i] <= day < rows["end"][i]
+                and rows["role"][i]
+                and self.workers["registered"][rows["worker"][i]]
+            ]
+            gap = counts.agency_for(wf.cfsw_fte_on(day)) - sum(rows["fte"][i] for i in in_post)
+            if gap < 0:
+                cuttable = [i for i in in_post if rows["start"][i] < day]
+                fte = [rows["fte"][i] for i in cuttable]
+                for i in choose_fte(fte, -gap, rng, at_least=True):
+                    rows["end"][cuttable[i]] = day
+                    gap += fte[i]
+            while round(gap, 2) > 0:
+                fte = min(1.0, round(gap, 2))
+                earliest, latest, after = CENSUS_DAY_SETTLING
+                start = day - int(rng.integers(earliest, latest))
+                end = min(day + 1 + int(rng.exponential(CAPACITY_DAYS[1])), day + after)
+                role = ref.CASE_HOLDER if rng.random() < 0.8 else ref.SENIOR_PRACTITIONER
+                self.rows.add(
+                    worker=self._new_worker(True),
+                    role=role,
+                    team=int(rng.choice(teams)),
+                    post=-1,
+                    cover_reason="additional_capacity",
+                    fte=fte,
+                    start=start,
+                    end=end if end <= self.timeline.end_day else OPEN,
+                    hourly_rate=self._hourly_rate(role),
+                )
+                gap -= fte
+
     def build(self) -> Agency:
         registered = np.array(self.workers["registered"], dtype=bool)
         worker_swe = np.where(registered, swe_numbers(self.rng, len(registered)), None)
@@ -256,6 +305,7 @@ def simulate_agency(
     builder.cover_vacancies()
     builder.cover_absences(absences)
     builder.add_capacity()
+    builder.settle_census_days()
     return builder.build()
 
 
