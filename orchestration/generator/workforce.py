@@ -220,6 +220,34 @@ class _Simulation:
                     self._add_post(team, ref.NO_ROLE, support_title, budget, effective_from)
                 self._add_post(team, ref.NO_ROLE, ref.BUSINESS_SUPPORT_TITLE, 1.0, effective_from)
 
+    def _match_case_holder_share(self) -> None:
+        """Calibrated: social worker posts in case-holding teams beyond DfE's share of case
+        holders in the workforce become qualified posts without cases (role 6)."""
+        posts, rng = self.posts, self.rng
+        share = np.mean(
+            [
+                c.case_holders_fte / (c.inpost_fte + c.agency_fte)
+                for c in self.profile.calibration.values()
+            ]
+        )
+        holding_areas = {
+            i for i, area in enumerate(self.org.team_areas) if area in ref.NEW_CASE_TYPES
+        }
+        social_work = [p for p in range(len(posts)) if posts["role"][p]]
+        holding = [
+            p
+            for p in social_work
+            if posts["role"][p] in (ref.SENIOR_PRACTITIONER, ref.CASE_HOLDER)
+            and posts["team"][p] in holding_areas
+        ]
+        excess = sum(posts["budget"][p] for p in holding) - share * sum(
+            posts["budget"][p] for p in social_work
+        )
+        practitioners = [p for p in holding if posts["role"][p] == ref.CASE_HOLDER]
+        for i in choose_fte([posts["budget"][p] for p in practitioners], excess, rng):
+            posts["role"][practitioners[i]] = ref.QUALIFIED_WITHOUT_CASES
+            posts["title"][practitioners[i]] = str(rng.choice(ref.WITHOUT_CASES_TITLES))
+
     @staticmethod
     def _post_title(area: str, role: int) -> str:
         if role == ref.QUALIFIED_WITHOUT_CASES:
@@ -565,8 +593,12 @@ class _Simulation:
             self._age(rows["person"][r], month.first) >= OLDER_WORKER_AGE for r in social_workers
         ]
         weights = np.where(older, OLDER_WORKER_LEAVING_WEIGHT, 1)
-        chance = hazard * weights / (weights.mean() if len(weights) else 1)
-        for row in np.array(social_workers)[rng.random(len(social_workers)) < chance].tolist():
+        if self.counts:
+            leaving = self._leaving_fte(social_workers, weights, hazard * in_post_fte)
+        else:
+            chance = hazard * weights / (weights.mean() if len(weights) else 1)
+            leaving = np.array(social_workers)[rng.random(len(social_workers)) < chance].tolist()
+        for row in leaving:
             second = self.people["second"][rows["person"][row]]
             self.census_year_leavers_fte += rows["fte"][row] + (
                 rows["fte"][second] if second >= 0 else 0
@@ -575,6 +607,19 @@ class _Simulation:
         others = [r for r in settled if rows["kind"][r] != SECOND and not self._is_cfsw(r)]
         for row in np.array(others)[rng.random(len(others)) < NON_CFSW_TURNOVER / 12].tolist():
             self._leave(row, self._day_in(month, rows["start"][row] + 1))
+
+    def _leaving_fte(self, rows: list[int], weights: np.ndarray, amount: float) -> list[int]:
+        """Calibrated: leavers adding up to `amount` FTE (to half a person's FTE), drawn with
+        the leaving weights, so the year's leavers track DfE's without running ahead."""
+        keys = self.rng.random(len(rows)) ** (1 / weights)  # weighted order, heaviest first
+        leaving, taken = [], 0.0
+        for i in np.argsort(-keys).tolist():
+            fte = self.rows["fte"][rows[i]]
+            if taken + fte / 2 > amount:
+                break
+            leaving.append(rows[i])
+            taken += fte
+        return leaving
 
     def _moves(self, month: Month, settled: list[int], vacant: list[int]) -> None:
         """Moves between posts (some promotions) and fixed-term contracts made permanent."""
@@ -767,6 +812,8 @@ class _Simulation:
         vacant_fte = sum(posts["budget"][p] for p in vacant_at_start if posts["role"][p])
         usual = self.turnover / 12 * (1 - self.vacancy) / self.vacancy
         social_work = float(np.clip(usual * (vacant_fte / wanted_vacant_fte) ** 2, 0.005, 0.6))
+        if self.counts and in_post_fte >= self.counts.inpost_fte:
+            social_work = 0.005  # calibrated: the census day's intake tops up to DfE's in post
         for post in range(len(posts)):
             if posts["occupant"][post] >= 0 or posts["effective_to"][post] != OPEN:
                 continue
@@ -787,6 +834,8 @@ class _Simulation:
 
     def run(self) -> Workforce:
         self._build_establishment()
+        if self.profile.calibration:
+            self._match_case_holder_share()
         self._populate()
         months = self.timeline.months()
         # The census year is already under way at the start: assume its leavers so far were
