@@ -204,7 +204,9 @@ def census_rates(folder: Path, census: date, as_at: date | None = None) -> dict[
         paths = files_of(folder, kind)
         return read(next(p for p in paths if extract_date(p) == str(as_at)) if as_at else paths[-1])
 
-    def on_day(frame: pd.DataFrame, start: str, end: str, last_day_in: bool = False) -> pd.DataFrame:
+    def on_day(
+        frame: pd.DataFrame, start: str, end: str, last_day_in: bool = False
+    ) -> pd.DataFrame:
         ended = frame[end] < day if last_day_in else frame[end] <= day
         return frame[(frame[start] <= day) & ~ended.fillna(False)]
 
