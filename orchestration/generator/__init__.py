@@ -6,7 +6,8 @@ first extract to the end date, then writes what its HR, payroll, agency and case
 have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv` (see timeline.Timeline for the dates). Output depends only on the
 arguments: the same arguments give byte-identical files, and each authority has its own random
 streams so adding authorities leaves the earlier ones unchanged. One authority is held in
-memory at a time.
+memory at a time. A calibrated authority (`calibrate`) meets DfE's published counts in the
+census years DfE publishes (calibration.py; docs/generator.md).
 """
 
 from __future__ import annotations

@@ -40,12 +40,14 @@ class AbsenceKind:
 
 def absence_kinds(profile: AuthorityProfile) -> list[AbsenceKind]:
     """Episode kinds; long sickness is sized so sickness days meet the authority's rate."""
-    short_days = SHORT_SICKNESS_RATE * SHORT_SICKNESS_MEAN_DAYS
-    long_rate = (profile.sickness * WORKING_DAYS_A_YEAR - short_days) / (
+    days = profile.sickness * WORKING_DAYS_A_YEAR
+    # an authority with little sickness (some calibrated ones) has fewer short episodes too
+    short_rate = min(SHORT_SICKNESS_RATE, days / SHORT_SICKNESS_MEAN_DAYS)
+    long_rate = max(days - short_rate * SHORT_SICKNESS_MEAN_DAYS, 0) / (
         LONG_SICKNESS_MIN_DAYS + LONG_SICKNESS_EXTRA_DAYS
     )
     return [
-        AbsenceKind("SIC", SHORT_SICKNESS_RATE, 1, SHORT_SICKNESS_MEAN_DAYS - 1, 10),
+        AbsenceKind("SIC", short_rate, 1, SHORT_SICKNESS_MEAN_DAYS - 1, 10),
         AbsenceKind("SIC", long_rate, LONG_SICKNESS_MIN_DAYS, LONG_SICKNESS_EXTRA_DAYS, 200),
         AbsenceKind("MAT", 0.05, 130, 40, 260, female=True, ages=(24, 45)),  # maternity
         AbsenceKind("MAT", 0.03, 10, 0, 10, female=False, ages=(24, 50)),  # paternity

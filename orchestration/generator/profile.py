@@ -10,6 +10,7 @@ import numpy as np
 from orchestration.generator.calibration import CensusCounts
 
 LONDON_CODES = (201, 320)  # inner and outer London boroughs
+MIN_VACANCY = 0.01  # posts are sized and agency cover drawn from the usual vacancy rate
 IN_POST_FTE_PER_SOCIAL_WORKER = 1.0  # in-post CFSW FTE the establishment gives per social worker
 
 
@@ -65,7 +66,7 @@ class AuthorityProfile:
         if not counts:
             return self
         years = [counts[y] for y in sorted(counts)]
-        vacancy = float(np.mean([c.vacancy for c in years]))
+        vacancy = max(float(np.mean([c.vacancy for c in years])), MIN_VACANCY)
         return replace(
             self,
             # posts are sized from headcount; FTE per head runs at about this share

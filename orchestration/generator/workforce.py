@@ -17,7 +17,7 @@ import numpy as np
 
 from orchestration.generator import reference as ref
 from orchestration.generator.calibration import CensusCounts, choose_fte
-from orchestration.generator.profile import AuthorityProfile
+from orchestration.generator.profile import MIN_VACANCY, AuthorityProfile
 from orchestration.generator.timeline import OPEN, Month, Timeline, day_number
 
 MAIN, SECOND, SESSIONAL = 0, 1, 2  # assignment kinds: a person's main job, an extra job, casual
@@ -33,7 +33,6 @@ NON_SOCIAL_WORK_FILL = 0.15  # monthly chance a vacant support post is filled
 SECOND_JOB_START, SECOND_JOB_END = 0.01, 0.02  # monthly chances for a part-timer's EDT sessions
 SECOND_JOB_FTE = 0.2
 SESSIONAL_SHARE = 0.02  # casual sessional workers per post
-MIN_VACANCY = 0.01  # a calibrated year with no vacancies still fills posts at a finite pace
 NEWLY_QUALIFIED_SHARE = {ref.CASE_HOLDER: 0.35, ref.QUALIFIED_WITHOUT_CASES: 0.1}  # of starters
 APPRENTICE_FROM_WITHIN = 0.7  # apprentices who were the authority's support workers
 PART_TIME_SHARE = 0.2
