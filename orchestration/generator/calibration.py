@@ -49,6 +49,7 @@ class CensusCounts:
     case_holders_fte: float
     cases: float
     working_days_lost_fte: float
+    agency_cover_fte: float | None = None  # agency covering vacancies, where DfE has it
 
     @property
     def turnover(self) -> float:
@@ -79,6 +80,9 @@ class CensusCounts:
     def agency_for(self, inpost_fte: float) -> float:
         return self.agency_fte / self.inpost_fte * inpost_fte
 
+    def agency_cover_for(self, inpost_fte: float) -> float:
+        return (self.agency_cover_fte or 0.0) / self.inpost_fte * inpost_fte
+
     def sickness_days_for(self, inpost_fte: float) -> float:
         return self.sickness * WORKING_DAYS_A_YEAR * inpost_fte
 
@@ -106,7 +110,10 @@ def published_counts() -> dict[str, dict[int, CensusCounts]]:
             if not values["case_holders_fte"]:
                 continue
             year = int(row["time_period"])
-            counts.setdefault(row["old_la_code"], {})[year] = CensusCounts(year, **values)
+            cover = _number(row["agency_cover_fte"])
+            counts.setdefault(row["old_la_code"], {})[year] = CensusCounts(
+                year, **values, agency_cover_fte=cover
+            )
     return counts
 
 
