@@ -4,15 +4,17 @@ publishes; the demo (Leeds, calibrated) publishes DfE's headline figures."""
 from __future__ import annotations
 
 import csv
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from orchestration.generator import generate
 from orchestration.generator.calibration import choose_fte, dfe_counts
-from tests.conftest import PROJECT_ROOT, REFERENCE, query
+from tests.conftest import PROJECT_ROOT, REFERENCE, WORKFORCE, query
 from tests.generator.test_generated_extracts_follow_the_contract import census_rates, file_bytes
 
 SEED = 20251231
@@ -79,6 +81,21 @@ def test_calibrated_extracts_are_seeded_and_differ_from_uncalibrated_ones(calibr
     generate(tmp_path / "drawn", authorities=1, years=2, seed=SEED)
     drawn = file_bytes(tmp_path / "drawn")
     assert drawn["383/hr_staff_20251231.csv"] != file_bytes(calibrated)["383/hr_staff_20251231.csv"]
+
+
+def test_generate_calibrate_sizes_leeds_as_dfe_publishes_it(tmp_path):
+    result = subprocess.run(
+        [str(WORKFORCE), "generate", "--out", str(tmp_path), "--years", "1", "--calibrate"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    staff = pd.read_csv(tmp_path / "383" / "hr_staff_20251231.csv", dtype=str)
+    cfsw = (staff.registered_social_worker == "true") & staff.org_role.isin(list("123456"))
+    in_post = (staff.start_date <= "2025-09-30") & ~(staff.end_date <= "2025-09-30")
+    inpost_fte = staff[cfsw & in_post].fte.astype(float).sum()
+    assert inpost_fte == pytest.approx(660.4, rel=0.01)  # DfE's Leeds, 2025
 
 
 HEADLINE_RATES = [
