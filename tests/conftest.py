@@ -120,7 +120,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
     """One demo publication shared by the tests that only read it (board pack, exports, guide):
-    `workforce demo` for Leeds (383) with the DfE reference files delivered beside it (one run)."""
+    `workforce demo` for Leeds (383, calibrated to DfE's counts) with the DfE reference files
+    delivered beside it (one run)."""
     home = tmp_path_factory.mktemp("demo") / "workforce-data"
     drop_dfe_reference_files(home / "landing")
     demo = run_workforce(home, "demo")

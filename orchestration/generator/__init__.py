@@ -6,7 +6,8 @@ first extract to the end date, then writes what its HR, payroll, agency and case
 have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv` (see timeline.Timeline for the dates). Output depends only on the
 arguments: the same arguments give byte-identical files, and each authority has its own random
 streams so adding authorities leaves the earlier ones unchanged. One authority is held in
-memory at a time.
+memory at a time. A calibrated authority (`calibrate`) meets DfE's published counts in the
+census years DfE publishes (calibration.py; docs/generator.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 
 from orchestration.generator.authority import simulate_authority
+from orchestration.generator.calibration import dfe_counts
 from orchestration.generator.extracts import write_extracts
 from orchestration.generator.profile import AuthorityProfile, random_stream
 from orchestration.generator.reference import AUTHORITIES
@@ -32,14 +34,19 @@ def generate(
     seed: int,
     end_date: date = DEFAULT_END_DATE,
     progress: Callable[[str], None] | None = None,
+    calibrate: bool = False,
 ) -> list[Path]:
-    """Write extracts for the first `authorities` authorities over `years` census years."""
+    """Write extracts for the first `authorities` authorities over `years` census years;
+    with `calibrate`, each authority meets DfE's published counts in the census years DfE
+    publishes in full (calibration.py), and is drawn at random in the others."""
     if not 1 <= authorities <= len(AUTHORITIES):
         raise ValueError(f"authorities must be between 1 and {len(AUTHORITIES)}")
     timeline = Timeline.ending(end_date, years)
     written: list[Path] = []
     for la_code, name in islice(AUTHORITIES.items(), authorities):
         profile = AuthorityProfile.draw(la_code, name, seed)
+        if calibrate:
+            profile = profile.calibrated(dfe_counts(la_code))
         history = simulate_authority(profile, timeline, seed)
         payroll_rng = random_stream(seed, la_code, "payroll")
         files = write_extracts(Path(out) / la_code, history, timeline, payroll_rng)

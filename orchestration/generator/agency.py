@@ -14,6 +14,7 @@ import numpy as np
 
 from orchestration.generator import reference as ref
 from orchestration.generator.absence import Absences
+from orchestration.generator.calibration import choose_fte
 from orchestration.generator.people import Identities, swe_numbers
 from orchestration.generator.profile import AuthorityProfile
 from orchestration.generator.timeline import (
@@ -36,6 +37,7 @@ ABSENCE_COVER = {"SIC": (42, 0.35, "sickness"), "MAT": (84, 0.6, "maternity")}
 # vacancies are staffed COVER_EFFICIENCY of the time (lags, gaps between workers).
 ABSENCE_COVER_SHARE, MIN_POOL_SHARE, COVER_EFFICIENCY = 0.015, 0.01, 0.8
 CAPACITY_DAYS = (60, 150)
+CENSUS_DAY_SETTLING = (14, 120, 270)  # added capacity: days before (min, max), at most after
 HOURLY_RATES = {1: (50, 55), 2: (50, 55), 3: (48, 55), 4: (44, 52), 5: (38, 48), 6: (40, 48)}
 UNREGISTERED_HOURLY_RATE = (20, 28)
 WEEKLY_HOURS = 37.0
@@ -213,6 +215,122 @@ class _AgencyBuilder:
                 hourly_rate=self._hourly_rate(role),
             )
 
+    def settle_census_days(self) -> None:
+        """On each calibrated census day agency CFSW FTE meets DfE's per in-post FTE, and so
+        does the part covering vacancies where DfE publishes it: some assignments end on the
+        day (so are not in post on it), or cover joins: of vacant posts not yet covered, then
+        extra capacity for the rest (fractional FTE for the last part). What joins ends
+        within the year, so later census days are settled on their own."""
+        rows, wf = self.rows, self.workforce
+        for census in self.timeline.census_dates:
+            counts = self.profile.counts_of(census.year)
+            if not counts:
+                continue
+            day = day_number(census)
+            in_post = [
+                i
+                for i in range(len(rows))
+                if rows["start"][i] <= day < rows["end"][i]
+                and rows["role"][i]
+                and self.workers["registered"][rows["worker"][i]]
+            ]
+            wanted = counts.agency_for(wf.cfsw_fte_on(day))
+            covering = [i for i in in_post if rows["cover_reason"][i] == "vacancy"]
+            if counts.agency_cover_fte is None:
+                self._settle(day, in_post, wanted, cover=True, capacity=True)
+                continue
+            cover_wanted = min(wanted, counts.agency_cover_for(wf.cfsw_fte_on(day)))
+            self._settle(day, covering, cover_wanted, cover=True, capacity=False)
+            covered = sum(rows["fte"][i] for i in range(len(rows)) if self._covers(i, day))
+            others = [i for i in in_post if rows["cover_reason"][i] != "vacancy"]
+            self._settle(day, others, wanted - covered, cover=False, capacity=True)
+
+    def _covers(self, row: int, day: int) -> bool:
+        rows = self.rows
+        return (
+            rows["cover_reason"][row] == "vacancy"
+            and rows["role"][row] > 0
+            and rows["start"][row] <= day < rows["end"][row]
+        )
+
+    def _settle(
+        self, day: int, in_post: list[int], wanted: float, cover: bool, capacity: bool
+    ) -> None:
+        """Bring the FTE of the assignments `in_post` on `day` to `wanted`: end some on the
+        day, or add cover of vacant posts (`cover`), then extra capacity (`capacity`)."""
+
+        rng, rows = self.rng, self.rows
+        gap = wanted - sum(rows["fte"][i] for i in in_post)
+        if gap < 0:
+            cuttable = [i for i in in_post if rows["start"][i] < day]
+            fte = [rows["fte"][i] for i in cuttable]
+            for i in choose_fte(fte, -gap, rng, at_least=True):
+                rows["end"][cuttable[i]] = day
+                gap += fte[i]
+        if cover and gap > 0:
+            gap -= self._cover_vacant_posts(day, gap)
+        while capacity and round(gap, 2) > 0:
+            fte = min(1.0, round(gap, 2))
+            self._add_capacity_on(day, fte)
+            gap -= fte
+
+    def _cover_vacant_posts(self, day: int, wanted: float) -> float:
+        """Agency cover from before `day` to after it of social work posts vacant and
+        uncovered on it, up to `wanted` FTE (the last in part); returns the FTE added."""
+        rng, rows, wf = self.rng, self.rows, self.workforce
+        employed = (wf.start <= day) & (day < wf.end) & (wf.post >= 0)
+        taken = set(wf.post[employed].tolist())
+        taken |= {rows["post"][i] for i in range(len(rows)) if self._covers(i, day)}
+        effective = (wf.post_role > 0) & (wf.post_from <= day) & (wf.post_to > day)
+        added = 0.0
+        earliest, latest, after = CENSUS_DAY_SETTLING
+        for post in rng.permutation(np.flatnonzero(effective)).tolist():
+            if round(wanted - added, 2) <= 0:
+                break
+            if post in taken:
+                continue
+            held = wf.post == post
+            before = wf.end[held & (wf.end <= day)]
+            since = max(int(before.max()) + 1 if len(before) else 0, int(wf.post_from[post]))
+            later = wf.start[held & (wf.start > day)]
+            until = min(int(later.min()) - 1 if len(later) else OPEN, int(wf.post_to[post]))
+            if since > day or until <= day:
+                continue  # vacant only from the day after, or filled (or closed) by then
+            fte = min(float(wf.post_budget[post]), round(wanted - added, 2))
+            end = min(day + 1 + int(rng.exponential(SPELL_DAYS[1])), day + after, until)
+            role = int(wf.post_role[post])
+            self.rows.add(
+                worker=self._new_worker(True),
+                role=role,
+                team=wf.post_team[post],
+                post=post,
+                cover_reason="vacancy",
+                fte=fte,
+                start=max(day - int(rng.integers(earliest, latest)), since),
+                end=end if end <= self.timeline.end_day else OPEN,
+                hourly_rate=self._hourly_rate(role),
+            )
+            added += fte
+        return added
+
+    def _add_capacity_on(self, day: int, fte: float) -> None:
+        rng, org = self.rng, self.workforce.organisation
+        teams = [t for t, area in enumerate(org.team_areas) if area in ref.NEW_CASE_TYPES]
+        earliest, latest, after = CENSUS_DAY_SETTLING
+        end = min(day + 1 + int(rng.exponential(CAPACITY_DAYS[1])), day + after)
+        role = ref.CASE_HOLDER if rng.random() < 0.8 else ref.SENIOR_PRACTITIONER
+        self.rows.add(
+            worker=self._new_worker(True),
+            role=role,
+            team=int(rng.choice(teams)),
+            post=-1,
+            cover_reason="additional_capacity",
+            fte=fte,
+            start=day - int(rng.integers(earliest, latest)),
+            end=end if end <= self.timeline.end_day else OPEN,
+            hourly_rate=self._hourly_rate(role),
+        )
+
     def build(self) -> Agency:
         registered = np.array(self.workers["registered"], dtype=bool)
         worker_swe = np.where(registered, swe_numbers(self.rng, len(registered)), None)
@@ -256,6 +374,7 @@ def simulate_agency(
     builder.cover_vacancies()
     builder.cover_absences(absences)
     builder.add_capacity()
+    builder.settle_census_days()
     return builder.build()
 
 

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from orchestration.generator.absence import Absences, simulate_absence
 from orchestration.generator.agency import Agency, Timesheets, simulate_agency, weekly_timesheets
-from orchestration.generator.cases import Allocations, CaseHolders, allocate_children, case_holders
+from orchestration.generator.cases import (
+    Allocations,
+    CaseHolders,
+    allocate_children,
+    case_holders,
+    settle_caseloads,
+)
 from orchestration.generator.payroll import PayPolicy
 from orchestration.generator.people import Identities, draw_identities
 from orchestration.generator.profile import AuthorityProfile, random_stream
@@ -39,6 +45,11 @@ def simulate_authority(
     agency = simulate_agency(workforce, identities, absences, profile, timeline, stream("agency"))
     holders = case_holders(workforce, agency, profile, timeline, stream("caseloads"))
     team_areas = workforce.organisation.team_areas
+    cases = stream("cases")
+    allocations = allocate_children(holders, team_areas, timeline, cases)
+    allocations = settle_caseloads(
+        holders, allocations, workforce, agency, profile, timeline, cases
+    )
     return AuthorityHistory(
         profile=profile,
         workforce=workforce,
@@ -47,6 +58,6 @@ def simulate_authority(
         agency=agency,
         timesheets=weekly_timesheets(agency, timeline, stream("timesheets")),
         holders=holders,
-        allocations=allocate_children(holders, team_areas, timeline, stream("cases")),
+        allocations=allocations,
         pay_policy=PayPolicy.draw(workforce, profile, stream("pay")),
     )

@@ -12,15 +12,16 @@ time, one after another. Children are then threaded through the slots in time or
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from orchestration.generator import reference as ref
 from orchestration.generator.agency import Agency
 from orchestration.generator.profile import AuthorityProfile
-from orchestration.generator.timeline import OPEN, Timeline
+from orchestration.generator.timeline import OPEN, Timeline, day_number
 from orchestration.generator.workforce import MAIN, Workforce
 
 CASE_HOLDING_ROLES = (ref.SENIOR_PRACTITIONER, ref.CASE_HOLDER)
@@ -36,6 +37,7 @@ CO_WORKED = 0.02
 UNALLOCATED_LIMIT = 60  # days a child waits for a worker before the case is closed instead
 HISTORY_DAYS = 400  # allocations of workers in post at the start reach back this far
 NATURAL, WORKER_LEFT, STILL_OPEN = 0, 1, 2
+SETTLING_DAYS = (56, 90, 270)  # a case added for a census day: opened up to, mean, at most after
 
 
 @dataclass(frozen=True)
@@ -246,3 +248,121 @@ def _next_waiting(queue: deque, day: int):
     while queue and queue[0][0] < day - UNALLOCATED_LIMIT:
         queue.popleft()
     return queue.popleft() if queue else None
+
+
+def census_day_caseloads(
+    holders: CaseHolders,
+    allocations: Allocations,
+    workforce: Workforce,
+    agency: Agency,
+    day: int,
+) -> dict[tuple[bool, int], tuple[float, list[int]]]:
+    """Per worker holding a case on `day` (agency or not, worker index): the FTE of their
+    in-post CFSW assignments and their allocations active that day, as the pipeline counts
+    caseloads (cases are the distinct children among them)."""
+    fte: dict[tuple[bool, int], float] = {}
+    employed = workforce.is_cfsw & (workforce.start <= day) & (workforce.end > day)
+    for person, f in zip(
+        workforce.person[employed].tolist(), workforce.fte[employed].tolist(), strict=True
+    ):
+        fte[(False, person)] = fte.get((False, person), 0.0) + f
+    hired = agency.registered & (agency.role > 0) & (agency.start <= day) & (agency.end > day)
+    for worker, f in zip(agency.worker[hired].tolist(), agency.fte[hired].tolist(), strict=True):
+        fte[(True, worker)] = fte.get((True, worker), 0.0) + f
+    active = np.flatnonzero((allocations.start <= day) & (allocations.end > day))
+    held: dict[tuple[bool, int], list[int]] = {}
+    for a, h in zip(active.tolist(), allocations.holder[active].tolist(), strict=True):
+        key = (bool(holders.is_agency[h]), int(holders.worker[h]))
+        if key in fte:
+            held.setdefault(key, []).append(a)
+    return {key: (fte[key], cases) for key, cases in held.items()}
+
+
+def settle_caseloads(
+    holders: CaseHolders,
+    allocations: Allocations,
+    workforce: Workforce,
+    agency: Agency,
+    profile: AuthorityProfile,
+    timeline: Timeline,
+    rng: np.random.Generator,
+) -> Allocations:
+    """On each calibrated census day the cases per case-holder FTE meet DfE's caseload: new
+    children are allocated to the case holders with the lightest caseloads (opened in the weeks
+    before, closing within the year), or the heaviest close a case the day itself."""
+    for census in timeline.census_dates:
+        counts = profile.counts_of(census.year)
+        if not counts:
+            continue
+        day = day_number(census)
+        caseloads = census_day_caseloads(holders, allocations, workforce, agency, day)
+        holder_fte = sum(f for f, _ in caseloads.values())
+        cases = {key: len(set(allocations.child[a].tolist())) for key, (_, a) in caseloads.items()}
+        gap = round(counts.caseload * holder_fte) - sum(cases.values())
+        end = allocations.end.copy()
+        if gap < 0:
+            heaviest = [(-cases[k] / f, k) for k, (f, _) in caseloads.items() if cases[k] > 1]
+            heapq.heapify(heaviest)
+            while gap < 0 and heaviest:
+                _, key = heapq.heappop(heaviest)
+                closable = [
+                    a for a in caseloads[key][1] if allocations.start[a] < day and end[a] > day
+                ]
+                children = allocations.child[closable]
+                unique = [
+                    a
+                    for a, c in zip(closable, children.tolist(), strict=True)
+                    if (children == c).sum() == 1
+                ]
+                if not unique:
+                    continue
+                end[unique[int(rng.integers(len(unique)))]] = day
+                cases[key] -= 1
+                gap += 1
+                if cases[key] > 1:
+                    heapq.heappush(heaviest, (-cases[key] / caseloads[key][0], key))
+            allocations = replace(allocations, end=end)
+            continue
+        lightest = [(cases[k] / f, k) for k, (f, _) in caseloads.items()]
+        heapq.heapify(lightest)
+        added = []
+        next_child = int(allocations.child.max()) + 1 if len(allocations.child) else 0
+        for _ in range(gap):
+            _, key = heapq.heappop(lightest)
+            holder = int(allocations.holder[caseloads[key][1][0]])
+            area = workforce.organisation.team_areas[holders.team[holder]]
+            types = ref.NEW_CASE_TYPES.get(area, {"assessment": 1.0})
+            case_type = ref.CASE_TYPES.index(
+                str(rng.choice(list(types), p=np.array(list(types.values())) / sum(types.values())))
+            )
+            earliest, mean, latest = SETTLING_DAYS
+            start = max(day - int(rng.integers(0, earliest)), int(holders.start[holder]))
+            finish = day + 1 + int(min(rng.exponential(mean), latest))
+            if finish >= holders.last[holder]:
+                finish = OPEN if holders.still_holding[holder] else int(holders.last[holder])
+            added.append((holder, next_child, case_type, start, finish))
+            next_child += 1
+            cases[key] += 1
+            heapq.heappush(lightest, (cases[key] / caseloads[key][0], key))
+        if added:
+            holder, child, case_type, start, finish = (
+                np.array(c, dtype=np.int64) for c in zip(*added, strict=True)
+            )
+            allocations = _by_start(
+                Allocations(
+                    holder=np.concatenate([allocations.holder, holder]),
+                    child=np.concatenate([allocations.child, child]),
+                    case_type=np.concatenate([allocations.case_type, case_type]),
+                    start=np.concatenate([allocations.start, start]),
+                    end=np.concatenate([allocations.end, finish]),
+                )
+            )
+    return allocations
+
+
+def _by_start(allocations: Allocations) -> Allocations:
+    order = np.lexsort((allocations.holder, allocations.start))
+    return Allocations(*(column[order] for column in (
+        allocations.holder, allocations.child, allocations.case_type, allocations.start,
+        allocations.end,
+    )))  # fmt: skip

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from orchestration.generator.calibration import CensusCounts
+
 LONDON_CODES = (201, 320)  # inner and outer London boroughs
+MIN_VACANCY = 0.01  # posts are sized and agency cover drawn from the usual vacancy rate
+IN_POST_FTE_PER_SOCIAL_WORKER = 1.0  # in-post CFSW FTE the establishment gives per social worker
 
 
 def random_stream(seed: int, la_code: str, part: str) -> np.random.Generator:
@@ -45,11 +49,35 @@ class AuthorityProfile:
     pays_retention_allowance: bool
     pays_golden_hello: bool
     is_london: bool
+    # DfE's published counts by census year, which the simulation meets (calibration.py);
+    # empty for an uncalibrated authority, whose rates drift around the targets above
+    calibration: dict[int, CensusCounts] = field(default_factory=dict)
+
+    def counts_of(self, census_year: int) -> CensusCounts | None:
+        return self.calibration.get(census_year)
 
     @property
     def social_work_posts(self) -> float:
         """Social work posts the establishment starts with: room for the staff and vacancies."""
         return self.social_workers / (1 - self.vacancy)
+
+    def calibrated(self, counts: dict[int, CensusCounts]) -> AuthorityProfile:
+        """This profile meeting DfE's counts: size and usual rates from the published years."""
+        if not counts:
+            return self
+        years = [counts[y] for y in sorted(counts)]
+        vacancy = max(float(np.mean([c.vacancy for c in years])), MIN_VACANCY)
+        return replace(
+            self,
+            # posts are sized from headcount; FTE per head runs at about this share
+            social_workers=round(years[0].inpost_fte / IN_POST_FTE_PER_SOCIAL_WORKER),
+            turnover=float(np.mean([c.turnover for c in years])),
+            vacancy=vacancy,
+            agency=float(np.mean([c.agency for c in years])),
+            caseload=float(np.mean([c.caseload for c in years])),
+            sickness=float(np.mean([c.sickness for c in years])),
+            calibration=dict(counts),
+        )
 
     @classmethod
     def draw(cls, la_code: str, name: str, seed: int) -> AuthorityProfile:

@@ -199,6 +199,14 @@ ROLE_TITLES = {
     QUALIFIED_WITHOUT_CASES: "Independent Reviewing Officer",
 }
 ASYE_TITLE = "Social Worker (ASYE)"
+# Qualified social work posts without a caseload (CSWW role 6) in case-holding teams
+WITHOUT_CASES_TITLES = (
+    "Practice Educator",
+    "Quality Assurance Social Worker",
+    "Court Team Social Worker",
+    "Family Group Conference Coordinator",
+    "Independent Reviewing Officer",
+)
 SUPERVISING_SOCIAL_WORKER = "Supervising Social Worker"
 CHILD_PROTECTION_CHAIR = "Child Protection Chair"
 EMERGENCY_DUTY_TITLE = "Emergency Duty Social Worker"

@@ -16,7 +16,8 @@ from datetime import date
 import numpy as np
 
 from orchestration.generator import reference as ref
-from orchestration.generator.profile import AuthorityProfile
+from orchestration.generator.calibration import CensusCounts, choose_fte
+from orchestration.generator.profile import MIN_VACANCY, AuthorityProfile
 from orchestration.generator.timeline import OPEN, Month, Timeline, day_number
 
 MAIN, SECOND, SESSIONAL = 0, 1, 2  # assignment kinds: a person's main job, an extra job, casual
@@ -126,6 +127,12 @@ class Workforce:
     def in_post_at(self, day: int) -> np.ndarray:
         return (self.start <= day) & (self.end >= day)
 
+    def cfsw_fte_on(self, day: int) -> float:
+        """In-post CFSW FTE on `day` as DfE counts it (an assignment ending that day is not in
+        post on it)."""
+        in_post = self.is_cfsw & (self.start <= day) & (self.end > day)
+        return float(self.fte[in_post].sum())
+
     def social_workers_at(self, day: int) -> int:
         """Headcount of children and family social workers in post on `day`."""
         return len(np.unique(self.person[self.is_cfsw & self.in_post_at(day)]))
@@ -159,6 +166,7 @@ class _Simulation:
         self.open: list[int] = []  # assignments without an end date
         self.census_year_leavers_fte = 0.0
         self.turnover, self.vacancy = profile.turnover, profile.vacancy
+        self.counts: CensusCounts | None = None  # DfE's counts for this census year, if any
 
     # --- establishment ------------------------------------------------------------------
 
@@ -210,6 +218,34 @@ class _Simulation:
                     budget = self._budget(ref.NO_ROLE)
                     self._add_post(team, ref.NO_ROLE, support_title, budget, effective_from)
                 self._add_post(team, ref.NO_ROLE, ref.BUSINESS_SUPPORT_TITLE, 1.0, effective_from)
+
+    def _match_case_holder_share(self) -> None:
+        """Calibrated: social worker posts in case-holding teams beyond DfE's share of case
+        holders in the workforce become qualified posts without cases (role 6)."""
+        posts, rng = self.posts, self.rng
+        share = np.mean(
+            [
+                c.case_holders_fte / (c.inpost_fte + c.agency_fte)
+                for c in self.profile.calibration.values()
+            ]
+        )
+        holding_areas = {
+            i for i, area in enumerate(self.org.team_areas) if area in ref.NEW_CASE_TYPES
+        }
+        social_work = [p for p in range(len(posts)) if posts["role"][p]]
+        holding = [
+            p
+            for p in social_work
+            if posts["role"][p] in (ref.SENIOR_PRACTITIONER, ref.CASE_HOLDER)
+            and posts["team"][p] in holding_areas
+        ]
+        excess = sum(posts["budget"][p] for p in holding) - share * sum(
+            posts["budget"][p] for p in social_work
+        )
+        practitioners = [p for p in holding if posts["role"][p] == ref.CASE_HOLDER]
+        for i in choose_fte([posts["budget"][p] for p in practitioners], excess, rng):
+            posts["role"][practitioners[i]] = ref.QUALIFIED_WITHOUT_CASES
+            posts["title"][practitioners[i]] = str(rng.choice(ref.WITHOUT_CASES_TITLES))
 
     @staticmethod
     def _post_title(area: str, role: int) -> str:
@@ -506,7 +542,7 @@ class _Simulation:
     def _simulate_month(self, month: Month) -> None:
         rows, posts = self.rows, self.posts
         if month.month == 10:
-            self._new_census_year()
+            self._new_census_year(month.year + 1)
         self.open = [r for r in self.open if rows["end"][r] == OPEN]
         settled = [r for r in self.open if rows["start"][r] < month.first]
         vacant = [
@@ -521,28 +557,47 @@ class _Simulation:
         self._restructure(month, vacant)
         self._fill_vacancies(month, vacant, in_post_fte)
         self._sessional_workers(month)
+        if self.counts and month.month == 9:
+            self._settle_census_day(month)
 
-    def _new_census_year(self) -> None:
-        """Rates drift from year to year around the authority's usual level."""
+    def _new_census_year(self, census_year: int) -> None:
+        """Rates drift from year to year around the authority's usual level, or are DfE's
+        for the year when the authority is calibrated."""
         drift = self.rng.uniform(1 - YEARLY_DRIFT, 1 + YEARLY_DRIFT, size=2)
         self.turnover = float(np.clip(self.profile.turnover * drift[0], *TURNOVER_TARGETS))
         self.vacancy = float(np.clip(self.profile.vacancy * drift[1], *VACANCY_TARGETS))
         self.census_year_leavers_fte = 0.0
+        self._follow_counts(census_year)
+
+    def _follow_counts(self, census_year: int) -> None:
+        self.counts = self.profile.counts_of(census_year)
+        if self.counts:
+            self.turnover = self.counts.turnover
+            self.vacancy = max(self.counts.vacancy, MIN_VACANCY)
 
     def _leavers(self, month: Month, settled: list[int], in_post_fte: float) -> None:
         """CFSW leavers steered so the census year's turnover lands on the target; others at a
         flat rate."""
         rng, rows = self.rng, self.rows
         months_left = (9 - month.month) % 12 + 1  # October: 12 ... September: 1
-        remaining = self.turnover * in_post_fte - self.census_year_leavers_fte
-        hazard = min(max(remaining, 0) / months_left / in_post_fte, 3 * self.turnover / 12)
+        year_share = 1.0
+        if self.counts:  # September's leavers settle the year on the census day
+            months_left, year_share = months_left - 1, 11 / 12
+        remaining = self.turnover * in_post_fte * year_share - self.census_year_leavers_fte
+        hazard = min(max(remaining, 0) / max(months_left, 1) / in_post_fte, 3 * self.turnover / 12)
+        if months_left == 0:
+            hazard = 0.0
         social_workers = [r for r in settled if rows["kind"][r] == MAIN and self._is_cfsw(r)]
         older = [
             self._age(rows["person"][r], month.first) >= OLDER_WORKER_AGE for r in social_workers
         ]
         weights = np.where(older, OLDER_WORKER_LEAVING_WEIGHT, 1)
-        chance = hazard * weights / (weights.mean() if len(weights) else 1)
-        for row in np.array(social_workers)[rng.random(len(social_workers)) < chance].tolist():
+        if self.counts:
+            leaving = self._leaving_fte(social_workers, weights, hazard * in_post_fte)
+        else:
+            chance = hazard * weights / (weights.mean() if len(weights) else 1)
+            leaving = np.array(social_workers)[rng.random(len(social_workers)) < chance].tolist()
+        for row in leaving:
             second = self.people["second"][rows["person"][row]]
             self.census_year_leavers_fte += rows["fte"][row] + (
                 rows["fte"][second] if second >= 0 else 0
@@ -551,6 +606,19 @@ class _Simulation:
         others = [r for r in settled if rows["kind"][r] != SECOND and not self._is_cfsw(r)]
         for row in np.array(others)[rng.random(len(others)) < NON_CFSW_TURNOVER / 12].tolist():
             self._leave(row, self._day_in(month, rows["start"][row] + 1))
+
+    def _leaving_fte(self, rows: list[int], weights: np.ndarray, amount: float) -> list[int]:
+        """Calibrated: leavers adding up to `amount` FTE (to half a person's FTE), drawn with
+        the leaving weights, so the year's leavers track DfE's without running ahead."""
+        keys = self.rng.random(len(rows)) ** (1 / weights)  # weighted order, heaviest first
+        leaving, taken = [], 0.0
+        for i in np.argsort(-keys).tolist():
+            fte = self.rows["fte"][rows[i]]
+            if taken + fte / 2 > amount:
+                break
+            leaving.append(rows[i])
+            taken += fte
+        return leaving
 
     def _moves(self, month: Month, settled: list[int], vacant: list[int]) -> None:
         """Moves between posts (some promotions) and fixed-term contracts made permanent."""
@@ -590,6 +658,9 @@ class _Simulation:
                 posts["effective_to"][post] = month.last
                 vacant.remove(post)
         current = [p for p in range(len(posts)) if posts["effective_to"][p] == OPEN]
+        if self.counts:  # social work posts steered to DfE's establishment, the rest grow
+            self._steer_establishment(month, current)
+            current = [p for p in current if not posts["role"][p]]
         # New posts replace deleted ones and grow (or, where deletions outpace them, shrink)
         # the establishment.
         deleted = POST_DELETION * 12 * profile.vacancy
@@ -603,6 +674,136 @@ class _Simulation:
                 month.first,
             )
 
+    def _steer_establishment(self, month: Month, current: list[int]) -> None:
+        """Social work posts move towards DfE's establishment (in post + vacant FTE) of the
+        census year, evenly over the months left: new posts, or vacant ones deleted."""
+        rng, posts = self.rng, self.posts
+        social_work = [p for p in current if posts["role"][p]]
+        establishment = sum(posts["budget"][p] for p in social_work)
+        wanted = self.counts.inpost_fte + self.counts.vacancy_fte
+        gap = (wanted - establishment) / ((9 - month.month) % 12 + 1)
+        if gap > 0:
+            mean_budget = establishment / max(len(social_work), 1) or 1.0
+            for template in rng.choice(social_work, size=rng.poisson(gap / mean_budget)).tolist():
+                self._copy_post(template, month.first)
+            return
+        vacant = [p for p in social_work if posts["occupant"][p] < 0]
+        for i in choose_fte([posts["budget"][p] for p in vacant], -gap, rng):
+            posts["effective_to"][vacant[i]] = month.last
+
+    def _copy_post(self, template: int, effective_from: int, budget: float | None = None):
+        posts = self.posts
+        self._add_post(
+            posts["team"][template],
+            posts["role"][template],
+            posts["title"][template],
+            posts["budget"][template] if budget is None else budget,
+            effective_from,
+        )
+
+    def _cfsw_fte_on(self, day: int) -> float:
+        rows = self.rows
+        return sum(
+            rows["fte"][r]
+            for r in self.open
+            if rows["end"][r] == OPEN and rows["start"][r] <= day and self._is_cfsw(r)
+        )
+
+    def _social_work_posts_on(self, day: int) -> list[int]:
+        posts = self.posts
+        return [
+            p
+            for p in range(len(posts))
+            if posts["role"][p]
+            and posts["effective_from"][p] <= day
+            and (posts["effective_to"][p] == OPEN or posts["effective_to"][p] >= day)
+        ]
+
+    def _vacant_fte_on(self, day: int) -> float:
+        """Vacant FTE of social work posts effective on `day` (DfE: budget not held by an
+        employed CFSW in post that day)."""
+        posts, rows = self.posts, self.rows
+        vacant = 0.0
+        for p in self._social_work_posts_on(day):
+            holder = posts["occupant"][p]
+            held = rows["fte"][holder] if holder >= 0 and rows["start"][holder] <= day else 0.0
+            vacant += max(0.0, posts["budget"][p] - held)
+        return vacant
+
+    def _settle_census_day(self, month: Month) -> None:
+        """A calibrated census day (30 September) meets DfE's counts: September's CFSW leavers
+        and a September intake of starters make leavers / in-post FTE DfE's turnover with
+        DfE's in-post FTE (or, where the year's leavers so far leave no room, the nearest
+        in-post FTE that turnover allows); vacant posts are then added, or deleted the day
+        before, for DfE's vacancies per in-post FTE."""
+        counts, rows, posts, rng, day = self.counts, self.rows, self.posts, self.rng, month.last
+        self.open = [r for r in self.open if rows["end"][r] == OPEN]
+        in_post_fte, leavers_fte = self._cfsw_fte_on(day), self.census_year_leavers_fte
+        turnover = counts.turnover
+        target = max(counts.inpost_fte, (in_post_fte + leavers_fte) / (1 + turnover))
+        if turnover:
+            target = max(target, leavers_fte / turnover)
+
+        # leavers: people settled in a CFSW post whose every assignment began before September
+        candidates, leaving_fte = [], []
+        for r in self.open:
+            second = self.people["second"][rows["person"][r]]
+            if (
+                rows["kind"][r] == MAIN
+                and self._is_cfsw(r)
+                and rows["start"][r] < month.first
+                and (second < 0 or rows["start"][second] < month.first)
+            ):
+                candidates.append(r)
+                leaving_fte.append(rows["fte"][r] + (rows["fte"][second] if second >= 0 else 0))
+        for i in choose_fte(leaving_fte, turnover * target - leavers_fte, rng):
+            self.census_year_leavers_fte += leaving_fte[i]
+            self._leave(candidates[i], self._day_in(month, month.first))
+
+        # starters: vacant posts filled in September (new posts when too few are vacant)
+        in_post_fte = self._cfsw_fte_on(day)
+        if turnover:
+            target = self.census_year_leavers_fte / turnover
+        wanted = target - in_post_fte
+        vacant = [
+            p
+            for p in self._social_work_posts_on(day)
+            if posts["occupant"][p] < 0
+            and posts["effective_to"][p] == OPEN
+            and posts["vacant_since"][p] <= day
+        ]
+        shortfall = wanted - sum(posts["budget"][p] for p in vacant) + 2.0
+        templates = [p for p in self._social_work_posts_on(day) if posts["effective_to"][p] == OPEN]
+        while shortfall > 0 and templates:
+            self._copy_post(int(rng.choice(templates)), month.first)
+            vacant.append(len(posts) - 1)
+            shortfall -= posts["budget"][len(posts) - 1]
+        for i in choose_fte([posts["budget"][p] for p in vacant], wanted, rng):
+            post = vacant[i]
+            self._fill(post, self._day_in(month, posts["vacant_since"][post]))
+
+        # vacancies: posts added (any budget in tenths of an FTE) or vacant ones deleted
+        in_post_fte = self._cfsw_fte_on(day)
+        gap = counts.vacancies_for(in_post_fte) - self._vacant_fte_on(day)
+        if gap < 0:
+            deletable = [
+                p
+                for p in self._social_work_posts_on(day)
+                if posts["occupant"][p] < 0
+                and posts["effective_to"][p] == OPEN
+                and posts["vacant_since"][p] <= day
+                and posts["effective_from"][p] < day
+            ]
+            budgets = [posts["budget"][p] for p in deletable]
+            for i in choose_fte(budgets, -gap, rng, at_least=True):
+                posts["effective_to"][deletable[i]] = day - 1
+                gap += budgets[i]
+        templates = [p for p in self._social_work_posts_on(day) if posts["effective_to"][p] == OPEN]
+        while round(gap, 1) >= 0.1 and templates:
+            budget = min(1.0, round(gap, 1))
+            self._copy_post(int(rng.choice(templates)), month.first, budget)
+            gap -= budget
+
     def _fill_vacancies(self, month: Month, vacant_at_start: list[int], in_post_fte: float):
         """Vacant posts are filled, social work posts faster while vacancies run above target."""
         rng, posts = self.rng, self.posts
@@ -610,6 +811,8 @@ class _Simulation:
         vacant_fte = sum(posts["budget"][p] for p in vacant_at_start if posts["role"][p])
         usual = self.turnover / 12 * (1 - self.vacancy) / self.vacancy
         social_work = float(np.clip(usual * (vacant_fte / wanted_vacant_fte) ** 2, 0.005, 0.6))
+        if self.counts and in_post_fte >= self.counts.inpost_fte:
+            social_work = 0.005  # calibrated: the census day's intake tops up to DfE's in post
         for post in range(len(posts)):
             if posts["occupant"][post] >= 0 or posts["effective_to"][post] != OPEN:
                 continue
@@ -630,11 +833,14 @@ class _Simulation:
 
     def run(self) -> Workforce:
         self._build_establishment()
+        if self.profile.calibration:
+            self._match_case_holder_share()
         self._populate()
         months = self.timeline.months()
         # The census year is already under way at the start: assume its leavers so far were
         # on target.
         months_done = (months[0].month - 10) % 12
+        self._follow_counts(months[0].year + (months[0].month >= 10))
         in_post_fte = sum(self.rows["fte"][r] for r in self.open if self._is_cfsw(r))
         self.census_year_leavers_fte = self.turnover * in_post_fte * months_done / 12
         for month in months:

@@ -193,16 +193,22 @@ def test_an_open_absence_is_redelivered_with_its_end_date_later(extracts):
     assert absences[absences.absence_type == "SIC"].shape[0] > absences.shape[0] / 2
 
 
-def census_rates(folder: Path, census: date) -> dict[str, float]:
+def census_rates(folder: Path, census: date, as_at: date | None = None) -> dict[str, float]:
     """DfE workforce rates for children and family social workers at a 30 September, from the
-    latest snapshot of each kind (which holds the census year's leavers)."""
+    snapshot of each kind dated `as_at` (default the latest; it must hold the census year's
+    leavers). In post on the day: started by it and not ended on or before it (a post still
+    counts on its last day)."""
     day, year_start = census.isoformat(), date(census.year - 1, 10, 1).isoformat()
 
     def latest(kind: str) -> pd.DataFrame:
-        return read(files_of(folder, kind)[-1])
+        paths = files_of(folder, kind)
+        return read(next(p for p in paths if extract_date(p) == str(as_at)) if as_at else paths[-1])
 
-    def on_day(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
-        return frame[(frame[start] <= day) & (frame[end].isna() | (frame[end] >= day))]
+    def on_day(
+        frame: pd.DataFrame, start: str, end: str, last_day_in: bool = False
+    ) -> pd.DataFrame:
+        ended = frame[end] < day if last_day_in else frame[end] <= day
+        return frame[(frame[start] <= day) & ~ended.fillna(False)]
 
     def social_workers(frame: pd.DataFrame) -> pd.DataFrame:
         cfsw = (frame.registered_social_worker == "true") & frame.org_role.isin(list("123456"))
@@ -225,7 +231,7 @@ def census_rates(folder: Path, census: date) -> dict[str, float]:
     ]
     leavers_fte = ended[~ended.assignment_id.isin(continuing.assignment_id)].fte.sum()
 
-    posts = on_day(latest("hr_establishment"), "effective_from", "effective_to")
+    posts = on_day(latest("hr_establishment"), "effective_from", "effective_to", True)
     posts = posts[posts.social_work_post == "true"]
     filled = in_post.groupby("post_id").fte.sum()
     vacant = posts.budgeted_fte.astype(float) - posts.post_id.map(filled).fillna(0)
