@@ -408,28 +408,30 @@ def write_sheets(
         sheets.append([title, ws, 0])
         return sheets[-1]
 
+    # One cell per column and format, reused row after row: a write-only sheet writes a row's
+    # cells as it is appended, and a cell made and styled per value would double the time.
+    styled: dict[tuple[int, str], WriteOnlyCell] = {}
     current, rows, cut = new_sheet(), 0, 0
     for batch in batches(conn, sql):
         for row in batch:
             if current[2] == wb.max_sheet_rows:
-                current = new_sheet()
+                current, styled = new_sheet(), {}
             ws = current[1]
             out = []
             for i, value in enumerate(row):
                 if i in numeric_text and isinstance(value, str):
                     value = number_or_text(value)
+                fmt = formats[i](row) if type(value) in (int, float, Decimal) else None
+                if fmt and (type(value) is not float or math.isfinite(value)):
+                    if (i, fmt) not in styled:
+                        styled[(i, fmt)] = WriteOnlyCell(ws)
+                        styled[(i, fmt)].number_format = fmt
+                    styled[(i, fmt)].value = value
+                    out.append(styled[(i, fmt)])
+                    continue
                 value, was_cut = xlsx_cell(value)
                 cut += was_cut
-                if type(value) is TextCell:
-                    out.append(as_text(ws, value))
-                elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-                    cell = WriteOnlyCell(ws, value=value)
-                    fmt = formats[i](row)
-                    if fmt:
-                        cell.number_format = fmt
-                    out.append(cell)
-                else:
-                    out.append(value)
+                out.append(as_text(ws, value) if type(value) is TextCell else value)
             ws.append(out)
             current[2] += 1
             rows += 1
