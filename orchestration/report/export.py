@@ -396,7 +396,7 @@ def write_sheets(
         if column == "value" and types[i].upper() == "VARCHAR" and "kpi_code" in header
     }
     names = sheet_names(table, wb.sheet_names_taken)
-    sheets: list[tuple[str, object, int]] = []
+    sheets: list[list] = []  # [title, worksheet, rows written]
 
     def new_sheet():
         title = next(names)
@@ -408,8 +408,8 @@ def write_sheets(
         sheets.append([title, ws, 0])
         return sheets[-1]
 
-    # One cell per column and format, reused row after row: a write-only sheet writes a row's
-    # cells as it is appended, and a cell made and styled per value would double the time.
+    # One styled cell per column and format, reused row after row (a write-only sheet writes a
+    # row's cells as it is appended) rather than a new cell styled for every value.
     styled: dict[tuple[int, str], WriteOnlyCell] = {}
     current, rows, cut = new_sheet(), 0, 0
     for batch in batches(conn, sql):

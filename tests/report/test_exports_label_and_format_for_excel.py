@@ -255,20 +255,21 @@ def test_csv_and_parquet_keep_the_tidy_tables_and_add_the_labels(flat_files, pub
         )
     )
     parquet = flat_files["kpi_values.parquet"]
-    exported = dict(
-        duckdb.sql(
-            f"select column_name, column_type from (describe select * from '{parquet}')"
+    with duckdb.connect() as conn:
+        exported = dict(
+            conn.execute(
+                f"select column_name, column_type from (describe select * from '{parquet}')"
+            ).fetchall()
+        )
+        ((all_rows, resignation),) = conn.execute(
+            f"select count(*) filter (where la_code = 'ALL'), any_value(breakdown_label) filter "
+            f"(where breakdown = 'leaving_reason' and breakdown_value = '1') from '{parquet}'"
         ).fetchall()
-    )
     assert {k: v for k, v in exported.items() if k in published_types} == published_types
     assert set(exported) - set(published_types) == {"la_name", "kpi_label", "breakdown_label"}
     columns = list(exported)
     for code, label in LABEL_OF.items():
         assert columns[columns.index(code) + 1] == label
-    (all_rows, resignation) = duckdb.execute(
-        f"select count(*) filter (where la_code = 'ALL'), any_value(breakdown_label) filter "
-        f"(where breakdown = 'leaving_reason' and breakdown_value = '1') from '{parquet}'"
-    ).fetchone()
     assert all_rows == 0 and resignation == "Resignation"
     with flat_files["kpi_values.csv"].open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
