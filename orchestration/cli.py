@@ -192,6 +192,8 @@ def export(
     for t in done.tables:
         sheets = f" (sheets: {', '.join(t.sheets)})" if t.sheets else ""
         typer.echo(f"  {t.table}: {t.rows:,} rows -> {t.path}{sheets}")
+        for note in t.notes:
+            typer.echo(f"    {note}")
     for warning in done.warnings:
         console.print(f"[yellow]{escape(warning)}[/yellow]")
     typer.echo(f"Exported to {done.folder}")

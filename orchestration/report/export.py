@@ -5,23 +5,33 @@ of them come from the same publication even if a run swaps a new file in meanwhi
 connection keeps reading the file it opened). Each output is written beside its final name
 and moved into place, so nobody opens a half-written export.
 
-What the files look like, for Excel and Power BI:
+Every format shows each table as `export_views` says: its own columns, with each code's label
+beside it (`la_name`, `kpi_label`, `breakdown_label`), and without the `ALL` rows when only one
+authority is loaded (they would repeat its figures). What the files look like, for Excel and
+Power BI:
 
 - csv: UTF-8 with a byte order mark (Excel then reads accents right), a header row, empty
   cells for nulls, dates as `YYYY-MM-DD`, timestamps as `YYYY-MM-DD hh:mm:ss.sss`, numbers
   in full precision (a double is written with the fewest digits that read back exactly).
-- xlsx: one workbook, one sheet per table, header row frozen, dates as Excel dates, numbers
-  to 16 significant digits (openpyxl's precision; Excel shows 15). A table with more rows
+- xlsx: one workbook for people: a `contents` sheet (every sheet, its rows, how it differs
+  from the published table), a wide `scorecard` (authority x census year, a column per
+  headline KPI), then a sheet per table. Each sheet is an Excel table (filter buttons,
+  banded rows) with its header frozen, columns as wide as their contents, dates as Excel
+  dates and number formats by what a figure is: rates and caseloads `0.0`, money `£#,##0`,
+  counts `#,##0`, FTE and days `#,##0.0` (in kpi_values, by the row's KPI); the cell keeps
+  every digit (16 significant, openpyxl's precision; Excel shows 15). A table with more rows
   than a sheet holds (1,048,575 under the header) continues on further sheets
   `<table> (2)`, `<table> (3)`, ... Sheet names are cut to Excel's 31 characters.
   A text longer than a cell holds (32,767 characters) is cut, with a note, and reported.
 - parquet: one file per table, the published column types kept as they are (lists and
   structs stay nested, DECIMAL stays DECIMAL).
 
-In csv and xlsx a list or struct column (publications.source_files) is written as JSON text,
-and a timestamp with time zone as the UTC time without an offset (Excel has no time zones).
-Text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is never a formula: in csv it
-is prefixed with a single quote (OWASP's advice), in xlsx it is stored as a string cell.
+In csv a list or struct column (publications.source_files) is written as JSON text; the
+workbook shows a list of values as text and a list of records by its count (see
+`export_views`). A timestamp with time zone is written as the UTC time without an offset
+(Excel has no time zones). Text beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is
+never a formula: in csv it is prefixed with a single quote (OWASP's advice), in xlsx it is
+stored as a string cell.
 """
 
 from __future__ import annotations
@@ -31,15 +41,25 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from warnings import catch_warnings, simplefilter
 
 import duckdb
 
 from orchestration.cells import csv_safe, is_formula_like
+from orchestration.report.export_views import (
+    Kpi,
+    Lookups,
+    Mode,
+    kpi_definitions,
+    quote,
+    scorecard_view,
+    table_view,
+)
 from orchestration.settings import Settings
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet, the header row included
@@ -64,6 +84,7 @@ class ExportedTable:
     rows: int
     path: Path
     sheets: tuple[str, ...] = ()  # xlsx: the sheet(s) holding the table
+    notes: tuple[str, ...] = ()  # how the export differs from the published table
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,12 @@ def published_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(names, key=lambda n: (n != "kpi_values", n))
 
 
+def workbook_order(tables: list[str]) -> list[str]:
+    """The KPIs and their definitions first, then the other tables by name."""
+    first = ("kpi_values", "kpi_definitions")
+    return [t for t in first if t in tables] + [t for t in tables if t not in first]
+
+
 def published_run_id(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
     """The run whose publication this file is (kpi_values says; the log is the fallback)."""
     if "kpi_values" in tables:
@@ -100,33 +127,6 @@ def published_run_id(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
         if row:
             return row[0]
     return "unknown-run"
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def text_friendly_select(conn: duckdb.DuckDBPyConnection, table: str) -> str:
-    """`select` of a table with nested values as JSON text and time-zoned times in UTC."""
-    columns = conn.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where database_name = current_database() and schema_name = 'main' and table_name = ? "
-        "order by column_index",
-        [table],
-    ).fetchall()
-    parts = []
-    for name, data_type in columns:
-        column = quote(name)
-        kind = data_type.upper()
-        if kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
-            parts.append(f"to_json({column})::varchar as {column}")
-        elif kind == "TIMESTAMP WITH TIME ZONE":
-            parts.append(f"timezone('UTC', {column}) as {column}")
-        elif kind in ("UUID", "INTERVAL", "BLOB", "BIT", "TIME", "TIME WITH TIME ZONE"):
-            parts.append(f"{column}::varchar as {column}")
-        else:
-            parts.append(column)
-    return f"select {', '.join(parts)} from {quote(table)}"
 
 
 def batches(conn: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[tuple]]:
@@ -152,28 +152,33 @@ def csv_text(value) -> str | None:
     return str(value)
 
 
-def write_csv(conn: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
-    sql = text_friendly_select(conn, table)
-    header = [d[0] for d in conn.execute(f"{sql} limit 0").description]
+def write_csv(
+    conn: duckdb.DuckDBPyConnection, table: str, path: Path, lookups: Lookups | None = None
+) -> ExportedTable:
+    view = table_view(conn, table, lookups or Lookups.read(conn), Mode.csv)
+    header = [d[0] for d in conn.execute(f"{view.sql} limit 0").description]
     rows = 0
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
-        for batch in batches(conn, sql):
+        for batch in batches(conn, view.sql):
             writer.writerows([csv_text(v) for v in row] for row in batch)
             rows += len(batch)
     os.replace(tmp, path)
-    return rows
+    return ExportedTable(table, rows, path, notes=tuple(view.notes))
 
 
-def write_parquet(conn: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+def write_parquet(
+    conn: duckdb.DuckDBPyConnection, table: str, path: Path, lookups: Lookups | None = None
+) -> ExportedTable:
+    view = table_view(conn, table, lookups or Lookups.read(conn), Mode.parquet)
     tmp = path.with_name(f".{path.name}.tmp")
     target = str(tmp).replace("'", "''")
-    conn.execute(f"copy (select * from {quote(table)}) to '{target}' (format parquet)")
+    conn.execute(f"copy ({view.sql}) to '{target}' (format parquet)")
     os.replace(tmp, path)
-    (rows,) = conn.execute(f"select count(*) from {quote(table)}").fetchone()
-    return rows
+    (rows,) = conn.execute(f"select count(*) from ({view.sql})").fetchone()
+    return ExportedTable(table, rows, path, notes=tuple(view.notes))
 
 
 def sheet_names(table: str, taken: set[str]) -> Iterator[str]:
@@ -221,46 +226,226 @@ def as_text(sheet, value: str):
     return cell
 
 
-def write_xlsx_table(
-    workbook,
+# Number formats: what a figure is decides how Excel shows it; the cell keeps every digit.
+RATE = "0.0"  # percentages and caseloads
+MONEY = "£#,##0"
+COUNT = "#,##0"  # people, cases, children, rows
+FTE = "#,##0.0"  # FTE and days, summed from decimals
+WHOLE = "0"  # years and ranks: no thousands separator
+KPI_VALUED = ("value", "target", "national_value", "neighbour_median", "amber_band")
+WHOLE_COLUMNS = ("census_year", "rank", "rank_of", "neighbours_with_value", "scorecard_order")
+INTEGER = tuple(
+    f"{u}{t}" for u in ("", "U") for t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+)
+NUMERIC = (*INTEGER, "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def kpi_format(kpi: Kpi) -> str:
+    if kpi.unit == "gbp":
+        return MONEY
+    if kpi.unit == "percent" or kpi.is_rate:
+        return RATE
+    if kpi.unit in ("headcount", "cases"):
+        return COUNT
+    return FTE
+
+
+def by_name(column: str, data_type: str) -> str | None:
+    """The format of a figure column from its name and type (None: Excel's General)."""
+    kind = data_type.upper()
+    if not kind.startswith(NUMERIC) or column == "code" or column.endswith("_code"):
+        return None  # a code is shown as it is, without thousands separators
+    if column in WHOLE_COLUMNS or column.endswith("_year"):
+        return WHOLE
+    if column.endswith("_gbp"):
+        return MONEY
+    if column.endswith(("_percent", "_share")) or "_rate" in column:
+        return RATE
+    if column.endswith("_fte"):
+        return FTE
+    if kind.startswith(INTEGER) or column.endswith("_count"):
+        return COUNT
+    return None
+
+
+Formatter = Callable[[tuple], "str | None"]
+
+
+def always(fmt: str | None) -> Formatter:
+    return lambda row: fmt
+
+
+def whole_or_decimal(index: int) -> Formatter:
+    """A numerator or denominator: a count (whole) or FTE, days, pounds (decimals)."""
+
+    def fmt(row: tuple) -> str | None:
+        value = row[index]
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return COUNT if float(value).is_integer() else FTE
+        return None
+
+    return fmt
+
+
+def column_formats(
+    header: list[str], types: list[str], kpis: dict[str, Kpi], fixed: dict[str, str]
+) -> list[Formatter]:
+    """Each column's number format, as a function of its row: a KPI's value is formatted as
+    that row's KPI is (a rate 0.0, money £, a count whole)."""
+    kpi_at = header.index("kpi_code") if "kpi_code" in header else None
+    formats = {code: kpi_format(kpi) for code, kpi in kpis.items()}
+    result: list[Formatter] = []
+    for index, (column, data_type) in enumerate(zip(header, types, strict=True)):
+        if column in fixed:
+            result.append(always(fixed[column]))
+        elif kpi_at is not None and column in KPI_VALUED:
+            result.append(lambda row, k=kpi_at: formats.get(row[k]))
+        elif column in ("numerator", "denominator"):
+            result.append(whole_or_decimal(index))
+        else:
+            result.append(always(by_name(column, data_type)))
+    return result
+
+
+def column_widths(conn: duckdb.DuckDBPyConnection, sql: str, header, types) -> list[float]:
+    """Wide enough for the header and the longest text (up to 60 characters), the figures and
+    the dates."""
+    texts = [i for i, t in enumerate(types) if t.upper() == "VARCHAR"]
+    longest: dict[int, int] = {}
+    if texts:
+        lengths = ", ".join(f"max(length({quote(header[i])}))" for i in texts)
+        found = conn.execute(f"select {lengths} from ({sql})").fetchone()
+        longest = {i: n or 0 for i, n in zip(texts, found, strict=True)}
+    widths = []
+    for i, (column, data_type) in enumerate(zip(header, types, strict=True)):
+        kind = data_type.upper()
+        content = longest.get(i, 19 if kind.startswith("TIMESTAMP") else 12)
+        widths.append(min(60, max(len(column) + 4, content + 2, 8)))
+    return widths
+
+
+def table_name(sheet: str, taken: set[str]) -> str:
+    """An Excel table name for a sheet: letters, digits and `_`, not a cell reference, unique
+    in the workbook."""
+    base = re.sub(r"_+", "_", re.sub(r"\W", "_", sheet)).strip("_") or "table"
+    if not re.match(r"[A-Za-z_]", base) or re.fullmatch(r"[A-Za-z]{1,3}\d+|[RrCc]", base):
+        base = f"t_{base}"
+    name, n = base, 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name.lower())
+    return name
+
+
+@dataclass
+class Workbook:
+    """The workbook being written: sheet and table names taken, and what the contents lists."""
+
+    book: object
+    max_sheet_rows: int
+    sheet_names_taken: set[str] = field(default_factory=set)
+    table_names_taken: set[str] = field(default_factory=set)
+    contents: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+
+def add_table(wb: Workbook, ws, sheet: str, header: list[str], rows: int) -> None:
+    """The sheet's cells as an Excel table: filter buttons, banded rows, sortable. A table
+    without rows keeps one empty row (Excel's own tables never have none)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+    ref = f"A1:{get_column_letter(len(header))}{max(rows, 1) + 1}"
+    table = Table(
+        ref=ref,
+        displayName=table_name(sheet, wb.table_names_taken),
+        autoFilter=AutoFilter(ref=ref),
+        tableColumns=[TableColumn(id=i, name=name) for i, name in enumerate(header, 1)],
+        tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True),
+    )
+    with catch_warnings():  # "add table columns manually": they are, just above
+        simplefilter("ignore", UserWarning)
+        ws.add_table(table)
+
+
+def write_sheets(
+    wb: Workbook,
     conn: duckdb.DuckDBPyConnection,
     table: str,
-    taken: set[str],
-    max_sheet_rows: int,
+    sql: str,
+    kpis: dict[str, Kpi],
+    fixed: dict[str, str] | None = None,
+    note: str = "",
 ) -> tuple[int, list[str], int]:
-    """One table onto one sheet, or more when it has more rows than a sheet holds.
-    Returns the rows written, the sheet names and how many cells were cut."""
+    """The rows of `sql` onto one sheet, or more when they outgrow a sheet, each an Excel table
+    with its columns' widths and number formats. Returns the rows written, the sheet names and
+    how many cells were cut."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    sql = text_friendly_select(conn, table)
-    header = [d[0] for d in conn.execute(f"{sql} limit 0").description]
-    names = sheet_names(table, taken)
-    sheets: list[str] = []
-    bold = Font(bold=True)
+    described = conn.execute(f"{sql} limit 0").description
+    header = [d[0] for d in described]
+    types = [str(d[1]) for d in described]
+    formats = column_formats(header, types, kpis, fixed or {})
+    widths = column_widths(conn, sql, header, types)
+    # kpi_values_for_publication holds each value as published text ('12.3', or 'c')
+    numeric_text = {
+        i
+        for i, column in enumerate(header)
+        if column == "value" and types[i].upper() == "VARCHAR" and "kpi_code" in header
+    }
+    names = sheet_names(table, wb.sheet_names_taken)
+    sheets: list[list] = []  # [title, worksheet, rows written]
 
     def new_sheet():
-        sheets.append(next(names))
-        ws = workbook.create_sheet(sheets[-1])
+        title = next(names)
+        ws = wb.book.create_sheet(title)
         ws.freeze_panes = "A2"
-        heading = []
-        for title in header:
-            heading.append(WriteOnlyCell(ws, value=title))
-            heading[-1].font = bold
-        ws.append(heading)
-        return ws
+        for i, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.append(header)
+        sheets.append([title, ws, 0])
+        return sheets[-1]
 
-    sheet, sheet_rows, rows, cut = new_sheet(), 0, 0, 0
+    # One styled cell per column and format, reused row after row (a write-only sheet writes a
+    # row's cells as it is appended) rather than a new cell styled for every value.
+    styled: dict[tuple[int, str], WriteOnlyCell] = {}
+    current, rows, cut = new_sheet(), 0, 0
     for batch in batches(conn, sql):
         for row in batch:
-            if sheet_rows == max_sheet_rows:
-                sheet, sheet_rows = new_sheet(), 0
-            cells = [xlsx_cell(v) for v in row]
-            cut += sum(was_cut for _, was_cut in cells)
-            sheet.append([as_text(sheet, v) if type(v) is TextCell else v for v, _ in cells])
-            sheet_rows += 1
+            if current[2] == wb.max_sheet_rows:
+                current, styled = new_sheet(), {}
+            ws = current[1]
+            out = []
+            for i, value in enumerate(row):
+                if i in numeric_text and isinstance(value, str):
+                    value = number_or_text(value)
+                fmt = formats[i](row) if type(value) in (int, float, Decimal) else None
+                if fmt and (type(value) is not float or math.isfinite(value)):
+                    if (i, fmt) not in styled:
+                        styled[(i, fmt)] = WriteOnlyCell(ws)
+                        styled[(i, fmt)].number_format = fmt
+                    styled[(i, fmt)].value = value
+                    out.append(styled[(i, fmt)])
+                    continue
+                value, was_cut = xlsx_cell(value)
+                cut += was_cut
+                out.append(as_text(ws, value) if type(value) is TextCell else value)
+            ws.append(out)
+            current[2] += 1
             rows += 1
-    return rows, sheets, cut
+    for title, ws, count in sheets:
+        add_table(wb, ws, title, header, count)
+        wb.contents.append((title, table, count, note))
+    return rows, [title for title, _, _ in sheets], cut
+
+
+def number_or_text(value: str) -> object:
+    try:
+        return float(value)
+    except ValueError:
+        return value
 
 
 def write_xlsx(
@@ -268,31 +453,61 @@ def write_xlsx(
     tables: list[str],
     path: Path,
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
+    lookups: Lookups | None = None,
 ) -> tuple[list[ExportedTable], list[str]]:
-    """One workbook, a sheet per table (more where a table outgrows a sheet)."""
-    from openpyxl import Workbook
+    """One workbook: a contents sheet, the scorecard, then a sheet per table (more where a
+    table outgrows a sheet), each an Excel table."""
+    from openpyxl import Workbook as OpenpyxlWorkbook
 
-    workbook = Workbook(write_only=True)
-    taken: set[str] = set()
+    lookups = lookups or Lookups.read(conn)
+    kpis = kpi_definitions(conn)
+    wb = Workbook(OpenpyxlWorkbook(write_only=True), max_sheet_rows)
+    contents = wb.book.create_sheet(next(sheet_names("contents", wb.sheet_names_taken)))
+    views = [table_view(conn, table, lookups, Mode.xlsx) for table in tables]
+    scorecard = scorecard_view(conn, lookups)
     exported: list[ExportedTable] = []
     warnings: list[str] = []
-    for table in tables:
-        rows, sheets, cut = write_xlsx_table(workbook, conn, table, taken, max_sheet_rows)
+    for view in ([scorecard] if scorecard else []) + views:
+        fixed = {}
+        if view is scorecard:
+            fixed = {k.label: kpi_format(k) for k in kpis.values()}
+        note = "; ".join(view.notes)
+        rows, sheets, cut = write_sheets(wb, conn, view.table, view.sql, kpis, fixed, note)
         if len(sheets) > 1:
             warnings.append(
-                f"{table}: {rows:,} rows do not fit one Excel sheet; "
+                f"{view.table}: {rows:,} rows do not fit one Excel sheet; "
                 f"split over sheets {', '.join(sheets)}"
             )
         if cut:
             warnings.append(
-                f"{table}: {cut} cell(s) longer than Excel's {EXCEL_MAX_CELL_TEXT:,} characters "
-                "were cut in the xlsx; the csv and parquet exports hold them in full"
+                f"{view.table}: {cut} cell(s) longer than Excel's {EXCEL_MAX_CELL_TEXT:,} "
+                "characters were cut in the xlsx; the csv and parquet exports hold them in full"
             )
-        exported.append(ExportedTable(table, rows, path, tuple(sheets)))
+        exported.append(ExportedTable(view.table, rows, path, tuple(sheets), tuple(view.notes)))
+    write_contents(wb, contents)
     tmp = path.with_name(f".{path.name}.tmp")
-    workbook.save(tmp)
+    wb.book.save(tmp)
     os.replace(tmp, path)
     return exported, warnings
+
+
+def write_contents(wb: Workbook, ws) -> None:
+    """The first sheet: every other sheet, the published table it shows, its rows, and how it
+    differs from that table."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    header = ["sheet", "table", "rows", "notes"]
+    longest = max((len(n) for *_, n in wb.contents), default=0)
+    for i, width in enumerate([34, 30, 12, min(100, max(40, longest + 2))], 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append(header)
+    for sheet, table, rows, note in wb.contents:
+        count = WriteOnlyCell(ws, value=rows)
+        count.number_format = COUNT
+        ws.append([sheet, table, count, note or None])
+    add_table(wb, ws, ws.title, header, len(wb.contents))
 
 
 def safe_name(text: str) -> str:
@@ -323,13 +538,16 @@ def export_publication(
         folder = (out or settings.home / "exports" / safe_name(run_id)).expanduser().resolve()
         folder.mkdir(parents=True, exist_ok=True)
         warnings: list[str] = []
+        lookups = Lookups.read(conn)
         if fmt is ExportFormat.xlsx:
             path = folder / f"workforce_{safe_name(run_id)}.xlsx"
-            exported, warnings = write_xlsx(conn, tables, path, max_sheet_rows)
+            exported, warnings = write_xlsx(
+                conn, workbook_order(tables), path, max_sheet_rows, lookups
+            )
         else:
             write = write_csv if fmt is ExportFormat.csv else write_parquet
-            exported = []
-            for table in tables:
-                path = folder / f"{safe_name(table)}.{fmt.value}"
-                exported.append(ExportedTable(table, write(conn, table, path), path))
+            exported = [
+                write(conn, table, folder / f"{safe_name(table)}.{fmt.value}", lookups)
+                for table in tables
+            ]
     return Export(run_id=run_id, folder=folder, tables=exported, warnings=warnings)
