@@ -170,7 +170,8 @@ valued as (
     where not definitions.is_rate or inputs.denominator > 0
 ),
 
--- targets apply to the headline figures of census years; how far the value is on the wrong side
+-- targets apply to the headline figures of the census years of their period (applies_from to
+-- applies_to, open-ended where blank); how far the value is on the wrong side
 against_targets as (
     select
         valued.*,
@@ -187,6 +188,8 @@ against_targets as (
             valued.kpi_code = targets.kpi_code
             and valued.breakdown = 'total'
             and valued.period_type = 'census_year'
+            and valued.census_year >= coalesce(targets.applies_from, valued.census_year)
+            and valued.census_year <= coalesce(targets.applies_to, valued.census_year)
 ),
 
 -- where the authority's own figure (from its extracts, not DfE's figure for it) stands among
