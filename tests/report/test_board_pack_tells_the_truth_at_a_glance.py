@@ -368,6 +368,14 @@ def test_posts_have_one_meaning_and_every_figure_its_base_in_words(demo_pack):
         f"{share:.1f}% of {allocated:,.0f} children allocated in the 12 months to 30 September "
         f"had 3 or more social workers, {three:,.0f} of them"
     ) in text
+    share, above, holders = values["caseload_above_threshold_share"][:3]
+    [(threshold,)] = query(
+        published, "select value from kpi_settings where var_name = 'caseload_threshold'"
+    )
+    assert (
+        f"{share:.1f}% of {holders:,.0f} social workers holding cases had more than {threshold} "
+        f"children allocated, {above:,.0f} of them"
+    ) in text
     leavers, in_post = values["turnover_rate_fte"][1:3]
     assert f"{leavers:,.1f} FTE leavers in the year ÷ {in_post:,.1f} FTE employed in post" in text
 
