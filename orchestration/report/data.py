@@ -43,6 +43,8 @@ def compare_like_with_like(
         y["months_with_spend"] = len(y["months"])
         y["part_year"] = len(y["months"]) < 12
         y["baseline_months_spend"] = None
+        y["compared_months"] = []
+        y["no_common_months"] = False  # a part year sharing no month with the baseline year
     if baseline is None:
         return years
     base_by_month = {
@@ -56,6 +58,10 @@ def compare_like_with_like(
             continue
         if y["part_year"] and y is not baseline and y["spend"] is not None:
             shared = [m for m in y["months"] if m.month in base_by_month]
+            if not shared:  # nothing to compare like with like: no change is stated
+                y["no_common_months"] = True
+                y["change"] = y["change_percent"] = y["avoided"] = None
+                continue
             base = sum(base_by_month[m.month] for m in shared)
             spend = sum(by_month[m] for m in shared)
             level = base * (1 + uplift_percent / 100) ** (y["start_year"] - baseline["start_year"])

@@ -138,6 +138,14 @@ def test_a_part_year_is_compared_with_the_same_months_of_the_baseline_year():
     assert part["change"] == 1000  # the change itself is never uplifted
     assert part["avoided"] == pytest.approx(-2550)
 
+    # A part year sharing no month with the baseline year (baseline: March 2025 only; the
+    # part year: April and August 2025) states no change rather than one against nothing.
+    only_march = {date(2025, 3, 1): 1000.0, date(2025, 4, 1): 1850.0, date(2025, 8, 1): 800.25}
+    published = [year(2024, 1000, 0, 0, 0), year(2025, 2650.25, 1650.25, 165.025, -1650.25)]
+    base, part = compare_like_with_like(published, only_march, uplift_percent=0)
+    assert base["part_year"] and part["part_year"] and part["no_common_months"]
+    assert (part["change"], part["change_percent"], part["avoided"]) == (None, None, None)
+
 
 def test_the_pack_compares_the_part_year_with_the_same_months_and_says_so(demo_pack):
     published, page = demo_pack
