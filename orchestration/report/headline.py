@@ -64,10 +64,6 @@ class Headline:
     rag: str | None
     england: float | None  # rates only
 
-    @property
-    def base(self) -> str:
-        return explained(self.kpi_code, self.numerator, self.denominator)
-
 
 def headline_figures(published: Path) -> tuple[date | None, list[Headline]]:
     with duckdb.connect(str(published), read_only=True) as conn:
