@@ -294,7 +294,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
     name = data.name
     titles = {
         "turnover_rate_fte": ("Turnover rate", "% of FTE in post", ".1f"),
-        "vacancy_rate_fte": ("Vacancy rate", "% of posts (FTE)", ".1f"),
+        "vacancy_rate_fte": ("Vacancy rate", "% of FTE vacant plus in post", ".1f"),
         "agency_rate_fte": ("Agency worker rate", "% of social workers (FTE)", ".1f"),
         "caseload_fte": ("Average caseload", "Cases per FTE", ".1f"),
     }
