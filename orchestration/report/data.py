@@ -496,11 +496,12 @@ class Loader:
     def la_name(self) -> str | None:
         """The authority's name: the project's list of DfE's authorities (published with the
         KPIs), else the name DfE's indicators file gives it."""
-        named = published_rows(
-            self.conn, f"select la_name from dfe_authorities where la_code = '{self.la}'"
-        )
-        if named:
-            return named[0][0]
+        if table_columns(self.conn, "dfe_authorities"):
+            named = self.conn.execute(
+                "select la_name from dfe_authorities where la_code = ?", [self.la]
+            ).fetchone()
+            if named:
+                return named[0]
         return next((b["la_name"] for b in self.benchmarks if b.get("la_name")), None)
 
     def run(self) -> tuple[str, datetime | None]:
