@@ -338,6 +338,8 @@ def census(
 
 
 def headline_table(published: Path) -> Table:
+    """The headline KPIs with their target and RAG, and England's figure for the rates (a
+    council's count set against England's total compares nothing)."""
     from orchestration.report.headline import headline_figures
 
     census, rows = headline_figures(published)
@@ -345,15 +347,19 @@ def headline_table(published: Path) -> Table:
     table.add_column("Authority")
     table.add_column("KPI")
     table.add_column("Value", justify="right")
+    table.add_column("Target", justify="right")
     table.add_column("England", justify="right")
     for row in rows:
         suffix = "%" if row.unit == "percent" else ""
+        target = "-" if row.target is None else f"{row.target:,.1f}{suffix}"
         table.add_row(
             row.authority,
             row.label,
             "-" if row.value is None else f"{row.value:,.1f}{suffix}",
+            target + (f" ({row.rag})" if row.rag else ""),
             "-" if row.england is None else f"{row.england:,.1f}{suffix}",
         )
+    table.caption = "England: DfE's published rate for the same year (rates only)."
     return table
 
 

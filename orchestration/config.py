@@ -17,6 +17,9 @@
       max_caseload: 60             #   children allocated to one worker on one day
       max_headline_movement_share: 0.25  # in-post headcount/FTE change between snapshots
       rate_margin: 0.0             #   how far outside every published DfE rate a rate may go
+    board_pack:
+      dfe_difference: 2.0          # flag an own figure this far from DfE's published one for the
+                                   #   authority (percentage points; cases for caseload)
 
 `mappings/<la_code>.yaml`: how one authority's exports map onto the contract, per kind::
 
@@ -84,6 +87,16 @@ class Plausibility(BaseModel):
     rate_margin: float = Field(0.0, ge=0)
 
 
+class BoardPack(BaseModel):
+    """How the board pack reads the figures (not how they are computed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # An authority's own figure further than this from DfE's published figure for it (same
+    # year, same KPI) is a data-quality finding the pack flags: one of the two is wrong.
+    dfe_difference: float = Field(2.0, ge=0)
+
+
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -93,6 +106,7 @@ class Thresholds(BaseModel):
     limits: Limits = Limits()
     dates: DateWindow = DateWindow()
     plausibility: Plausibility = Plausibility()
+    board_pack: BoardPack = BoardPack()
 
 
 class KindMapping(BaseModel):

@@ -20,5 +20,8 @@ def write_board_pack(
     settings: Settings, la: str | None = None, year: int | None = None, out: Path | None = None
 ) -> Path:
     """Write the board pack for one authority and census year; return where it went."""
-    data = load(settings.published, la, year)
+    from orchestration.config import load_thresholds
+
+    gap = load_thresholds(settings.home).board_pack.dfe_difference
+    data = load(settings.published, la, year, dfe_difference=gap)
     return write(data, out or default_path(settings, data.la_code, data.census_year))

@@ -88,16 +88,48 @@ def target_line(fig: go.Figure, xs: list, target: float | None, name: str) -> No
         )
 
 
+def yearly_target(fig: go.Figure, targets: dict[int, float], rule: tuple[str, bool]) -> None:
+    """The board's target only over the census years it was applied to, a step where it
+    changed (a target set in 2023 is not drawn back to 2017)."""
+    if not targets:
+        return
+    years = sorted(targets)
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for year in years:  # each year's target drawn across that year's tick, +/- half a year
+        if xs and year - 1 not in targets:
+            xs.append(None)  # a gap where no target applied
+            ys.append(None)
+        xs += [year - 0.4, year + 0.4]
+        ys += [targets[year], targets[year]]
+    values = sorted(set(targets.values()))
+    label = target_label(values[0], rule) if len(values) == 1 else "Target"
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            name=f"{label}, applied {span}",
+            mode="lines",
+            line={"color": TARGET, "dash": "dashdot", "width": 2, "shape": "hv"},
+            connectgaps=False,
+            hoverinfo="skip",
+        )
+    )
+
+
 def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str) -> go.Figure:
+    """Both of the authority's series over every year each has: DfE's published figure and
+    this publication's own (from the extracts). Where they overlap they should agree; where
+    they do not, the gap shows, rather than a change of source reading as a change."""
     fig = go.Figure()
-    years = sorted({p.year for p in trend.authority} | set(trend.england) | set(trend.neighbours))
-    dfe = [p for p in trend.authority if p.source == "dfe"]
-    own = [p for p in trend.authority if p.source == "publication"]
-    if dfe:  # not joined to this publication's line: the two are computed differently
+    years = sorted(set(trend.own) | set(trend.dfe) | set(trend.england) | set(trend.neighbours))
+    if trend.dfe:
+        ys = sorted(trend.dfe)
         fig.add_trace(
             go.Scatter(
-                x=[p.year for p in dfe],
-                y=[p.value for p in dfe],
+                x=ys,
+                y=[trend.dfe[y] for y in ys],
                 name=f"{authority}, DfE published",
                 mode="lines+markers",
                 line={"color": DFE_OWN, "dash": "dash", "width": 2},
@@ -105,15 +137,16 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>DfE published</extra>",
             )
         )
+    own = sorted(trend.own)
     fig.add_trace(
         go.Scatter(
-            x=[p.year for p in own],
-            y=[p.value for p in own],
-            name=f"{authority} (this publication)",
+            x=own,
+            y=[trend.own[y] for y in own],
+            name=f"{authority}, this publication (from the extracts)",
             mode="lines+markers+text",
             line={"color": AUTHORITY, "width": 3},
             marker={"symbol": "circle", "size": 9},
-            text=[format(p.value, fmt) for p in own],
+            text=[format(trend.own[y], fmt) for y in own],
             textposition="top center",
             textfont={"color": AUTHORITY, "size": 11},
             hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>{authority}</extra>",
@@ -145,12 +178,17 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>Neighbours' median</extra>",
             )
         )
-    target_line(fig, years, trend.target, target_label(trend.target, trend.target_rule))
-    layout(fig, title, "Census year (at 30 September)", y_title)
-    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years])
-    values = [p.value for p in trend.authority if p.value is not None]
+    yearly_target(fig, trend.targets, trend.target_rule)
+    layout(fig, title, "Census year (at 30 September)", y_title, height=HEIGHT + 40)
+    fig.update_layout(margin={"t": 115})  # room for a three-row legend under the title
+    fig.update_xaxes(
+        tickmode="array", tickvals=years, ticktext=[str(y) for y in years],
+        range=[min(years) - 0.6, max(years) + 0.6] if years else None,
+    )  # fmt: skip
+    values = list(trend.own.values()) + list(trend.dfe.values())
     values += list(trend.england.values()) + list(trend.neighbours.values())
-    values += [trend.target] if trend.target is not None else []
+    values += list(trend.targets.values())
+    values = [v for v in values if v is not None]
     fig.update_yaxes(rangemode="tozero", range=[0, max(values or [1]) * 1.2])
     return fig
 
@@ -237,11 +275,12 @@ def spend_chart(spend: list[dict]) -> go.Figure | None:
     if not spend:
         return None
     labels = [fy_label(s["start_year"]) for s in spend]
-    part = [s["months_with_spend"] < 12 for s in spend]
+    part = [s["part_year"] for s in spend]
     fig = go.Figure(
         go.Bar(
             x=labels,
             y=[s["spend"] / 1000 for s in spend],
+            name="Agency spend (hatched: part year)",
             marker={
                 "color": [DFE_OWN if p else AUTHORITY for p in part],
                 "pattern": {"shape": ["/" if p else "" for p in part]},
@@ -256,12 +295,28 @@ def spend_chart(spend: list[dict]) -> go.Figure | None:
             hovertemplate="%{x}: £%{y:,.0f}k<extra></extra>",
         )
     )
+    like = [s for s in spend if s["baseline_months_spend"] is not None]
+    if like:  # a part year beside the baseline year's spend in the same months
+        fig.add_trace(
+            go.Scatter(
+                x=[fy_label(s["start_year"]) for s in like],
+                y=[s["baseline_months_spend"] / 1000 for s in like],
+                name="Baseline year, same months",
+                mode="markers",
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 44,
+                    "line": {"width": 3, "color": TARGET},
+                },
+                hovertemplate="Baseline year, same months: £%{y:,.0f}k<extra></extra>",
+            )
+        )
     layout(
         fig,
         "Agency social work spend by financial year (hatched: part year)",
         "Financial year (April to March)",
         "Spend (£ thousands)",
-        legend=False,
+        legend=bool(like),
     )
     fig.update_yaxes(range=[0, max(s["spend"] for s in spend) / 1000 * 1.3], tickformat=",.0f")
     return fig

@@ -23,6 +23,68 @@ SERVICE_BANDS = ("<2y", "2-5y", "5y+")
 SERVICE_BAND_LABELS = {"<2y": "Under 2 years", "2-5y": "2 to 5 years", "5y+": "5 years or more"}
 
 
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def compare_like_with_like(
+    years: list[dict], by_month: dict[date, float], uplift_percent: float
+) -> list[dict]:
+    """Each financial year's spend against the baseline year (the first year with a published
+    change), with the months it covers. A full year keeps the published change, % change and
+    spend avoided. A part year is compared with the baseline year's spend in the same calendar
+    months (`baseline_months_spend`), and its spend avoided adds that like-for-like difference
+    to the years before it: a part year is never set against a whole one."""
+    baseline = next((y for y in years if y["change"] is not None), None)
+    for y in years:
+        y["months"] = sorted(m for m in by_month if y["period_start"] <= m <= y["period_end"])
+        y["months_with_spend"] = len(y["months"])
+        y["part_year"] = len(y["months"]) < 12
+        y["baseline_months_spend"] = None
+        y["compared_months"] = []
+        y["no_common_months"] = False  # a part year sharing no month with the baseline year
+    if baseline is None:
+        return years
+    base_by_month = {
+        m.month: v
+        for m, v in by_month.items()
+        if baseline["period_start"] <= m <= baseline["period_end"]
+    }
+    avoided_before = 0.0
+    for y in years:
+        if y["change"] is None:  # before the baseline year
+            continue
+        if y["part_year"] and y is not baseline and y["spend"] is not None:
+            shared = [m for m in y["months"] if m.month in base_by_month]
+            if not shared:  # nothing to compare like with like: no change is stated
+                y["no_common_months"] = True
+                y["change"] = y["change_percent"] = y["avoided"] = None
+                continue
+            base = sum(base_by_month[m.month] for m in shared)
+            spend = sum(by_month[m] for m in shared)
+            level = base * (1 + uplift_percent / 100) ** (y["start_year"] - baseline["start_year"])
+            y["compared_months"] = shared
+            y["baseline_months_spend"] = base
+            y["change"] = spend - base
+            y["change_percent"] = 100 * (spend - base) / base if base else None
+            y["avoided"] = avoided_before + level - spend
+        avoided_before = y["avoided"] if y["avoided"] is not None else avoided_before
+    return years
+
+
+def month_span(months: list[date]) -> str:
+    """Months in words: "April to December 2025", "December 2024 to February 2025"."""
+    if not months:
+        return ""
+    first, last = min(months), max(months)
+    if first == last:
+        return f"{MONTH_NAMES[first.month - 1]} {first.year}"
+    start = MONTH_NAMES[first.month - 1] + ("" if first.year == last.year else f" {first.year}")
+    return f"{start} to {MONTH_NAMES[last.month - 1]} {last.year}"
+
+
 class ReportError(Exception):
     """A board pack cannot be made; the message says why and what to do."""
 
@@ -47,6 +109,7 @@ class Rules:
     benchmarked: list[str]  # the DfE rates with England and neighbour series
     targets: dict[str, tuple[str, bool]]  # direction, and whether a value on target meets it
     caseload_threshold: int
+    settings: dict[str, str | None] = field(default_factory=dict)  # kpi_settings, as published
 
     def labels(self, code_list: str) -> dict[str, str]:
         return self.code_lists.get(code_list, {})
@@ -82,6 +145,7 @@ class Rules:
                 )
             },
             caseload_threshold=int(settings.get("caseload_threshold") or 20),
+            settings=settings,
         )
 
 
@@ -107,7 +171,7 @@ class Kpi:
     rag: str | None = None
     national: float | None = None
     neighbour_median: float | None = None
-    rank: int | None = None
+    rank: int | None = None  # of the authority's own value among the other authorities' DfE figures
     rank_of: int | None = None
     previous: float | None = None  # the same KPI a census year earlier
     direction: str = "lower_is_better"
@@ -116,19 +180,17 @@ class Kpi:
 
 
 @dataclass
-class TrendPoint:
-    year: int
-    value: float | None
-    source: str  # "publication" (this pipeline) or "dfe" (DfE published)
-
-
-@dataclass
 class Trend:
+    """One KPI by census year: two series for the authority, each over every year it has (the
+    figure this publication computed from the extracts, and DfE's published figure), England,
+    the neighbours' median, and the board's target in the years it was applied."""
+
     kpi_code: str
-    authority: list[TrendPoint] = field(default_factory=list)
+    own: dict[int, float] = field(default_factory=dict)
+    dfe: dict[int, float] = field(default_factory=dict)
     england: dict[int, float] = field(default_factory=dict)
     neighbours: dict[int, float] = field(default_factory=dict)
-    target: float | None = None
+    targets: dict[int, float] = field(default_factory=dict)  # census year -> target applied
     target_rule: tuple[str, bool] = ("lower_is_better", True)  # direction, on target is met
 
 
@@ -155,10 +217,22 @@ class BoardPackData:
     checks: list[dict] | None
     files: list[dict]
     quarantined_rows: int | None
+    dfe_difference: float = 2.0  # workforce.yaml board_pack.dfe_difference
 
     @property
     def authority(self) -> str:
         return f"{self.la_name} ({self.la_code})" if self.la_name else f"Authority {self.la_code}"
+
+    @property
+    def name(self) -> str:
+        return self.la_name or f"Authority {self.la_code}"
+
+    def differs_from_dfe(self, kpi: Kpi) -> bool:
+        """The authority's own figure and DfE's published one for it are further apart than
+        the council allows: one of them is wrong, a data-quality finding."""
+        if kpi.value is None or kpi.dfe_value is None:
+            return False
+        return abs(round(kpi.value, 1) - kpi.dfe_value) > self.dfe_difference
 
 
 def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -223,7 +297,9 @@ def census_years(conn: duckdb.DuckDBPyConnection, la: str) -> list[int]:
     ]
 
 
-def load(published: Path, la: str | None = None, year: int | None = None) -> BoardPackData:
+def load(
+    published: Path, la: str | None = None, year: int | None = None, dfe_difference: float = 2.0
+) -> BoardPackData:
     if not published.exists():
         raise ReportError(
             f"No publication yet: {published} does not exist. Run `workforce run` (or "
@@ -231,7 +307,9 @@ def load(published: Path, la: str | None = None, year: int | None = None) -> Boa
         )
     with duckdb.connect(str(published), read_only=True) as conn:
         la, year = choose(conn, la, year)
-        return Loader(conn, la, year).data()
+        data = Loader(conn, la, year).data()
+    data.dfe_difference = dfe_difference
+    return data
 
 
 class Loader:
@@ -285,36 +363,33 @@ class Loader:
             national=row["national_value"],
             neighbour_median=row.get("neighbour_median", benchmark.get("neighbour_median")),
             rank=row.get("rank"),
-            rank_of=row.get("rank_of"),
+            rank_of=row.get("rank_of"),  # the own figure's rank (kpi_values), never DfE's
             previous=previous["value"] if previous else None,
             dfe_value=benchmark.get("value"),
         )
 
     def trend(self, kpi_code: str, rules: Rules) -> Trend:
-        own = [r for r in self.census(kpi_code) if r["year"] <= self.year]
-        own_years = {r["year"] for r in own}
-        trend = Trend(
-            kpi_code,
-            target=next((r["target"] for r in own[::-1]), None),
-            target_rule=rules.targets.get(kpi_code, ("lower_is_better", True)),
-        )
-        first_own = min(own_years) if own_years else self.year
+        trend = Trend(kpi_code, target_rule=rules.targets.get(kpi_code, ("lower_is_better", True)))
         for b in self.benchmarks:
             if b["kpi_code"] != kpi_code or b["census_year"] > self.year:
                 continue
-            if b["census_year"] < first_own and b["value"] is not None:
-                trend.authority.append(TrendPoint(b["census_year"], b["value"], "dfe"))
+            year = b["census_year"]
+            if b["value"] is not None:
+                trend.dfe[year] = b["value"]
             if b.get("national_value") is not None:
-                trend.england[b["census_year"]] = b["national_value"]
+                trend.england[year] = b["national_value"]
             if b.get("neighbour_median") is not None:
-                trend.neighbours[b["census_year"]] = b["neighbour_median"]
-        for r in own:
-            trend.authority.append(TrendPoint(r["year"], r["value"], "publication"))
+                trend.neighbours[year] = b["neighbour_median"]
+        for r in self.census(kpi_code):
+            if r["year"] > self.year:
+                continue
+            trend.own[r["year"]] = r["value"]
             if r["national_value"] is not None:
                 trend.england[r["year"]] = r["national_value"]
             if r.get("neighbour_median") is not None:
                 trend.neighbours[r["year"]] = r["neighbour_median"]
-        trend.authority.sort(key=lambda p: p.year)
+            if r["target"] is not None:
+                trend.targets[r["year"]] = r["target"]
         return trend
 
     def monthly(self) -> dict[str, list[tuple[date, float]]]:
@@ -328,24 +403,13 @@ class Loader:
             series.setdefault(code, []).append((end, value))
         return series
 
-    def spend(self) -> list[dict]:
-        """Agency spend by financial year, with how many months of timesheets each year has."""
-        return rows(
+    def spend(self, uplift_percent: float) -> list[dict]:
+        """Agency spend by financial year against the baseline year, like with like: a part
+        year (fewer than 12 months of timesheets) is compared with the same calendar months of
+        the baseline year, never with its whole year."""
+        years = rows(
             self.conn,
             """
-            with fy as (
-                select period_start, period_end, kpi_code, value, numerator, denominator
-                from kpi_values where la_code = ? and period_type = 'financial_year'
-                    and breakdown = 'total'
-            ),
-            months as (
-                select fy.period_start, count(*) as months_with_spend
-                from kpi_values m join (select distinct period_start, period_end from fy) fy
-                    on m.period_end between fy.period_start and fy.period_end
-                where m.la_code = ? and m.kpi_code = 'agency_spend_gbp'
-                    and m.period_type = 'month' and m.breakdown = 'total'
-                group by all
-            )
             select year(period_start) as start_year, period_start, period_end,
                 max(value) filter (kpi_code = 'agency_spend_gbp') as spend,
                 max(value) filter (kpi_code = 'agency_spend_change_gbp') as change,
@@ -353,13 +417,23 @@ class Loader:
                 max(value) filter (kpi_code = 'agency_spend_avoided_gbp') as avoided,
                 max(value) filter (kpi_code = 'agency_cost_per_fte_gbp') as agency_cost_per_fte,
                 max(value) filter (kpi_code = 'pay_cost_per_fte_gbp') as pay_cost_per_fte,
-                max(value) filter (kpi_code = 'agency_premium_percent') as agency_premium,
-                coalesce(any_value(months_with_spend), 0) as months_with_spend
-            from fy left join months using (period_start)
+                max(value) filter (kpi_code = 'agency_premium_percent') as agency_premium
+            from kpi_values where la_code = ? and period_type = 'financial_year'
+                and breakdown = 'total'
             group by all order by period_start
             """,
-            [self.la, self.la],
+            [self.la],
         )
+        by_month = {
+            start: value
+            for start, value in self.conn.execute(
+                "select period_start, value from kpi_values where la_code = ? "
+                "and kpi_code = 'agency_spend_gbp' and period_type = 'month' "
+                "and breakdown = 'total'",
+                [self.la],
+            ).fetchall()
+        }
+        return compare_like_with_like(years, by_month, uplift_percent)
 
     def breakdown_table(self, breakdown: str, labels: dict[str, str] | None = None) -> list[dict]:
         """Establishment, in post, agency, vacant and (over)/under by one dimension."""
@@ -418,6 +492,17 @@ class Loader:
             if r["year"] == self.year and r["value"]
         ]
         return sorted(pairs, key=lambda p: -p[1])
+
+    def la_name(self) -> str | None:
+        """The authority's name: the project's list of DfE's authorities (published with the
+        KPIs), else the name DfE's indicators file gives it."""
+        if table_columns(self.conn, "dfe_authorities"):
+            named = self.conn.execute(
+                "select la_name from dfe_authorities where la_code = ?", [self.la]
+            ).fetchone()
+            if named:
+                return named[0]
+        return next((b["la_name"] for b in self.benchmarks if b.get("la_name")), None)
 
     def run(self) -> tuple[str, datetime | None]:
         (run_id,) = self.conn.execute(
@@ -484,7 +569,7 @@ class Loader:
             )
         return BoardPackData(
             la_code=self.la,
-            la_name=next((b["la_name"] for b in self.benchmarks if b.get("la_name")), None),
+            la_name=self.la_name(),
             census_year=self.year,
             census_date=self.census_date,
             census_years=census_years(self.conn, self.la),
@@ -495,7 +580,9 @@ class Loader:
             trends=[self.trend(code, rules) for code in rules.benchmarked],
             has_benchmarks=bool(self.benchmarks),
             monthly=self.monthly(),
-            spend=self.spend(),
+            spend=self.spend(
+                float(rules.settings.get("agency_spend_baseline_uplift_percent") or 0)
+            ),
             establishment={
                 "role": self.breakdown_table("org_role", org_roles),
                 "service area": self.breakdown_table("service_area"),

@@ -16,15 +16,10 @@ from orchestration.report.data import (
     SERVICE_BAND_LABELS,
     BoardPackData,
     Kpi,
+    month_span,
 )
+from orchestration.report.headline import explained
 
-KPI_EXPLAINED = {  # numerator and denominator, in words, as "<n> x ÷ <d> y"
-    "turnover_rate_fte": ("{n:,.1f} leavers ÷ {d:,.1f} in post (FTE)"),
-    "vacancy_rate_fte": ("{n:,.1f} vacant ÷ {d:,.1f} posts (FTE)"),
-    "agency_rate_fte": ("{n:,.1f} agency ÷ {d:,.1f} workers (FTE)"),
-    "caseload_fte": ("{n:,.0f} cases ÷ {d:,.1f} case holders (FTE)"),
-    "absence_rate_fte": ("{n:,.0f} days lost ÷ {d:,.0f} working days"),
-}
 RAG_LABELS = {
     "green": ("Green", "on target", "✓"),
     "amber": ("Amber", "close to target", "▲"),
@@ -89,11 +84,17 @@ def target_text(kpi: Kpi) -> str:
     return f"{sign} {fmt_value(kpi.target, kpi.unit)}"
 
 
-def explained(kpi: Kpi) -> str:
-    template = KPI_EXPLAINED.get(kpi.code)
-    if not template or kpi.numerator is None or kpi.denominator is None:
-        return ""
-    return template.format(n=kpi.numerator, d=kpi.denominator)
+def target_words(kpi: Kpi) -> str:
+    """The target as the board states it: "below 15.0%", "10.0% or lower"."""
+    value = fmt_value(kpi.target, kpi.unit)
+    lower = kpi.direction == "lower_is_better"
+    if kpi.on_target_is_met:
+        return f"{value} or {'lower' if lower else 'higher'}"
+    return f"{'below' if lower else 'above'} {value}"
+
+
+def explained_kpi(kpi: Kpi) -> str:
+    return explained(kpi.code, kpi.numerator, kpi.denominator)
 
 
 def rag_summary(scorecard: list[Kpi]) -> str:
@@ -104,6 +105,132 @@ def rag_summary(scorecard: list[Kpi]) -> str:
         if counts[rag]
     ]
     return f"Of {sum(counts.values())} measures with a target: " + ", ".join(parts) + "."
+
+
+def points(kpi: Kpi, amount: float) -> str:
+    """An amount of change in the KPI's own unit, in words."""
+    if kpi.unit == "percent":
+        return f"{abs(amount):.1f} percentage points"
+    return f"{abs(amount):.1f} {'cases per FTE' if kpi.unit == 'cases' else kpi.unit}"
+
+
+def off_target_by(kpi: Kpi) -> float | None:
+    """How far the value is on the wrong side of its target (negative: on the right side)."""
+    if kpi.value is None or kpi.target is None:
+        return None
+    gap = kpi.value - kpi.target
+    return gap if kpi.direction == "lower_is_better" else -gap
+
+
+def summary(data: BoardPackData, labels: dict[str, str]) -> list[str]:
+    """The opening paragraph: what is red, what moved most on last year, how far from target,
+    what the data-quality checks found and how agency spend compares, like with like."""
+
+    def name(kpi: Kpi) -> str:
+        return (
+            labels.get(kpi.code, kpi.code)
+            .replace(" (FTE)", "")
+            .lower()
+            .replace("cases per fte", "cases per FTE")
+        )
+
+    said: list[str] = []
+    scored = [k for k in data.scorecard if k.value is not None]
+    for rag in ("red", "amber"):
+        kpis = [k for k in scored if k.rag == rag]
+        if kpis:
+            said.append(
+                f"{RAG_LABELS[rag][0]} ({RAG_LABELS[rag][1]}): "
+                + "; ".join(
+                    f"{name(k)} {fmt_value(k.value, k.unit)} (target {target_words(k)})"
+                    for k in kpis
+                )
+                + "."
+            )
+    green = [k for k in scored if k.rag == "green"]
+    if green:
+        said.append("Green (on target): " + ", ".join(name(k) for k in green) + ".")
+    moved = [k for k in scored if k.previous]
+    if moved:  # relative to last year's figure, so rates and caseloads compare
+        most = max(moved, key=lambda k: abs(k.value - k.previous) / abs(k.previous))
+        change = most.value - most.previous
+        better = (change < 0) == (most.direction == "lower_is_better")
+        said.append(
+            f"Largest move on {data.census_year - 1}: {name(most)} "
+            f"{'up' if change > 0 else 'down'} {points(most, change)}, from "
+            f"{fmt_value(most.previous, most.unit)} to {fmt_value(most.value, most.unit)} "
+            f"({'better' if better else 'worse'})."
+        )
+    off = [(k, gap) for k in scored if (gap := off_target_by(k)) is not None and gap > 0]
+    if off:
+        worst, gap = max(off, key=lambda pair: pair[1] / abs(pair[0].target or 1))
+        said.append(
+            f"Furthest from target: {name(worst)}, {points(worst, gap)} "
+            f"{'above' if worst.direction == 'lower_is_better' else 'below'} its target."
+        )
+    elif any(k.target is not None for k in scored):
+        said.append("Every measure with a target is on the right side of it.")
+    said.extend(quality_findings(data, name))
+    said.extend(spend_findings(data))
+    return said
+
+
+def quality_findings(data: BoardPackData, name) -> list[str]:
+    said = []
+    if data.checks is not None:
+        passed = sum(bool(c["passed"]) for c in data.checks)
+        quarantined = (
+            f"; {data.quarantined_rows:,} rows quarantined (left out of the figures)"
+            if data.quarantined_rows
+            else "; no rows quarantined"
+            if data.quarantined_rows is not None
+            else ""
+        )
+        said.append(
+            f"Data quality: {passed} of {len(data.checks)} checks passed in the publishing run"
+            f"{quarantined}."
+        )
+    differing = [k for k in data.scorecard if data.differs_from_dfe(k)]
+    if differing:
+        said.append(
+            f"Data-quality finding: {len(differing)} of this publication's figures differ from "
+            f"DfE's published figures for {data.name} by more than {data.dfe_difference:g} "
+            "(percentage points, or cases per FTE): "
+            + "; ".join(
+                f"{name(k)} {fmt_value(k.value, k.unit)} against DfE's "
+                f"{fmt_value(k.dfe_value, k.unit)}"
+                for k in differing
+            )
+            + ". The same measure should agree: check the extracts against the census return "
+            "DfE published."
+        )
+    return said
+
+
+def spend_findings(data: BoardPackData) -> list[str]:
+    said = []
+    years = [s for s in data.spend if s["change"] is not None and s["spend"] is not None]
+    if not years:
+        return said
+    base = years[0]
+    full = [s for s in years[1:] if not s["part_year"]]
+    if full:
+        last = full[-1]
+        said.append(
+            f"Agency spend {charts.fy_label(last['start_year'])} (a full year): "
+            f"{fmt_gbp_k(last['spend'])}, {fmt_signed(last['change_percent'], '%', 0)} on the "
+            f"baseline year {charts.fy_label(base['start_year'])} ({fmt_gbp_k(base['spend'])})."
+        )
+    part = [s for s in years[1:] if s["part_year"] and s["baseline_months_spend"] is not None]
+    for s in part[-1:]:
+        months = s.get("compared_months") or s["months"]
+        said.append(
+            f"{charts.fy_label(s['start_year'])} so far ({month_span(months)}, "
+            f"{len(months)} months): {fmt_gbp_k(s['spend'])}, "
+            f"{fmt_signed(s['change_percent'], '%', 0)} on the same months of "
+            f"{charts.fy_label(base['start_year'])} ({fmt_gbp_k(s['baseline_months_spend'])})."
+        )
+    return said
 
 
 def check_groups(checks: list[dict]) -> list[dict]:
@@ -164,10 +291,10 @@ def file_groups(files: list[dict]) -> list[dict]:
 
 def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
     """Each section's charts as (div id, html) pairs, built only when there is data."""
-    name = data.la_name or f"Authority {data.la_code}"
+    name = data.name
     titles = {
         "turnover_rate_fte": ("Turnover rate", "% of FTE in post", ".1f"),
-        "vacancy_rate_fte": ("Vacancy rate", "% of posts (FTE)", ".1f"),
+        "vacancy_rate_fte": ("Vacancy rate", "% of FTE vacant plus in post", ".1f"),
         "agency_rate_fte": ("Agency worker rate", "% of social workers (FTE)", ".1f"),
         "caseload_fte": ("Average caseload", "Cases per FTE", ".1f"),
     }
@@ -179,7 +306,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
             blocks[section].append((div_id, Markup(charts.to_html(fig, div_id))))
 
     for trend in data.trends:
-        if not trend.authority:
+        if not (trend.own or trend.dfe):
             continue
         label = data.rules.kpi_labels.get(trend.kpi_code, trend.kpi_code)
         title, y_title, fmt = titles.get(trend.kpi_code, (label, label, ".1f"))
@@ -282,8 +409,10 @@ def render(data: BoardPackData) -> str:
             rag_labels=RAG_LABELS,
             movement=movement,
             target_text=target_text,
-            explained=explained,
+            explained=explained_kpi,
             rag_summary=rag_summary(data.scorecard),
+            summary=summary(data, data.rules.kpi_labels),
+            month_span=month_span,
             check_groups=check_groups(data.checks) if data.checks is not None else None,
             file_groups=file_groups(data.files),
             failed_checks=[c for c in data.checks or [] if not c["passed"]],

@@ -321,12 +321,44 @@ def test_no_dfe_files_means_an_empty_kpi_benchmarks(tmp_path: Path):
 # --- (c) delivery through `workforce run` ------------------------------------------------------
 
 
-def test_kpi_values_carries_the_benchmarks_on_an_authoritys_headline_rows(delivered_home: Path):
+# The hand fixture's own 2025 figures (tests/cli/test_pipeline_matches_the_hand_computation.py):
+#   383 turnover 100 x 1.8 / 4.4 = 40.9, agency 100 x 1.6 / 6.0 = 26.7 (26.67), vacancy
+#   100 x 3.4 / 7.8 = 43.6, caseload 7 / 2.9 = 2.4; 202 turnover 0.0, agency 0.0, vacancy
+#   100 x 1 / 2 = 50.0, caseload 4 / 1 = 4.0.
+# Ranked among the OTHER authorities' 2025 figures in csww_indicators_2017_to_2025.csv (151
+# local-authority rows; symbols left out), 1 = lowest, ties share the better rank, out of the
+# others with a number plus the authority itself:
+#   383 turnover 40.9: 147 others with a number (Isles of Scilly `z`, Kensington and Chelsea `x`,
+#       Westminster `x`), every one lower (highest 34.9) -> 148 of 148 (DfE's own figure for
+#       Leeds, 7.0, ranks 10th in kpi_benchmarks: not this)
+#   383 agency 26.7: 147 others (Sunderland `low`, K&C `x`, Westminster `x`); 17 at or above it
+#       (27.7 28.3 28.5 28.9 29.0 29.0 29.2 29.3 29.4 31.3 31.3 31.5 32.6 34.9 39.8 41.7
+#       100.0), so 130 lower -> 131 of 148
+#   383 vacancy 43.6: 148 others (K&C, Westminster `x`), one above (100.0) -> 148 of 149
+#   383 caseload 2.4: 148 others, none lower (lowest 6.0) -> 1 of 149
+#   202 turnover 0.0: one other at 0.0 shares the rank -> 1 of 148
+#   202 agency 0.0: five others at 0.0 share it -> 1 of 148
+#   202 vacancy 50.0: one above (100.0) -> 148 of 149;  202 caseload 4.0 -> 1 of 149
+OWN_RANKS_2025 = {
+    ("202", "agency_rate_fte"): (1, 148),
+    ("202", "caseload_fte"): (1, 149),
+    ("202", "turnover_rate_fte"): (1, 148),
+    ("202", "vacancy_rate_fte"): (148, 149),
+    ("383", "agency_rate_fte"): (131, 148),
+    ("383", "caseload_fte"): (1, 149),
+    ("383", "turnover_rate_fte"): (148, 148),
+    ("383", "vacancy_rate_fte"): (148, 149),
+}
+
+
+def test_kpi_values_ranks_the_authoritys_own_figure_among_the_other_authorities(
+    delivered_home: Path,
+):
     db = published(delivered_home)
     rows = query(
         db,
         "select v.la_code, v.kpi_code, v.neighbour_median, v.rank, v.rank_of,"
-        " b.neighbour_median, b.rank, b.rank_of from kpi_values v join kpi_benchmarks b"
+        " b.neighbour_median from kpi_values v join kpi_benchmarks b"
         " on v.la_code = b.la_code and v.kpi_code = b.kpi_code and v.period_end = b.period_end"
         " where v.breakdown = 'total' and v.period_type = 'census_year' order by 1, 2",
     )
@@ -334,15 +366,16 @@ def test_kpi_values_carries_the_benchmarks_on_an_authoritys_headline_rows(delive
     assert [(la, kpi) for la, kpi, *_ in rows] == [
         (la, kpi) for la in ("202", "383") for kpi in BENCHMARKED
     ]
-    for la, kpi, median, rank, of, b_median, b_rank, b_of in rows:
-        assert (median, rank, of) == (b_median, b_rank, b_of), (la, kpi)
-        assert median is not None and rank is not None and of is not None, (la, kpi)
-    # Leeds 2025 from the reference file, by hand: turnover 7 (row "2025,...,383,...")
+    for la, kpi, median, rank, of, b_median in rows:
+        assert median == b_median and median is not None, (la, kpi)
+        assert (rank, of) == OWN_RANKS_2025[la, kpi], (la, kpi)
+    # Leeds 2025 from the reference file, by hand: turnover 7 (row "2025,...,383,..."), ranked
+    # 10th of 148 among DfE's figures: the rank of DfE's figure stays in kpi_benchmarks
     assert query(
         db,
-        "select b.value from kpi_benchmarks b where la_code = '383' and census_year = 2025"
-        " and kpi_code = 'turnover_rate_fte'",
-    ) == [(7.0,)]
+        "select b.value, b.rank, b.rank_of from kpi_benchmarks b where la_code = '383'"
+        " and census_year = 2025 and kpi_code = 'turnover_rate_fte'",
+    ) == [(7.0, 10, 148)]
     # nowhere else: not for ALL, other KPIs, breakdowns or other periods
     assert query(
         db,

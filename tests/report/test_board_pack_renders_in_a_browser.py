@@ -1,5 +1,8 @@
 """The board pack in a real browser: headless Chromium opens it offline, nothing errors, the
-scorecard and the charts render, and a full-page screenshot is kept in test-artifacts/."""
+scorecard and the charts render, and screenshots are kept in test-artifacts/: the demo with
+DfE's files delivered (`board-pack-with-dfe.png`, full page, and its first screen,
+`board-pack-first-screen.png`), and the hand fixture without them
+(`board-pack-without-dfe.png`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 
+from tests.cli.conftest import hand_home  # noqa: F401  (published, no DfE files)
 from tests.conftest import PROJECT_ROOT, run_workforce
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -44,11 +48,11 @@ def browser():
     driver.quit()
 
 
-@pytest.fixture(scope="module")
-def opened(demo_home: Path, browser):
-    result = run_workforce(demo_home, "report")
+def open_pack(browser, home: Path, *args: str):
+    result = run_workforce(home, "report", *args)
     assert result.returncode == 0, result.stdout + result.stderr
     path = Path(re.search(r"Board pack: (\S+\.html)", result.stdout).group(1))
+    browser.set_window_size(1000, 1200)
     browser.get(path.as_uri())
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -59,6 +63,24 @@ def opened(demo_home: Path, browser):
         )
     )
     return browser
+
+
+def full_page_screenshot(browser, name: str) -> Path:
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    browser.set_window_size(max(width, 1000), height + 100)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 50_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return shot
+
+
+@pytest.fixture(scope="module")
+def opened(demo_home: Path, browser):
+    """The demo's pack, DfE's indicator and neighbour files delivered (demo_home)."""
+    return open_pack(browser, demo_home)
 
 
 def test_the_board_pack_opens_without_console_errors(opened):
@@ -83,12 +105,38 @@ def test_at_least_four_charts_render(opened):
     assert all(t.strip() for t in titles)
 
 
-def test_a_full_page_screenshot_is_kept_as_a_test_artifact(opened):
-    height = opened.execute_script("return document.documentElement.scrollHeight")
-    width = opened.execute_script("return document.documentElement.scrollWidth")
-    opened.set_window_size(max(width, 1000), height + 100)
+def test_the_first_screen_opens_with_the_summary_and_the_scorecard(opened):
+    """What a board member sees before scrolling: the summary, then the scorecard."""
+    opened.set_window_size(1000, 1200)
+    opened.execute_script("window.scrollTo(0, 0)")
+    summary = opened.find_element("css selector", "#summary-list")
+    assert summary.is_displayed() and summary.location["y"] < 600
+    assert "Largest move on" in summary.text and "checks passed" in summary.text
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "board-pack.png"
+    shot = ARTIFACTS / "board-pack-first-screen.png"
     assert opened.save_screenshot(str(shot))
-    assert shot.stat().st_size > 50_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_with_dfe_files_the_full_page_screenshot_is_kept(opened):
+    ranks = opened.find_elements("css selector", "#scorecard-table td.rank")
+    assert ranks and any(re.search(r"\d+(st|nd|rd|th) of \d+", r.text) for r in ranks)
+    full_page_screenshot(opened, "board-pack-with-dfe.png")
+
+
+def test_without_dfe_files_the_pack_renders_and_a_screenshot_is_kept(
+    hand_home: Path,  # noqa: F811
+    browser,
+    tmp_path: Path,
+):
+    home = tmp_path / "workforce-data"
+    (home / "published").mkdir(parents=True)
+    shutil.copyfile(
+        hand_home / "published" / "workforce.duckdb", home / "published" / "workforce.duckdb"
+    )
+    page = open_pack(browser, home, "--la", "383")
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+    title = page.find_element("css selector", "h1").text
+    assert title.startswith("Leeds (383)"), title
+    assert not page.find_elements("css selector", "#scorecard-table td.rank")
+    full_page_screenshot(page, "board-pack-without-dfe.png")

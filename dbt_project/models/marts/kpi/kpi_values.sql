@@ -48,7 +48,8 @@ national_indicators as (
     select * from {{ ref('dfe_national_indicators') }}
 ),
 
--- DfE's statistical-neighbour median and national rank of the authority's published figure
+-- DfE's published figures: the statistical-neighbour median of the authority, and every other
+-- authority's figure to rank the authority's own figure among
 benchmarks as (
     select * from {{ ref('kpi_benchmarks') }}
 ),
@@ -169,7 +170,8 @@ valued as (
     where not definitions.is_rate or inputs.denominator > 0
 ),
 
--- targets apply to the headline figures of census years; how far the value is on the wrong side
+-- targets apply to the headline figures of the census years of their period (applies_from to
+-- applies_to, open-ended where blank); how far the value is on the wrong side
 against_targets as (
     select
         valued.*,
@@ -186,6 +188,33 @@ against_targets as (
             valued.kpi_code = targets.kpi_code
             and valued.breakdown = 'total'
             and valued.period_type = 'census_year'
+            and valued.census_year >= coalesce(targets.applies_from, valued.census_year)
+            and valued.census_year <= coalesce(targets.applies_to, valued.census_year)
+),
+
+-- where the authority's own figure (from its extracts, not DfE's figure for it) stands among
+-- the other authorities' DfE published figures that year: 1 = lowest, ties share the better
+-- rank, compared at DfE's published precision (one decimal place), out of those authorities
+-- and itself. Only for the census years and KPIs DfE's file has.
+own_ranks as (
+    select
+        valued.la_code,
+        valued.kpi_code,
+        valued.census_year,
+        1 + count(*) filter (where other_authorities.value < round(valued.kpi_value, 1)) as own_rank,
+        1 + count(*) as own_rank_of
+    from valued
+    inner join benchmarks as other_authorities
+        on
+            valued.kpi_code = other_authorities.kpi_code
+            and valued.census_year = other_authorities.census_year
+            and valued.la_code <> other_authorities.la_code
+    where
+        valued.la_code <> 'ALL'
+        and valued.breakdown = 'total'
+        and valued.period_type = 'census_year'
+        and other_authorities.value is not null
+    group by valued.la_code, valued.kpi_code, valued.census_year
 ),
 
 national_values as (
@@ -217,8 +246,8 @@ final as (
         ) }} as rag,
         national_values.national_value,
         benchmarks.neighbour_median,
-        benchmarks.rank,  -- noqa: RF04
-        benchmarks.rank_of,
+        cast(own_ranks.own_rank as integer) as rank,  -- noqa: RF04
+        cast(own_ranks.own_rank_of as integer) as rank_of,
         cast(null as varchar) as published_run_id
     from against_targets
     left join national_values
@@ -232,6 +261,13 @@ final as (
             against_targets.la_code = benchmarks.la_code
             and against_targets.kpi_code = benchmarks.kpi_code
             and against_targets.census_year = benchmarks.census_year
+            and against_targets.breakdown = 'total'
+            and against_targets.period_type = 'census_year'
+    left join own_ranks
+        on
+            against_targets.la_code = own_ranks.la_code
+            and against_targets.kpi_code = own_ranks.kpi_code
+            and against_targets.census_year = own_ranks.census_year
             and against_targets.breakdown = 'total'
             and against_targets.period_type = 'census_year'
 )
