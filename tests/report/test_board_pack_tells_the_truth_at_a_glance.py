@@ -246,25 +246,30 @@ def test_the_rank_is_of_the_figure_shown_and_dfe_s_figure_is_beside_it(demo_pack
 
 
 def test_the_flag_follows_the_gap_set_in_workforce_yaml(demo_pack, tmp_path: Path):
+    """The calibrated demo agrees with DfE, so DfE's caseload figure is moved 3.0 away on a
+    copy: a gap of 3.0 is flagged under a threshold of 2.5 and the default 2, not under 3.5."""
     published, _ = demo_pack
     year = latest(published)
     own = headline(published, year)["caseload_fte"][0]
-    [(dfe,)] = query(
-        published,
-        "select value from kpi_benchmarks where la_code = ? and kpi_code = 'caseload_fte' "
-        "and census_year = ?",
-        [LEEDS, year],
-    )
-    gap = abs(round(own, 1) - dfe)
-    wide = pack_of(published, tmp_path / "wide", yaml="board_pack:\n  dfe_difference: 1000\n")
-    assert "check the data" not in wide and "Data-quality finding" not in wide
-    narrow = f"board_pack:\n  dfe_difference: {max(gap - 0.05, 0)}\n"
-    if gap == 0:
-        pytest.skip("the demo's caseload equals DfE's: no gap to flag")
-    page = pack_of(published, tmp_path / "narrow", yaml=narrow)
-    assert "check the data" in scorecard_row(page, "caseload_fte")
-    summary = text_of(re.search(r'<section id="summary">(.*?)</section>', page, re.S).group(1))
-    assert f"average caseload (cases per FTE) {own:,.1f} against DfE's {dfe:,.1f}" in summary
+    moved = tmp_path / "moved.duckdb"
+    shutil.copyfile(published, moved)
+    dfe = round(own, 1) + 3.0
+    with duckdb.connect(str(moved)) as conn:
+        conn.execute(
+            "update kpi_benchmarks set value = ? where la_code = ? and kpi_code = 'caseload_fte' "
+            "and census_year = ?",
+            [dfe, LEEDS, year],
+        )
+    for name, yaml, flagged in (
+        ("default", "", True),
+        ("narrow", "board_pack:\n  dfe_difference: 2.5\n", True),
+        ("wide", "board_pack:\n  dfe_difference: 3.5\n", False),
+    ):
+        page = pack_of(moved, tmp_path / name, yaml=yaml)
+        assert ("check the data" in scorecard_row(page, "caseload_fte")) == flagged, name
+        summary = text_of(re.search(r'<section id="summary">(.*?)</section>', page, re.S)[1])
+        finding = f"average caseload (cases per FTE) {own:,.1f} against DfE's {dfe:,.1f}"
+        assert (finding in summary) == flagged, (name, summary)
 
 
 # --- 3. trends: both series over every year each has, the target over its years -------------
