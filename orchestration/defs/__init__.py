@@ -25,7 +25,7 @@ from orchestration.defs.automation import (
 from orchestration.defs.census import census_job, csww_return
 from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
 from orchestration.defs.dbt import WorkforceDbtCli, workforce_dbt_models
-from orchestration.defs.ingestion import ingestion_assets
+from orchestration.defs.ingestion import files_ledger, ingestion_assets
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publication import publication_asset
 from orchestration.defs.run_guard import WorkforceRun
@@ -38,6 +38,7 @@ logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 defs = dg.Definitions(
     assets=[
         *ingestion_assets,
+        files_ledger,
         workforce_dbt_models,
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
         csww_return,

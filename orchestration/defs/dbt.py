@@ -53,6 +53,15 @@ class WorkforceTranslator(DagsterDbtTranslator):
         """Group models by layer (staging, intermediate, marts, reference)."""
         return dbt_resource_props["schema"]
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """A dbt test's check says what it guards: the test's own `description` (dagster-dbt
+        reads only `meta.description`)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        return spec._replace(description=test.get("description") or spec.description)
+
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
 def workforce_dbt_models(

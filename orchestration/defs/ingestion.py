@@ -111,6 +111,16 @@ def unrecognised_files(context: dg.AssetExecutionContext, workforce_run: Workfor
     return dg.MaterializeResult(metadata=report_metadata(report))
 
 
+# The ledger every ingestion step writes and dbt reads as a source: declared here so that it
+# sits with ingestion in the asset graph (Dagster would otherwise file it under `default`).
+files_ledger = dg.AssetSpec(
+    ["audit", "files"],
+    group_name="ingestion",
+    kinds={"duckdb"},
+    description="audit.files: one row per delivered file (loaded, superseded or rejected), "
+    "with its SHA-256, authority, kind, extract date and row counts; written by ingestion.",
+)
+
 ingestion_assets = [
     *(ingestion_asset(kind) for kind in KINDS),
     *(reference_ingestion_asset(kind) for kind in REFERENCE_KINDS),
