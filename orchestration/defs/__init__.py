@@ -1,9 +1,10 @@
 """Every Dagster definition of the project, and nothing else imports Dagster.
 
-ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind
+ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind,
+                with their checks (quarantine share, DfE files as loaded)
 dbt.py          the dbt project's models, seeds and tests as assets and blocking checks
 checks.py       the Great Expectations suites and the plausibility bounds as blocking checks
-publication.py  the published file
+publication.py  the published file, and its own check on the candidate before the swap
 census.py       the DfE census return: an asset per authority and census year, on demand
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
 automation.py   the job, the landing-folder sensor, the nightly schedule

@@ -176,7 +176,8 @@ def publish(
     started_at: datetime,
     checks: list[CheckResult] | None = None,
 ) -> Publication:
-    """Write the published file from the marts, unless it would be identical to the one there.
+    """Write the published file from the marts, unless it would be identical to the one there;
+    check the new file (candidate.py) and move it into place only when nothing is found.
 
     An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical: the
     `checks` and `source_files` tables describe the run that published, so they stay out of
