@@ -3,7 +3,7 @@
 
 The checks on the marts validate what the warehouse computed; this one validates what readers
 would get: every table copied whole, one row per key, and every headline KPI there for every
-published authority and census year.
+published authority and census year whose delivered extracts give it.
 """
 
 from __future__ import annotations
@@ -22,12 +22,24 @@ KEYS = {
     "fct_workforce_census": ("la_code", "census_year"),
 }  # fmt: skip
 
+# When the census counts give a headline KPI (fct_workforce_census): its inputs were delivered
+# (an authority without an absence extract has no absence rate) and its denominator is not zero.
+# A headline KPI not listed here is due wherever the authority and year are published.
+HEADLINE_INPUTS = {
+    "turnover_rate_fte": "leavers_fte is not null and inpost_fte > 0",
+    "agency_rate_fte": "agency_fte is not null and agency_fte + inpost_fte > 0",
+    "vacancy_rate_fte": "vacancy_fte is not null and vacancy_fte + inpost_fte > 0",
+    "caseload_fte": "case_holders_fte > 0",
+    "absence_rate_fte": "working_days_lost_fte is not null and inpost_fte > 0",
+}
+
 DESCRIPTION = (
     "The candidate published file, before it replaces the one in place: every published table "
     "has as many rows as the warehouse relation it copies (kpi_values at least one), one row per "
     "key (kpi_values, kpi_values_for_publication, kpi_benchmarks, fct_workforce_census), and "
     "every headline KPI (kpi_definitions.is_headline) has its census-year total for every "
-    "authority and census year in fct_workforce_census, and for ALL."
+    "authority and census year in fct_workforce_census whose counts give it (its inputs "
+    "delivered, its denominator not zero), and for ALL."
 )
 
 
@@ -58,22 +70,30 @@ def findings(
             shown = "; ".join(", ".join(map(str, row[:-1])) for row in duplicated)
             found.append(f"{name} has more than one row per {columns}: {shown}")
 
+    due = " or ".join(
+        f"(headline.kpi_code = '{kpi}' and ({inputs}))" for kpi, inputs in HEADLINE_INPUTS.items()
+    )
+    listed = ", ".join(f"'{kpi}'" for kpi in HEADLINE_INPUTS)
     missing = conn.execute(
         f"""
-        with years as (
-            select la_code, census_year from {published}.fct_workforce_census
-            union select 'ALL', census_year from {published}.fct_workforce_census
-        ),
-        headline as (
+        with headline as (
             select kpi_code from {published}.kpi_definitions where is_headline
+        ),
+        authority_years as (
+            select census.la_code, census.census_year, headline.kpi_code
+            from {published}.fct_workforce_census as census cross join headline
+            where {due} or headline.kpi_code not in ({listed})
+        ),
+        due as (
+            select * from authority_years
+            union select distinct 'ALL', census_year, kpi_code from authority_years
         ),
         totals as (
             select la_code, kpi_code, year(period_end) as census_year
             from {published}.kpi_values
             where breakdown = 'total' and period_type = 'census_year'
         )
-        select years.la_code, years.census_year, headline.kpi_code
-        from years cross join headline
+        select la_code, census_year, kpi_code from due
         anti join totals using (la_code, census_year, kpi_code)
         order by all
         """

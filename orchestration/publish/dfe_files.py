@@ -25,21 +25,18 @@ AUTHORITIES_SEED = SEEDS_DIR / "dfe_authorities.csv"
 
 @dataclass(frozen=True)
 class Shape:
-    key: tuple[str, ...]  # one row per key within one file
-    rows: str  # the rows the key and the codes apply to (DfE's note rows have no LA code)
+    rows: str  # the rows the key (the contract's) and the codes apply to: not DfE's notes
     codes: tuple[str, ...]  # columns holding authority codes
     code_rows: str  # the rows where those columns hold one
 
 
 SHAPES = {
     "dfe_indicators": Shape(
-        key=("time_period", "geographic_level", "region_code", "old_la_code"),
         rows="true",
         codes=("old_la_code",),
         code_rows="geographic_level = 'Local authority'",
     ),
     "dfe_statistical_neighbours": Shape(
-        key=("la_code",),
         rows="la_code is not null",
         codes=REFERENCE_KINDS["dfe_statistical_neighbours"].codes,
         code_rows="la_code is not null",
@@ -54,7 +51,7 @@ class FileFindings:
 
 
 def description(kind: ReferenceKind) -> str:
-    key = ", ".join(SHAPES[kind.name].key)
+    key = ", ".join(kind.key)
     return (
         f"The loaded DfE {kind.name} files: raw.{kind.name} has every column of the contract and "
         f"the newest file a value in each required one ({', '.join(kind.required)}); one row per "
@@ -92,7 +89,7 @@ def check_dfe_file(conn: duckdb.DuckDBPyConnection, kind: ReferenceKind) -> File
         ]
 
     shape = SHAPES[kind.name]
-    key = ", ".join(shape.key)
+    key = ", ".join(kind.key)
     duplicated = conn.execute(
         f"select extract_date, {key}, count(*) from {table} where {shape.rows} "
         "group by all having count(*) > 1 order by all limit 5"

@@ -77,7 +77,8 @@ def test_dfe_files_pass_then_an_unknown_code_warns_and_a_duplicate_row_blocks(se
     passed, severity, description = dfe_checks(outcome)["raw/dfe_indicators"]
     assert (passed, severity) == (False, "ERROR")
     assert description.startswith(
-        "raw.dfe_indicators: 2 rows for time_period, geographic_level, region_code, old_la_code"
-        " = 2025, Local authority, E12000001, 999 (file of 2026-01-05)"
+        "raw.dfe_indicators: 2 rows for time_period, geographic_level, country_code, "
+        "region_code, old_la_code = 2025, Local authority, E92000001, E12000001, 999 "
+        "(file of 2026-01-05)"
     )
     assert (outcome.status, outcome.exit_code) == ("blocked", 3)
