@@ -22,11 +22,16 @@ from orchestration.publish.outcome import (
     RunOutcome,
 )
 from orchestration.report.export import ExportFormat
-from orchestration.settings import Settings
+from orchestration.settings import DEFAULT_HOME, HOME_ENV, Settings
 from orchestration.warehouse import WarehouseBusy, warehouse_lock
 
+HOME_HELP = (
+    f"Every command reads and writes under ${HOME_ENV} (default: {DEFAULT_HOME} in the current "
+    "directory): landing/, the warehouse, published/, the audit trail, reports and exports."
+)
 app = typer.Typer(
-    help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out.",
+    help="Children's social work workforce pipeline: extracts in, validated DfE KPIs out."
+    f"\n\n{HOME_HELP}",
     no_args_is_help=True,
     add_completion=False,
 )

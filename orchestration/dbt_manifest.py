@@ -13,7 +13,7 @@ def manifest_is_stale() -> bool:
     manifest = MANIFEST
     if not manifest.exists():
         return True
-    sources = [*DBT_PROJECT_DIR.rglob("*.sql"), *DBT_PROJECT_DIR.rglob("*.yml")]
+    sources = [p for pattern in ("*.sql", "*.yml", "*.md") for p in DBT_PROJECT_DIR.rglob(pattern)]
     sources += [*(DBT_PROJECT_DIR.parent / "seeds").glob("*")]
     built = manifest.stat().st_mtime
     return any(p.stat().st_mtime > built for p in sources if "target" not in p.parts)

@@ -13,6 +13,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
+HOME_ENV = "WORKFORCE_HOME"
+DEFAULT_HOME = "./workforce-data"  # relative to the directory a command runs in
 KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
 # dbt installed beside this interpreter (the project's venv), so PATH need not include it.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -38,7 +40,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        home = Path(os.environ.get("WORKFORCE_HOME", "workforce-data")).expanduser().resolve()
+        home = Path(os.environ.get(HOME_ENV, DEFAULT_HOME)).expanduser().resolve()
         return cls(home=home)
 
     @property

@@ -1,9 +1,10 @@
 """Every Dagster definition of the project, and nothing else imports Dagster.
 
-ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind
+ingestion.py    one asset per extract kind (built from the contract) and DfE reference kind,
+                with their checks (quarantine share, DfE files as loaded)
 dbt.py          the dbt project's models, seeds and tests as assets and blocking checks
 checks.py       the Great Expectations suites and the plausibility bounds as blocking checks
-publication.py  the published file
+publication.py  the published file, and its own check on the candidate before the swap
 census.py       the DfE census return: an asset per authority and census year, on demand
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
 automation.py   the job, the landing-folder sensor, the nightly schedule
@@ -25,7 +26,7 @@ from orchestration.defs.automation import (
 from orchestration.defs.census import census_job, csww_return
 from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
 from orchestration.defs.dbt import WorkforceDbtCli, workforce_dbt_models
-from orchestration.defs.ingestion import ingestion_assets
+from orchestration.defs.ingestion import files_ledger, ingestion_assets
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publication import publication_asset
 from orchestration.defs.run_guard import WorkforceRun
@@ -38,6 +39,7 @@ logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 defs = dg.Definitions(
     assets=[
         *ingestion_assets,
+        files_ledger,
         workforce_dbt_models,
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
         csww_return,

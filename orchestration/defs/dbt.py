@@ -2,9 +2,11 @@
 
 import importlib.metadata
 import json
+import math
 import os
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -53,6 +55,15 @@ class WorkforceTranslator(DagsterDbtTranslator):
         """Group models by layer (staging, intermediate, marts, reference)."""
         return dbt_resource_props["schema"]
 
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """A dbt test's check says what it guards: the test's own `description` (dagster-dbt
+        reads only `meta.description`)."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        return spec._replace(description=test.get("description") or spec.description)
+
 
 @dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
 def workforce_dbt_models(
@@ -91,10 +102,55 @@ def workforce_dbt_models(
         context=context,
         target_path=settings.dbt_target,
     )
+    progress = BuildProgress(len(context.selected_asset_keys), context.log.info)
     try:
-        yield from invocation.stream()
+        for event in invocation.stream():
+            progress.saw(event)
+            yield event
     finally:
+        progress.finish()
         stop(invocation.process)
+
+
+class BuildProgress:
+    """What `dbt build` has done so far, said every tenth of its models and seeds (a national
+    build takes minutes), and at the end its slowest models: the run's progress lines."""
+
+    SLOWEST = 5
+
+    def __init__(self, total: int, log: Callable[[str], None]):
+        self.total, self.log = total, log
+        self.every = max(1, math.ceil(total / 10))
+        self.started = time.monotonic()
+        self.built: list[tuple[float, str]] = []  # (seconds, model or seed)
+        self.tests = self.tests_failed = 0
+
+    def saw(self, event: object) -> None:
+        if isinstance(event, dg.Output):
+            metadata = {k: getattr(v, "value", v) for k, v in event.metadata.items()}
+            name = str(metadata.get("unique_id", event.output_name)).split(".")[-1]
+            self.built.append((float(metadata.get("Execution Duration", 0.0)), name))
+            if len(self.built) % self.every == 0 and len(self.built) < self.total:
+                self.log(f"dbt build: {self.done()}")
+        elif isinstance(event, dg.AssetCheckResult):
+            self.tests += 1
+            self.tests_failed += not event.passed
+
+    def done(self) -> str:
+        failed = f" ({self.tests_failed} failed)" if self.tests_failed else ""
+        return (
+            f"{len(self.built)} of {self.total} models and seeds built, {self.tests} tests "
+            f"run{failed}, {time.monotonic() - self.started:.0f} s"
+        )
+
+    def finish(self) -> None:
+        if not (self.built or self.tests):
+            return
+        slowest = sorted(self.built, reverse=True)[: self.SLOWEST]
+        self.log(
+            f"dbt build: {self.done()}; slowest: "
+            + ", ".join(f"{name} {seconds:.1f} s" for seconds, name in slowest)
+        )
 
 
 def dbt_vars(settings: Settings) -> dict:

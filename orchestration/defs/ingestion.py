@@ -82,20 +82,57 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
 
 def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
     """A DfE reference file (landing/ itself): every column kept as text, newest date used."""
+    from orchestration.publish.dfe_files import description
+
+    key = dg.AssetKey(["raw", kind])
 
     @dg.asset(
-        key=["raw", kind],
+        key=key,
         group_name="ingestion",
         kinds={"duckdb", "python"},
         description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
         "Every source column as text (suppression symbols survive); no personal data.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                "dfe_file",
+                asset=key,
+                blocking=True,
+                description=description(REFERENCE_KINDS[kind]),
+            )
+        ],
     )
     def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
         report = ingestor(context).run([kind])
         context.log.info(report.summary())
-        return dg.MaterializeResult(metadata=report_metadata(report))
+        return dg.MaterializeResult(
+            metadata=report_metadata(report), check_results=[dfe_file_check(kind)]
+        )
 
     return ingest
+
+
+def dfe_file_check(kind: str) -> dg.AssetCheckResult:
+    """The stored DfE file's shape (publish/dfe_files.py): a broken one blocks publication, an
+    authority code the seed does not know only warns (DfE may list one before the seed does)."""
+    from orchestration.publish.dfe_files import check_dfe_file
+    from orchestration.warehouse import connect
+
+    with connect(Settings.from_env().warehouse, read_only=True) as conn:
+        found = check_dfe_file(conn, REFERENCE_KINDS[kind])
+    unknown = (
+        [f"authority codes not in seeds/dfe_authorities.csv: {', '.join(found.unknown_codes)}"]
+        if found.unknown_codes
+        else []
+    )
+    return dg.AssetCheckResult(
+        check_name="dfe_file",
+        passed=not (found.errors or unknown),
+        severity=dg.AssetCheckSeverity.WARN
+        if unknown and not found.errors
+        else dg.AssetCheckSeverity.ERROR,
+        description="; ".join(found.errors + unknown) or None,
+        metadata={"errors": len(found.errors), "unknown_codes": len(found.unknown_codes)},
+    )
 
 
 @dg.asset(
@@ -110,6 +147,16 @@ def unrecognised_files(context: dg.AssetExecutionContext, workforce_run: Workfor
         context.log.info(f"files no kind claims: {report.summary()}")
     return dg.MaterializeResult(metadata=report_metadata(report))
 
+
+# The ledger every ingestion step writes and dbt reads as a source: declared here so that it
+# sits with ingestion in the asset graph (Dagster would otherwise file it under `default`).
+files_ledger = dg.AssetSpec(
+    ["audit", "files"],
+    group_name="ingestion",
+    kinds={"duckdb"},
+    description="audit.files: one row per delivered file (loaded, superseded or rejected), "
+    "with its SHA-256, authority, kind, extract date and row counts; written by ingestion.",
+)
 
 ingestion_assets = [
     *(ingestion_asset(kind) for kind in KINDS),

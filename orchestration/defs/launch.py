@@ -44,8 +44,14 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
 class ProgressFormatter(logging.Formatter):
     """One short line per pipeline message: what happened, not the run's bookkeeping."""
 
-    # Dagster's notes on a step that yields nothing on purpose (dbt with nothing new)
-    QUIET = ("did not yield or return expected outputs", "due to skipped dependencies")
+    # Dagster's notes on a step that yields nothing on purpose (dbt with nothing new), and
+    # dagster-dbt's on how it calls dbt (the log file has them; the progress lines say more)
+    QUIET = (
+        "did not yield or return expected outputs",
+        "due to skipped dependencies",
+        "A dbt subsetted execution is not being performed",
+        "to take advantage of partial parsing",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not any(note in record.getMessage() for note in self.QUIET)

@@ -9,8 +9,11 @@ from orchestration.defs.run_guard import (
     checks_of_run,
     started_at_of,
 )
+from orchestration.publish.candidate import DESCRIPTION
 from orchestration.publish.outcome import CheckResult, audit_folder
 from orchestration.settings import Settings
+
+PUBLISHED_FILE_CHECK = "published_file"
 
 
 def described(context: dg.AssetExecutionContext, checks: list[CheckResult]) -> list[CheckResult]:
@@ -34,17 +37,42 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="publication",
         kinds={"duckdb"},
         description="published/workforce.duckdb: kpi_values, the marts and the publications log,"
-        " replaced atomically after every blocking check passed.",
+        " replaced atomically after every blocking check passed, its own included.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                PUBLISHED_FILE_CHECK, asset=PUBLICATION_KEY, blocking=True, description=DESCRIPTION
+            )
+        ],
+        # a candidate that fails its check is not published: no materialization then
+        output_required=False,
     )
-    def published_workforce(
-        context: dg.AssetExecutionContext, workforce_run: WorkforceRun
-    ) -> dg.MaterializeResult:
+    def published_workforce(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
         from orchestration.publish.publication import publish
 
         settings = Settings.from_env()
         run_id = context.run.run_id
         checks = described(context, checks_of_run(context.instance, run_id))
         publication = publish(settings, run_id, started_at_of(context.instance, run_id), checks)
+        checked = dg.AssetCheckResult(
+            check_name=PUBLISHED_FILE_CHECK,
+            passed=not publication.blocked,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(publication.findings) or None,
+            metadata={
+                "findings": dg.MetadataValue.md(
+                    "\n".join(f"- {f}" for f in publication.findings) or "none"
+                )
+            },
+        )
+        if publication.blocked:
+            context.log.error(
+                "the candidate file failed its check; the publication in place stays: "
+                + "; ".join(publication.findings)
+            )
+            # Dagster fails the step on this blocking check's failure; the run concludes
+            # `blocked` (run_guard.py), as when a check on the marts fails
+            yield checked
+            return
         if publication.published:
             context.log.info(f"published {publication.kpi_rows} KPI rows to {settings.published}")
         else:
@@ -54,7 +82,8 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
         # the census return's partitions: every authority and census year now published
         register_published_partitions(context.instance, settings)
         audit = audit_folder(settings, run_id)
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
+            check_results=[checked],
             metadata={
                 "published": publication.published,
                 "publication_run_id": publication.run_id,
@@ -65,7 +94,7 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "quarantine": dg.MetadataValue.path(str(audit / "quarantine.csv")),
                 "validation": dg.MetadataValue.path(str(audit / "validation.html")),
                 "gx_results": dg.MetadataValue.path(str(audit / "gx")),
-            }
+            },
         )
 
     return published_workforce

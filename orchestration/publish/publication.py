@@ -17,13 +17,14 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.dbt_manifest import MANIFEST
+from orchestration.publish.candidate import findings
 from orchestration.publish.outcome import CheckResult
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, SEEDS_DIR, Settings
 from orchestration.warehouse import connect, create_schemas
@@ -158,9 +159,15 @@ SOURCE_FILES_TABLE_SQL = """
 
 @dataclass(frozen=True)
 class Publication:
-    published: bool  # false: the content equals what is published, so the file was kept
-    run_id: str  # the run whose publication is in place
+    published: bool  # false: kept (the content equals what is published, or it was blocked)
+    run_id: str | None  # the run whose publication is in place
     kpi_rows: int
+    # what the check of the published file found (candidate.py): not empty, nothing published
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.findings)
 
 
 def content_hash(conn: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]) -> str:
@@ -226,7 +233,8 @@ def publish(
     started_at: datetime,
     checks: list[CheckResult] | None = None,
 ) -> Publication:
-    """Write the published file from the marts, unless it would be identical to the one there.
+    """Write the published file from the marts, unless it would be identical to the one there;
+    check the new file (candidate.py) and move it into place only when nothing is found.
 
     An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical: the
     `checks` and `source_files` tables describe the run that published, so they stay out of
@@ -251,7 +259,16 @@ def publish(
             "select run_id, content_hash from audit.publications where status = 'published' "
             "order by finished_at desc limit 1"
         ).fetchall()
+        copies = {name: (schema, name) for schema, name in relations}
         if target.exists() and current and current[0][1] == content:
+            # the file in place holds this content: it is what the check reads
+            conn.execute(f"attach {sql_string(target)} as publication (read_only)")
+            try:
+                found = findings(conn, copies, "publication.main")
+            finally:
+                conn.execute("detach publication")
+            if found:
+                return Publication(False, current[0][0], 0, found)
             (rows,) = conn.execute("select count(*) from marts.kpi_values").fetchone()
             record_build(conn, settings, current[0][0])
             return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
@@ -299,8 +316,13 @@ def publish(
                 if table not in kept:  # no longer published (the copy in place had it)
                     conn.execute(f"drop table publication.main.{table}")
             (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
+            found = findings(conn, copies, "publication.main")
         finally:
             conn.execute("detach publication")
+        if found:  # the candidate goes; the file in place stays byte-identical
+            for candidate in target.parent.glob(f"{tmp.name}*"):
+                candidate.unlink(missing_ok=True)
+            return Publication(False, current[0][0] if current else None, 0, found)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, target)

@@ -56,6 +56,9 @@ def test_a_sensor_run_and_a_cli_run_leave_the_same_outcome_on_one_instance(sampl
     assert (outcome.status, outcome.exit_code) == ("published", 0)
     assert outcome.launched_by == "sensor landing_folder"
     assert {p.name for p in (settings.run_audit / sensor_run).iterdir()} == AUDIT_FILES
+    # the published file's own check ran in the sensor's run too, on the candidate
+    checked = {f"{c.asset}:{c.check_name}": c.passed for c in outcome.checks}
+    assert checked["published/workforce:published_file"] is True
 
     # the next month's snapshot lands; this time the command line starts the run
     staff = sorted((sample_home / "landing").rglob("hr_staff_*.csv"))[-1]

@@ -62,3 +62,30 @@ def test_docs_without_a_warehouse_is_a_clear_error(tmp_path):
     done = run_workforce(tmp_path / "workforce-data", "docs")
     assert done.returncode == 1
     assert "No warehouse yet" in done.stderr
+
+
+def test_the_overview_page_is_the_projects_own(docs):
+    page, manifest, _ = docs
+    overview = manifest["docs"]["doc.csc_workforce.__overview__"]["block_contents"]
+    assert overview.startswith("# csc-workforce: children's social work workforce KPIs")
+    assert "Where to start" in page.read_text()  # the page carries it, in place of dbt's
+
+
+def test_the_docs_tree_has_no_parent_folder(docs):
+    _, manifest, _ = docs
+    paths = [
+        node["original_file_path"]
+        for section in ("nodes", "sources", "exposures", "unit_tests")
+        for node in manifest[section].values()
+        if node["package_name"] == "csc_workforce"
+    ]
+    seeds = [p for p in paths if p.endswith(".csv")]
+    assert "seeds/kpi_targets.csv" in seeds and len(seeds) == 11
+    outside = sorted({p for p in paths if ".." in p.split("/")})
+    assert not outside, f"files shown under a '..' folder of the docs tree: {outside}"
+
+
+def test_every_data_test_is_described_on_the_site(docs):
+    _, manifest, _ = docs
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert tests and all(t["description"].strip() for t in tests)
