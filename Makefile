@@ -14,8 +14,9 @@ help:  ## list the targets
 $(BIN)/workforce: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# --no-compile: a module is compiled when first imported, not every module of every package
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	@# compiled at install: where PYTHONDONTWRITEBYTECODE is set, nothing is compiled later and
+	@# every process (each run, each dbt call) would compile Dagster and dbt again
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 setup: $(BIN)/workforce  ## create .venv with the pinned stack
