@@ -134,17 +134,22 @@ def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
 
 
-def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
-    """A column the contract gained after this warehouse was created (an optional one, such
-    as `qual_inst`) is added to the raw table, null in the rows loaded before it existed."""
-    have = {
+def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """The table's column names, in order ([] when there is no such table)."""
+    return [
         name
         for (name,) in conn.execute(
             "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ?",
-            [kind.name],
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
         ).fetchall()
-    }
+    ]
+
+
+def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """A column the contract gained after this warehouse was created (an optional one, such
+    as `qual_inst`) is added to the raw table, null in the rows loaded before it existed."""
+    have = set(table_columns(conn, "raw", kind.name))
     for name, sql_type in raw_columns(kind):
         if name not in have:
             conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")

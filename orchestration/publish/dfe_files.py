@@ -18,7 +18,7 @@ import duckdb
 
 from orchestration.contract import REFERENCE_KINDS, ReferenceKind
 from orchestration.settings import SEEDS_DIR
-from orchestration.warehouse import reference_columns
+from orchestration.warehouse import reference_columns, table_columns
 
 AUTHORITIES_SEED = SEEDS_DIR / "dfe_authorities.csv"
 
@@ -63,14 +63,7 @@ def description(kind: ReferenceKind) -> str:
 def check_dfe_file(conn: duckdb.DuckDBPyConnection, kind: ReferenceKind) -> FileFindings:
     table = f"raw.{kind.name}"
     errors: list[str] = []
-    have = {
-        name
-        for (name,) in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ?",
-            [kind.name],
-        ).fetchall()
-    }
+    have = set(table_columns(conn, "raw", kind.name))
     missing = [name for name, _ in reference_columns(kind) if name not in have]
     if missing:
         return FileFindings([f"{table} lacks the column(s) {', '.join(missing)}"], [])
