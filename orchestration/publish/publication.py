@@ -282,15 +282,16 @@ def publish(
                 # the KPI tables say which run published them; the warehouse cannot know
                 stamped = name.startswith("kpi_values")
                 columns = "* replace (?::varchar as published_run_id)" if stamped else "*"
-                if not update_by_authority(conn, f"{schema}.{name}", f"publication.main.{name}"):
+                if update_by_authority(conn, f"{schema}.{name}", f"publication.main.{name}"):
+                    if stamped:  # every row is of this publication, in-place ones included
+                        conn.execute(
+                            f"update publication.main.{name} set published_run_id = ?", [run_id]
+                        )
+                else:
                     conn.execute(
                         f"create or replace table publication.main.{name} as "
                         f"select {columns} from {schema}.{name}",
                         [run_id] if stamped else [],
-                    )
-                if stamped:  # every row is of this publication (in-place rows included)
-                    conn.execute(
-                        f"update publication.main.{name} set published_run_id = ?", [run_id]
                     )
             conn.execute(
                 "create or replace table publication.main.publications as "
