@@ -54,7 +54,10 @@ def compare_like_with_like(
     }
     avoided_before = 0.0
     for y in years:
-        if y["change"] is None:  # before the baseline year
+        if y["start_year"] < baseline["start_year"]:
+            continue
+        if y["change"] is None and y["part_year"]:  # published without a comparison
+            y["no_common_months"] = True
             continue
         if y["part_year"] and y is not baseline and y["spend"] is not None:
             shared = [m for m in y["months"] if m.month in base_by_month]

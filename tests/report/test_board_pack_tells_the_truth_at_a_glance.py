@@ -145,6 +145,10 @@ def test_a_part_year_is_compared_with_the_same_months_of_the_baseline_year():
     base, part = compare_like_with_like(published, only_march, uplift_percent=0)
     assert base["part_year"] and part["part_year"] and part["no_common_months"]
     assert (part["change"], part["change_percent"], part["avoided"]) == (None, None, None)
+    # as kpi_values publishes such a year: without a change, which the pack says why
+    published = [year(2024, 1000, 0, 0, 0), year(2025, 2650.25, None, None, None)]
+    _, part = compare_like_with_like(published, only_march, uplift_percent=0)
+    assert part["no_common_months"] and part["change"] is None
 
 
 def test_the_pack_compares_the_part_year_with_the_same_months_and_says_so(demo_pack):
