@@ -113,7 +113,7 @@ compared as (
         with_part_years.financial_year_start >= with_part_years.baseline_financial_year_start
         and baselines.baseline_agency_spend_gbp is not null
         and (not with_part_years.is_part_year or with_part_years.compared_months > 0)
-        as is_from_baseline
+            as is_from_baseline
     from with_part_years
     left join baselines
         on with_part_years.la_code = baselines.la_code
