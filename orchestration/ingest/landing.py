@@ -101,11 +101,6 @@ class Identity(NamedTuple):
     extract_date: date
 
 
-def classify(path: Path, landing: Path) -> LandedFile:
-    """Read authority, kind and extract date from the path and hash the file, or reject it."""
-    return hashed(path, identify(path, landing), path.lstat())
-
-
 def hashed(path: Path, identity: Identity, status: os.stat_result) -> LandedFile:
     """The identified file with its hash, and its size and time as `status` saw them first."""
     return LandedFile(path, *identity, sha256_of(path), status.st_size, status.st_mtime_ns)

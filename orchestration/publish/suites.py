@@ -114,10 +114,11 @@ def validate(
         )
         for codes in batches
     ]
+    success = all(r.success for r in results)
     return SuiteResult(
         suite_name=suite.name,
         relation=suite.relation,
-        success=all(r.success for r in results),
+        success=success,
         failures=[
             f"{line} (authorities {codes[0]} to {codes[-1]})"
             for codes, r in zip(batches, results, strict=True)
@@ -125,7 +126,7 @@ def validate(
         ],
         evaluated=results[0].evaluated,
         raw={
-            "success": all(r.success for r in results),
+            "success": success,
             "suite_name": suite.name,
             "authority_batches": [
                 {"la_codes": codes, "result": r.raw}
