@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse import table_columns
+
 RECRUITMENT_ROUTE_LABELS = {
     "external": "External recruitment",
     "internal": "Internal move into social work",
@@ -238,17 +240,6 @@ class BoardPackData:
         return abs(round(kpi.value, 1) - kpi.dfe_value) > self.dfe_difference
 
 
-def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {
-        name
-        for (name,) in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'main' and table_name = ?",
-            [table],
-        ).fetchall()
-    }
-
-
 def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = conn.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
@@ -319,14 +310,14 @@ class Loader:
     def __init__(self, conn: duckdb.DuckDBPyConnection, la: str, year: int):
         self.conn, self.la, self.year = conn, la, year
         self.census_date = date(year, 9, 30)
-        self.kpi_columns = table_columns(conn, "kpi_values")
+        self.kpi_columns = table_columns(conn, "main", "kpi_values")
         self.benchmarks = (
             rows(
                 conn,
                 "select * from kpi_benchmarks where la_code = ? order by kpi_code, census_year",
                 [la],
             )
-            if table_columns(conn, "kpi_benchmarks")
+            if table_columns(conn, "main", "kpi_benchmarks")
             else []
         )
 
@@ -499,7 +490,7 @@ class Loader:
     def la_name(self) -> str | None:
         """The authority's name: the project's list of DfE's authorities (published with the
         KPIs), else the name DfE's indicators file gives it."""
-        if table_columns(self.conn, "dfe_authorities"):
+        if table_columns(self.conn, "main", "dfe_authorities"):
             named = self.conn.execute(
                 "select la_name from dfe_authorities where la_code = ?", [self.la]
             ).fetchone()
@@ -521,13 +512,13 @@ class Loader:
 
     def quality(self, run_id: str) -> tuple[list[dict] | None, list[dict], int | None]:
         checks = None
-        if table_columns(self.conn, "checks"):
+        if table_columns(self.conn, "main", "checks"):
             checks = rows(
                 self.conn,
                 "select asset, check_name, passed, severity, description from checks "
                 "order by passed, asset, check_name",
             )
-        if table_columns(self.conn, "source_files"):
+        if table_columns(self.conn, "main", "source_files"):
             files = rows(
                 self.conn,
                 "select file_name, kind, la_code, extract_date, sha256, rows_read, rows_loaded, "
