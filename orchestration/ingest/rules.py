@@ -86,15 +86,24 @@ def pseudonymised(column: Column) -> str:
 
 
 def typed_sql(kind: Kind, landed: LandedFile) -> str:
-    """`landed_text`'s cells once: trimmed, typed and pseudonymised."""
-    cells = []
+    """`landed_text`'s cells once: trimmed, typed and pseudonymised. An identifier recurs in
+    every snapshot of a batch, so each distinct value is hashed once and joined back."""
+    cells, hashed, joins = [], [], []
     for col in kind.columns:
         cells.append(f"{text(col.name)} as {trimmed(col.name)}")
         if col.type not in (Type.TEXT, Type.CODE):
             cells.append(f"{cast_sql(col)} as {typed(col)}")
         if col.personal is Personal.PSEUDONYMISE:
-            cells.append(f"{pseudonym_sql(col, landed.la_code)} as {pseudonymised(col)}")
-    return f"select file_no, source_row, {', '.join(cells)} from landed_text"
+            table = f"pseudonyms_{len(hashed)}"
+            hashed.append(
+                f"{table} as (select cell__text, {pseudonym_sql(col, landed.la_code, 'cell__text')} "
+                f"as cell__pseudonym from (select distinct {text(col.name)} as cell__text "
+                "from landed_text))"
+            )
+            joins.append(f"left join {table} on {table}.cell__text = {text(col.name)}")
+            cells.append(f"{table}.cell__pseudonym as {pseudonymised(col)}")
+    with_ = f"with {', '.join(hashed)} " if hashed else ""
+    return f"{with_}select file_no, source_row, {', '.join(cells)} from landed_text {' '.join(joins)}"
 
 
 def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
@@ -213,9 +222,10 @@ def incoming_sql(kind: Kind) -> str:
     """
 
 
-def pseudonym_sql(column: Column, la_code: str) -> str:
-    """Pseudonyms are per authority, except national identifiers (SWE numbers)."""
-    v = text(column.name)
+def pseudonym_sql(column: Column, la_code: str, cell: str | None = None) -> str:
+    """Pseudonyms are per authority, except national identifiers (SWE numbers). Of the
+    column's delivered cell, or of `cell` (trimmed text) when given."""
+    v = cell or text(column.name)
     if column.national_namespace:
         return f"pseudonym('{column.national_namespace}:' || upper({v}))"
     return f"pseudonym('{la_code}:' || {v})"

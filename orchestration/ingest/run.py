@@ -10,10 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.config import KindMapping, load_mappings, load_thresholds
 from orchestration.contract import KINDS, REFERENCE_KINDS
-from orchestration.ingest.history import apply_period, apply_reference, apply_snapshot_in_order
+from orchestration.ingest.history import (
+    apply_period,
+    apply_periods_at_once,
+    apply_reference,
+    apply_snapshot_in_order,
+    apply_snapshots_at_once,
+)
 from orchestration.ingest.landing import (
     LandedFile,
     RejectedFile,
@@ -128,8 +135,9 @@ class Ingestor:
             )
             for group in batches(claimed):
                 self.prestage(conn, ledger, group)
-                for landed in group:
-                    self.ingest_file(conn, ledger, landed, report)
+                if not self.ingest_at_once(conn, ledger, group, report):
+                    for landed in group:
+                        self.ingest_file(conn, ledger, landed, report)
             if self.batch:
                 self.batch.close()
                 self.batch = None
@@ -155,6 +163,98 @@ class Ingestor:
             self.archived[landed.path] = (archived, sha)
             files.append((replace(landed, sha256=sha), archived))
         self.batch = StagingBatch(conn, files, self.mapping(group[0]), self.thresholds)
+
+    def ingest_at_once(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        ledger: Ledger,
+        group: list[LandedFile],
+        report: IngestReport,
+    ) -> bool:
+        """Apply a prestaged group in one transaction, when that is what applying its files one
+        by one would do: every file new (no correction, none dated in the future, none
+        unreadable or changed while read, no two of one date or content) and, for a snapshot
+        kind, every one newer than all loaded and none a likely partial export. Otherwise
+        False, having changed nothing: the files then go one by one (`ingest_file`)."""
+        batch = self.batch
+        if batch is None or batch.failed or batch.unreadable:
+            return False
+        pending, skipped = [], []
+        for landed in group:
+            versions = ledger.versions(landed)
+            if already_loaded(landed, versions):
+                skipped.append(landed.name)
+                continue
+            archived, sha = self.archived.get(landed.path, (None, None))
+            if archived is None or sha != landed.sha256 or versions:
+                return False
+            pending.append((landed, archived))
+        if not pending:
+            return False
+        if len({f.extract_date for f, _ in pending}) < len(pending) or any(
+            f not in batch for f, _ in pending
+        ):
+            return False
+        kind = KINDS[group[0].kind]
+        first = pending[0][0]
+        if kind.snapshot and (
+            ledger.snapshots_from(first) or self.drops_too_far(ledger, first, pending)
+        ):
+            return False
+        files = pa.table(
+            {
+                "file_no": [batch.numbers[f.sha256] for f, _ in pending],
+                "position": list(range(1, len(pending) + 1)),
+                "extract_date": [f.extract_date for f, _ in pending],
+                "file_id": [f.sha256 for f, _ in pending],
+                "file_name": [f.name for f, _ in pending],
+                "archived_path": [
+                    a.relative_to(self.settings.archive).as_posix() for _, a in pending
+                ],
+                "size_bytes": [a.stat().st_size for _, a in pending],
+                "rows_read": [batch.rows[batch.numbers[f.sha256]] for f, _ in pending],
+                "landed_size": pa.array([f.size for f, _ in pending], pa.int64()),
+                "landed_mtime_ns": pa.array([f.mtime_ns for f, _ in pending], pa.int64()),
+            }
+        )
+        conn.execute("begin transaction")
+        try:
+            conn.register("batch_files_arrow", files)
+            conn.execute("create or replace temp table batch_files as from batch_files_arrow")
+            conn.unregister("batch_files_arrow")
+            apply_at_once = apply_snapshots_at_once if kind.snapshot else apply_periods_at_once
+            apply_at_once(conn, kind, first.la_code, batch.prefix)
+            quarantined = ledger.record_batch(kind.name, first.la_code, batch.prefix)
+            conn.execute("drop table batch_files")
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        report.skipped += skipped
+        for landed, _ in pending:
+            number = batch.numbers[landed.sha256]
+            staged = Staged(batch.rows[number], quarantined.get(number, 0))
+            report.loaded.append(landed.name)
+            if staged.rows_quarantined:
+                report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
+            self.log(
+                f"loaded {landed.name} ({staged.rows_loaded} rows"
+                + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
+            )
+        return True
+
+    def drops_too_far(
+        self, ledger: Ledger, first: LandedFile, pending: list[tuple[LandedFile, Path]]
+    ) -> bool:
+        """Whether a snapshot of the batch would be refused as a likely partial export."""
+        before = ledger.previous_snapshot(first)
+        rows_before = before[0] if before else None
+        for landed, _ in pending:
+            rows = self.batch.rows[self.batch.numbers[landed.sha256]]
+            if rows_before and rows < rows_before * (1 - self.thresholds.max_snapshot_drop_share):
+                return True
+            rows_before = rows
+        return False
 
     def mapping(self, landed: LandedFile) -> KindMapping | None:
         if landed.la_code not in self.mappings:

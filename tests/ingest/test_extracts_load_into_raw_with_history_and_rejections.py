@@ -68,6 +68,69 @@ def test_snapshots_are_stored_as_versions_that_change_only_when_a_record_does(se
     ]
 
 
+def test_a_batch_applied_at_once_writes_what_its_files_one_by_one_write(
+    settings, home, tmp_path, monkeypatch
+):
+    """New snapshots and period files of one authority are applied in one statement per
+    batch (`ingest_at_once`); the history, ledger and quarantine are those of applying the
+    files one after another. The batch lands on history already loaded, and has a record
+    that changes, leaves and comes back, one quarantined between two good versions (it keeps
+    its version), one quarantined before it ever loaded, and a quarantined duplicate."""
+    monkeypatch.setenv("WORKFORCE_PSEUDONYM_KEY", "one key for both homes")
+    first = [staff("A1"), staff("A2"), staff("A3")]
+    batch = {
+        "2025-04-30": [staff("A1", 0.5), staff("A2"), staff("A4", fte=7)],  # A4 bad, A3 gone
+        "2025-05-31": [staff("A1", 0.5), staff("A2", fte=7), staff("A3"), staff("A4")],
+        "2025-06-30": [staff("A1"), staff("A2"), staff("A3"), staff("A3", 0.5)],  # A3 twice
+        "2025-07-31": [staff("A2", 0.8), staff("A3", 0.5)],  # A1 gone
+    }
+    absences = {d: [hr_absence(absence_id=f"AB{d}")] for d in batch}
+
+    def deliver(landing: Path) -> None:
+        write_extract(landing, "383", "hr_staff", "2025-03-31", first)
+        ingest(Settings(landing.parent), "first")
+        for d, rows in batch.items():
+            write_extract(landing, "383", "hr_staff", d, rows)
+            write_extract(landing, "383", "hr_absence", d, absences[d])
+
+    at_once = []
+    original = Ingestor.ingest_at_once
+
+    def spy(self, *args):
+        applied = original(self, *args)
+        at_once.append(applied)
+        return applied
+
+    monkeypatch.setattr(Ingestor, "ingest_at_once", spy)
+    deliver(settings.landing)
+    ingest(settings, "batch")
+    assert at_once[-2:] == [True, True]  # the staff and the absence batches
+    one_by_one = Settings(tmp_path / "one-by-one")
+    monkeypatch.setattr(Ingestor, "ingest_at_once", lambda *args: False)
+    deliver(one_by_one.landing)
+    ingest(one_by_one, "batch")
+
+    assert versions(settings) == [
+        ("A1", 1.0, "2025-03-31", "2025-04-30"),
+        ("A1", 0.5, "2025-04-30", "2025-06-30"),
+        ("A1", 1.0, "2025-06-30", "2025-07-31"),
+        ("A2", 1.0, "2025-03-31", "2025-07-31"),  # May's row was quarantined: kept
+        ("A2", 0.8, "2025-07-31", None),
+        ("A3", 1.0, "2025-03-31", "2025-04-30"),
+        ("A3", 1.0, "2025-05-31", "2025-07-31"),  # June's two rows were quarantined: kept
+        ("A3", 0.5, "2025-07-31", None),
+        ("A4", 1.0, "2025-05-31", "2025-06-30"),  # April's row was quarantined
+    ]
+    for sql in (
+        "select * from raw.hr_staff order by all",
+        "select * from raw.hr_absence order by all",
+        "select * exclude (received_at, landed_mtime_ns) from audit.files order by all",
+        "select * exclude (recorded_at) from audit.quarantine order by all",
+    ):
+        assert query(settings.warehouse, sql) == query(one_by_one.warehouse, sql), sql
+    assert len(query(settings.warehouse, "select * from audit.quarantine")) == 4
+
+
 def test_files_staged_together_are_each_judged_on_their_own(settings):
     """One run's files of a kind and authority go through the row rules together: a key
     repeated within a file is a duplicate, the same key in two files is not; each file's
