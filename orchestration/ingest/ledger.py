@@ -51,6 +51,22 @@ class Ledger:
             [landed.la_code, landed.kind, landed.extract_date],
         ).fetchall()
 
+    def versions_of(self, group: list[LandedFile]) -> dict[Path, list[tuple[str, str, str]]]:
+        """`versions` of each file of a group of one kind and authority, in one query."""
+        found: dict = {}
+        for d, sha, status, name in self.conn.execute(
+            "select extract_date, file_id, status, file_name from audit.files "
+            "where la_code is not distinct from ? and kind = ? and extract_date between ? and ?",
+            [
+                group[0].la_code,
+                group[0].kind,
+                min(f.extract_date for f in group),
+                max(f.extract_date for f in group),
+            ],
+        ).fetchall():
+            found.setdefault(d, []).append((sha, status, name))
+        return {f.path: found.get(f.extract_date, []) for f in group}
+
     def previous_snapshot(self, landed: LandedFile) -> tuple[int, str] | None:
         """(rows read, file name) of the loaded snapshot just before this one, if any."""
         return self.conn.execute(

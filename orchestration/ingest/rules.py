@@ -103,7 +103,9 @@ def typed_sql(kind: Kind, landed: LandedFile) -> str:
             joins.append(f"left join {table} on {table}.cell__text = {text(col.name)}")
             cells.append(f"{table}.cell__pseudonym as {pseudonymised(col)}")
     with_ = f"with {', '.join(hashed)} " if hashed else ""
-    return f"{with_}select file_no, source_row, {', '.join(cells)} from landed_text {' '.join(joins)}"
+    return (
+        f"{with_}select file_no, source_row, {', '.join(cells)} from landed_text {' '.join(joins)}"
+    )
 
 
 def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:

@@ -1,6 +1,8 @@
 """One ingestion pass over the landing folder: for each new file, archive it, stage it,
-apply it to history and record it in the ledger, in one transaction per file (the files of
-one kind and authority are staged together beforehand, see `stage.py`)."""
+apply it to history and record it in the ledger. The files of one kind and authority are
+staged together (`stage.py`); when they are all new and newer than what is loaded (a first
+load, the next snapshots) they are applied in one transaction, otherwise (a correction, a
+late file, a file refused) one transaction per file, in date order."""
 
 from __future__ import annotations
 
@@ -98,6 +100,7 @@ class Ingestor:
         self.mappings: dict[str, dict[str, KindMapping]] = {}
         self.batch: StagingBatch | None = None  # the files being loaded, staged together
         self.archived: dict[Path, tuple[Path, str]] = {}  # landed path -> (archived, hash)
+        self.versions: dict[Path, list[tuple[str, str, str]]] = {}  # see Ledger.versions
 
     def run(self, kinds: list[str] | None = None, unrecognised: bool = False) -> IngestReport:
         """Load new files of `kinds`; with `unrecognised`, reject files no kind can claim."""
@@ -145,7 +148,8 @@ class Ingestor:
 
     def prestage(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger, group: list[LandedFile]):
         """Archive the files of one kind and authority that will be loaded, and run the row
-        rules over all of them at once (`StagingBatch`); each is then applied on its own."""
+        rules over all of them at once (`StagingBatch`); they are then applied together
+        (`ingest_at_once`) or one by one (`ingest_file`)."""
         self.archived.clear()
         if self.batch:
             self.batch.close()
@@ -153,9 +157,10 @@ class Ingestor:
             self.batch = None
             return
         files = []
+        self.versions = ledger.versions_of(group)
         for landed in group:
             if (
-                already_loaded(landed, ledger.versions(landed))
+                already_loaded(landed, self.versions[landed.path])
                 or landed.extract_date > date.today()
             ):
                 continue  # ingest_file says why
@@ -181,7 +186,7 @@ class Ingestor:
             return False
         pending, skipped = [], []
         for landed in group:
-            versions = ledger.versions(landed)
+            versions = self.versions[landed.path]
             if already_loaded(landed, versions):
                 skipped.append(landed.name)
                 continue
