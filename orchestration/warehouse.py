@@ -155,11 +155,22 @@ def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> Non
             conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
 
 
+# DuckDB's own default is 80% of the machine's memory. The pipeline holds it lower, so a
+# national build shares the machine (DuckDB spills to `<warehouse>.tmp/` beyond it); dbt's
+# profile reads the same variable with the same default.
+MEMORY_LIMIT_ENV = "WORKFORCE_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False):
     """A short-lived connection: DuckDB allows one writer per file, so nobody holds one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path), read_only=read_only)
+    conn = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
     try:
         yield conn
     finally:
