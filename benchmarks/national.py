@@ -13,13 +13,14 @@ across runs):
   peak RSS      the largest resident set of any `workforce run` above
   sizes         warehouse and published files
 
-With --sweep, the one-delivery cost is also measured on fresh homes of every authorities x
-years pair given, and plotted (PNG) against the size of the history it lands on. Measures
-only; asserts nothing.
+With --sweep-authorities and --sweep-years, the one-delivery cost is also measured on fresh
+homes of every authorities x years pair given, and plotted (PNG) against the size of the
+history it lands on (--no-table: the sweep alone; --earlier adds a point measured by the
+table's run at a scale too long to build twice). Measures only; asserts nothing.
 
     python benchmarks/national.py --authorities 20 --years 5
-    python benchmarks/national.py --authorities 2 --years 2 --sweep-authorities 1,2 \\
-        --sweep-years 1,2 --plot docs/performance-delivery.png
+    python benchmarks/national.py --no-table --sweep-authorities 1,20,150 --sweep-years 1,3 \\
+        --earlier 150,10,41.5 --plot docs/performance-delivery.png
 """
 
 from __future__ import annotations
@@ -184,32 +185,52 @@ def sweep(
     return points
 
 
-def plot(points: list[tuple[int, int, float]], path: Path) -> None:
+def plot(
+    points: list[tuple[int, int, float]], path: Path, earlier: list[tuple[int, int, float]]
+) -> None:
+    """Delivery cost against years of history and against authorities; `earlier` points
+    (measured by an earlier run of the table) are drawn hollow."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (by_years, by_authorities) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-    for n in sorted({n for n, _, _ in points}):
-        line = sorted((y, s) for m, y, s in points if m == n)
-        by_years.plot(*zip(*line, strict=True), marker="o", label=f"{n} authorities")
-    for y in sorted({y for _, y, _ in points}):
-        line = sorted((n, s) for n, z, s in points if z == y)
-        by_authorities.plot(*zip(*line, strict=True), marker="o", label=f"{y} years")
+    every = points + earlier
+    for n in sorted({n for n, _, _ in every}):
+        line = sorted((y, s) for m, y, s in every if m == n)
+        drawn = by_years.plot(
+            *zip(*line, strict=True), marker="o", label=f"{n} authorit{'y' if n == 1 else 'ies'}"
+        )
+        hollow = [(y, s) for m, y, s in earlier if m == n]
+        if hollow:
+            by_years.plot(*zip(*hollow, strict=True), "o", mfc="white", c=drawn[0].get_color())
+    for y in sorted({y for _, y, _ in every}):
+        line = sorted((n, s) for n, z, s in every if z == y)
+        drawn = by_authorities.plot(
+            *zip(*line, strict=True), marker="o", label=f"{y} year{'' if y == 1 else 's'}"
+        )
+        hollow = [(n, s) for n, z, s in earlier if z == y]
+        if hollow:
+            by_authorities.plot(
+                *zip(*hollow, strict=True), "o", mfc="white", c=drawn[0].get_color()
+            )
     by_years.set(xlabel="years of history", ylabel="one delivery, landed to published (s)")
     by_authorities.set(xlabel="authorities in the warehouse")
     for axes in (by_years, by_authorities):
         axes.legend()
         axes.set_ylim(bottom=0)
-    fig.suptitle("Cost of one authority's new hr_staff snapshot against what is stored")
+    fig.suptitle(
+        "Cost of one authority's new hr_staff snapshot against what is stored"
+        + ("\n(hollow: measured by the run of the table at that scale)" if earlier else "")
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     print(f"plot: {path}")
 
 
-def numbers(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v]
+def numbers(text: str) -> list[float]:
+    return [float(v) if "." in v else int(v) for v in text.split(",") if v]
 
 
 def main() -> None:
@@ -221,20 +242,34 @@ def main() -> None:
     parser.add_argument("--sweep-authorities", type=numbers, default=[])
     parser.add_argument("--sweep-years", type=numbers, default=[])
     parser.add_argument("--plot", type=Path, help="PNG of the sweep")
+    parser.add_argument(
+        "--no-table", dest="table", action="store_false", help="only the sweep and its plot"
+    )
+    parser.add_argument(
+        "--earlier",
+        type=numbers,
+        action="append",
+        default=[],
+        metavar="AUTHORITIES,YEARS,SECONDS",
+        help="a delivery measured by an earlier run of the table (150 x 10 takes an hour), "
+        "drawn hollow in the plot",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="workforce-national-"))
     home = args.home or root / "workforce-data"
-    print(f"WORKFORCE_HOME={home}")
-    table = measure(home, args.authorities, args.years, args.seed)
-    width = max(map(len, table))
-    print("\n| measure | figure |\n|---|---|")
-    for name, figure in table.items():
-        print(f"| {name:<{width}} | {figure} |")
+    if args.table:
+        print(f"WORKFORCE_HOME={home}")
+        table = measure(home, args.authorities, args.years, args.seed)
+        width = max(map(len, table))
+        print("\n| measure | figure |\n|---|---|")
+        for name, figure in table.items():
+            print(f"| {name:<{width}} | {figure} |")
     if args.sweep_authorities and args.sweep_years:
         points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed)
         if args.plot:
-            plot(points, args.plot)
+            earlier = [(int(n), int(y), float(s)) for n, y, s in args.earlier]
+            plot(points, args.plot, earlier)
 
 
 if __name__ == "__main__":
