@@ -178,7 +178,8 @@ class Ingestor:
     ) -> bool:
         """Apply a prestaged group in one transaction, when that is what applying its files one
         by one would do: every file new (no correction, none dated in the future, none
-        unreadable or changed while read, no two of one date or content) and, for a snapshot
+        unreadable or changed while read, no two of one date; two of one content are two
+        snapshots of one staged file) and, for a snapshot
         kind, every one newer than all loaded and none a likely partial export. Otherwise
         False, having changed nothing: the files then go one by one (`ingest_file`)."""
         batch = self.batch

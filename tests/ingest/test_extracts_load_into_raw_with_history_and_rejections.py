@@ -75,7 +75,8 @@ def test_a_batch_applied_at_once_writes_what_its_files_one_by_one_write(
     batch (`ingest_at_once`); the history, ledger and quarantine are those of applying the
     files one after another. The batch lands on history already loaded, and has a record
     that changes, leaves and comes back, one quarantined between two good versions (it keeps
-    its version), one quarantined before it ever loaded, and a quarantined duplicate."""
+    its version), one quarantined before it ever loaded, a quarantined duplicate, and two
+    snapshots of the same bytes."""
     monkeypatch.setenv("WORKFORCE_PSEUDONYM_KEY", "one key for both homes")
     first = [staff("A1"), staff("A2"), staff("A3")]
     batch = {
@@ -83,6 +84,7 @@ def test_a_batch_applied_at_once_writes_what_its_files_one_by_one_write(
         "2025-05-31": [staff("A1", 0.5), staff("A2", fte=7), staff("A3"), staff("A4")],
         "2025-06-30": [staff("A1"), staff("A2"), staff("A3"), staff("A3", 0.5)],  # A3 twice
         "2025-07-31": [staff("A2", 0.8), staff("A3", 0.5)],  # A1 gone
+        "2025-08-31": [staff("A2", 0.8), staff("A3", 0.5)],  # July's bytes again
     }
     absences = {d: [hr_absence(absence_id=f"AB{d}")] for d in batch}
 
