@@ -19,7 +19,7 @@ history it lands on (--no-table: the sweep alone; --earlier adds a point measure
 table's run at a scale too long to build twice). Measures only; asserts nothing.
 
     python benchmarks/national.py --authorities 20 --years 5
-    python benchmarks/national.py --no-table --sweep-authorities 1,20,150 --sweep-years 1,3 \\
+    python benchmarks/national.py --no-table --sweep-authorities 1,20,150 --sweep-years 1,3,10 \\
         --earlier 150,10,41.5 --plot docs/performance-delivery.png
 """
 
@@ -167,12 +167,14 @@ def measure(home: Path, authorities: int, years: int, seed: int) -> dict[str, st
 
 
 def sweep(
-    root: Path, authorities: list[int], years: list[int], seed: int
+    root: Path, authorities: list[int], years: list[int], seed: int, skip: set[tuple[int, int]]
 ) -> list[tuple[int, int, float]]:
-    """One delivery's cost on fresh homes of each authorities x years pair."""
+    """One delivery's cost on fresh homes of each authorities x years pair (but `skip`)."""
     points = []
     for n in authorities:
         for y in years:
+            if (n, y) in skip:
+                continue
             home = root / f"sweep-{n}x{y}" / "workforce-data"
             prepare_home(home, n, y, seed)
             workforce_run(home)
@@ -251,8 +253,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="AUTHORITIES,YEARS,SECONDS",
-        help="a delivery measured by an earlier run of the table (150 x 10 takes an hour), "
-        "drawn hollow in the plot",
+        help="a delivery measured by an earlier run of the table (150 x 10 takes an hour): "
+        "not measured again, drawn hollow in the plot",
     )
     args = parser.parse_args()
 
@@ -266,9 +268,10 @@ def main() -> None:
         for name, figure in table.items():
             print(f"| {name:<{width}} | {figure} |")
     if args.sweep_authorities and args.sweep_years:
-        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed)
+        earlier = [(int(n), int(y), float(s)) for n, y, s in args.earlier]
+        skip = {(n, y) for n, y, _ in earlier}
+        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed, skip)
         if args.plot:
-            earlier = [(int(n), int(y), float(s)) for n, y, s in args.earlier]
             plot(points, args.plot, earlier)
 
 
