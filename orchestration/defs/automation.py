@@ -10,7 +10,7 @@ import dagster as dg
 
 from orchestration.defs.census import CENSUS_KEY
 from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
-from orchestration.ingest.landing import landed_files, sha256_of
+from orchestration.ingest.landing import landed_files, landed_name, sha256_of
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
 
@@ -50,7 +50,7 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     current: dict[str, list] = {}
     new: list[tuple[str, str]] = []
     for path in landed_files(landing) if landing.exists() else []:
-        name = path.relative_to(landing).as_posix()
+        name = landed_name(path, landing)
         stat = path.stat()
         before = seen.get(name)
         if before and before[:2] == [stat.st_size, stat.st_mtime_ns]:

@@ -18,7 +18,7 @@ from orchestration.defs import defs
 from orchestration.defs.dbt import FULL_REFRESH_TAG
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
-from orchestration.ingest.landing import landed_files, sha256_of
+from orchestration.ingest.landing import landed_files, landed_name, sha256_of
 from orchestration.ingest.ledger import Ledger
 from orchestration.publish.outcome import RunOutcome, read_outcome
 from orchestration.settings import PROJECT_ROOT, Settings
@@ -94,7 +94,7 @@ def nothing_new(settings: Settings) -> str | None:
         known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
         landing = settings.landing
         for path in landed_files(landing):
-            name, status = path.relative_to(landing).as_posix(), path.lstat()
+            name, status = landed_name(path, landing), path.lstat()
             if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
                 continue  # recorded as it stands: not read again, as ingestion does
             if (name, sha256_of(path)) not in known:

@@ -80,18 +80,31 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landed_files(landing: Path) -> Iterator[Path]:
+def landed_files(landing: Path, kinds: set[str] | None = None) -> Iterator[Path]:
     """Every entry below landing/ but folders, by name; hidden and temporary files are
-    ignored. Links are listed (to be refused), never followed into."""
-    found: list[Path] = []
+    ignored. Links are listed (to be refused), never followed into. With `kinds`, only the
+    files whose name could make them one of those kinds (`identify` decides): a step loading
+    some kinds looks no further at the others' files, tens of thousands nationally."""
+    found: list[str] = []
     for folder, subfolders, files in os.walk(landing, followlinks=False):
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        base = Path(folder)
-        for name in subfolders:  # a link to a folder is listed as an entry, not walked
-            if (base / name).is_symlink():
-                found.append(base / name)
-        found += [base / name for name in files if not name.startswith((".", "~$"))]
-    yield from sorted(found)
+        if kinds is None:
+            for name in subfolders:  # a link to a folder is listed as an entry, not walked
+                if os.path.islink(os.path.join(folder, name)):
+                    found.append(os.path.join(folder, name))
+        found += [
+            os.path.join(folder, name)
+            for name in files
+            if not name.startswith((".", "~$")) and (kinds is None or may_be_of(name, kinds))
+        ]
+    for path in sorted(found, key=lambda p: p.split(os.sep)):  # as paths sort, by their parts
+        yield Path(path)
+
+
+def may_be_of(name: str, kinds: set[str]) -> bool:
+    """Whether a file so named could be one of `kinds`."""
+    match = FILE_NAME.match(name)
+    return bool(match) and match["kind"].lower() in kinds
 
 
 class Identity(NamedTuple):
@@ -106,15 +119,24 @@ def hashed(path: Path, identity: Identity, status: os.stat_result) -> LandedFile
     return LandedFile(path, *identity, sha256_of(path), status.st_size, status.st_mtime_ns)
 
 
+def landed_name(path: Path, landing: Path) -> str:
+    """The path below landing/, as people see it (`201/hr_staff_20250331.csv`). By string:
+    pathlib's relative_to costs seconds over a national landing folder."""
+    relative = str(path).removeprefix(f"{landing}{os.sep}")
+    if relative == str(path):
+        return path.relative_to(landing).as_posix()
+    return relative.replace(os.sep, "/")
+
+
 def identify(path: Path, landing: Path) -> Identity:
     """Authority, kind and extract date from the path (the bytes are not read), or reject."""
-    name = path.relative_to(landing).as_posix()
+    name = landed_name(path, landing)
+    parts = tuple(name.split("/"))
     if problem := not_a_regular_file(path):
         raise RejectedFile(
             f"{name}: {problem} (rule: only regular files inside landing/ are read; "
             "links are never followed)"
         )
-    parts = path.relative_to(landing).parts
     match = FILE_NAME.match(path.name)
     reference = match and match["kind"].lower() in REFERENCE_KINDS
     if reference and len(parts) != 1:

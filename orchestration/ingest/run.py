@@ -114,7 +114,7 @@ class Ingestor:
             ledger.clear_partial_copies(sorted(wanted))
             seen = ledger.recorded_stats(sorted(wanted))
             claimed = []
-            for path in landed_files(self.settings.landing):
+            for path in landed_files(self.settings.landing, None if unrecognised else wanted):
                 try:
                     identity = identify(path, self.settings.landing)
                 except RejectedFile as reason:
