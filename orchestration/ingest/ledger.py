@@ -161,15 +161,10 @@ class Ledger:
             ],
         )
 
-    def record_batch(self, kind: str, la_code: str, staged: str) -> dict[int, int]:
+    def record_batch(self, kind: str, la_code: str, staged: str) -> None:
         """Ledger and quarantine rows of a batch applied at once (`batch_files`, see
         history.BATCH_VERSIONS): as `keep_quarantined_rows` and `record` would write them
-        file by file. Returns the rows quarantined by file_no."""
-        quarantined = dict(
-            self.conn.execute(
-                f"select file_no, count(distinct source_row) from {staged}_problems group by 1"
-            ).fetchall()
-        )
+        file by file."""
         self.conn.execute(
             "insert into audit.quarantine select $run, f.file_id, f.file_name, $la, $kind, "
             "f.extract_date, p.source_row, p.column_name, p.rule, p.value, current_timestamp "
@@ -182,13 +177,11 @@ class Ledger:
             "archived_path, size_bytes, rows_read, rows_loaded, rows_quarantined, status, reason, "
             "run_id, received_at, landed_size, landed_mtime_ns) "
             "select file_id, $la, $kind, extract_date, file_name, archived_path, size_bytes, "
-            "rows_read, rows_read - coalesce(q.rows, 0), coalesce(q.rows, 0), 'loaded', null, "
+            "rows_read, rows_read - rows_quarantined, rows_quarantined, 'loaded', null, "
             "$run, current_timestamp, landed_size, landed_mtime_ns from batch_files "
-            f"left join (select file_no, count(distinct source_row) as rows from {staged}_problems "
-            "group by 1) q using (file_no) order by position",
+            "order by position",
             {"run": self.run_id, "la": la_code, "kind": kind},
         )
-        return quarantined
 
     def reject(
         self, path: Path, landed: LandedFile | None, reason: str, archived: Path | None = None

@@ -218,7 +218,8 @@ class Ingestor:
                     a.relative_to(self.settings.archive).as_posix() for _, a in pending
                 ],
                 "size_bytes": [a.stat().st_size for _, a in pending],
-                "rows_read": [batch.rows[batch.numbers[f.sha256]] for f, _ in pending],
+                "rows_read": [batch.staged(f).rows_read for f, _ in pending],
+                "rows_quarantined": [batch.staged(f).rows_quarantined for f, _ in pending],
                 "landed_size": pa.array([f.size for f, _ in pending], pa.int64()),
                 "landed_mtime_ns": pa.array([f.mtime_ns for f, _ in pending], pa.int64()),
             }
@@ -230,7 +231,7 @@ class Ingestor:
             conn.unregister("batch_files_arrow")
             apply_at_once = apply_snapshots_at_once if kind.snapshot else apply_periods_at_once
             apply_at_once(conn, kind, first.la_code, batch.prefix)
-            quarantined = ledger.record_batch(kind.name, first.la_code, batch.prefix)
+            ledger.record_batch(kind.name, first.la_code, batch.prefix)
             conn.execute("drop table batch_files")
             conn.execute("commit")
         except BaseException:
@@ -238,15 +239,7 @@ class Ingestor:
             raise
         report.skipped += skipped
         for landed, _ in pending:
-            number = batch.numbers[landed.sha256]
-            staged = Staged(batch.rows[number], quarantined.get(number, 0))
-            report.loaded.append(landed.name)
-            if staged.rows_quarantined:
-                report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
-            self.log(
-                f"loaded {landed.name} ({staged.rows_loaded} rows"
-                + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
-            )
+            self.loaded(landed, batch.staged(landed), report, corrected=False)
         return True
 
     def drops_too_far(
@@ -256,7 +249,7 @@ class Ingestor:
         before = ledger.previous_snapshot(first)
         rows_before = before[0] if before else None
         for landed, _ in pending:
-            rows = self.batch.rows[self.batch.numbers[landed.sha256]]
+            rows = self.batch.staged(landed).rows_read
             if rows_before and rows < rows_before * (1 - self.thresholds.max_snapshot_drop_share):
                 return True
             rows_before = rows
@@ -313,11 +306,17 @@ class Ingestor:
         except BaseException:
             conn.execute("rollback")
             raise
-        (report.corrected if previous else report.loaded).append(landed.name)
+        self.loaded(landed, staged, report, corrected=bool(previous))
+
+    def loaded(
+        self, landed: LandedFile, staged: Staged, report: IngestReport, corrected: bool
+    ) -> None:
+        """Report and log a file applied to history."""
+        (report.corrected if corrected else report.loaded).append(landed.name)
         if staged.rows_quarantined:
             report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
         self.log(
-            f"{'corrected' if previous else 'loaded'} {landed.name} ({staged.rows_loaded} rows"
+            f"{'corrected' if corrected else 'loaded'} {landed.name} ({staged.rows_loaded} rows"
             + (f", {staged.rows_quarantined} quarantined)" if staged.rows_quarantined else ")")
         )
 

@@ -80,6 +80,7 @@ class StagingBatch:
         self.prefix = f"staged_{next(self.ids)}"
         self.numbers: dict[str, int] = {}  # content hash -> file_no
         self.rows: dict[int, int] = {}
+        self.quarantined: dict[int, int] = {}  # file_no -> rows quarantined
         self.unreadable: dict[str, RejectedFile] = {}
         tables = []
         for landed, path in files:
@@ -122,6 +123,12 @@ class StagingBatch:
                 f"and l.source_row = p.source_row where {key} is not null"
             )
             self.conn.execute("drop table landed_typed")
+            self.quarantined = dict(
+                self.conn.execute(
+                    "select file_no, count(distinct source_row) "
+                    f"from {self.prefix}_problems group by file_no"
+                ).fetchall()
+            )
         except duckdb.Error as e:
             # The rules are written so that no cell can fail them (try_cast, patterns): this
             # is a file they did not foresee. Its message may quote a cell, so only its kind
@@ -137,6 +144,11 @@ class StagingBatch:
     def __contains__(self, landed: LandedFile) -> bool:
         return landed.sha256 in self.numbers or landed.sha256 in self.unreadable
 
+    def staged(self, landed: LandedFile) -> Staged:
+        """What staging made of this file: rows read and quarantined."""
+        number = self.numbers[landed.sha256]
+        return Staged(self.rows[number], self.quarantined.get(number, 0))
+
     def take(self, landed: LandedFile) -> Staged:
         """This file's rows as `incoming`, `problems` and `quarantined_keys`."""
         if landed.sha256 in self.unreadable:
@@ -147,10 +159,7 @@ class StagingBatch:
                 f"create or replace temp table {table} as "
                 f"select * exclude (file_no) from {self.prefix}_{table} where file_no = {number:d}"
             )
-        [(quarantined,)] = self.conn.execute(
-            "select count(distinct source_row) from problems"
-        ).fetchall()
-        return Staged(self.rows[number], quarantined)
+        return self.staged(landed)
 
     def close(self) -> None:
         for table in ("problems", "incoming", "quarantined_keys"):
