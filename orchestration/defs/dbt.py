@@ -103,13 +103,28 @@ def workforce_dbt_models(
         target_path=settings.dbt_target,
     )
     progress = BuildProgress(len(context.selected_asset_keys), context.log.info)
+    guards = {spec.key: spec.description for spec in context.assets_def.check_specs}
     try:
         for event in invocation.stream():
             progress.saw(event)
-            yield event
+            yield with_reason(event, guards)
     finally:
         progress.finish()
         stop(invocation.process)
+
+
+def with_reason(event: object, guards: Mapping[dg.AssetCheckKey, str | None]) -> object:
+    """A failed dbt test says what was wrong (dagster-dbt gives it no description): how many
+    rows fail it and what it guards, shown on the check, in the run's outcome and on its
+    validation page."""
+    if not isinstance(event, dg.AssetCheckResult) or event.passed or event.description:
+        return event
+    count = event.metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(count, "value", count)
+    rows = f"{count} failing row{'' if count == 1 else 's'}" if count is not None else None
+    guard = guards.get(dg.AssetCheckKey(event.asset_key, event.check_name))
+    description = ": ".join(part for part in (rows, guard) if part)
+    return event._replace(description=description) if description else event
 
 
 class BuildProgress:

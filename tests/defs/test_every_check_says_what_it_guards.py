@@ -43,3 +43,24 @@ def test_no_asset_is_left_in_the_default_group():
     assert groups["staging/stg_hr__staff"] == "staging"
     assert groups["reference/kpi_definitions"] == "reference"
     assert groups["audit/files"] == groups["raw/hr_staff"] == "ingestion"
+
+
+def test_a_failed_dbt_test_says_how_many_rows_fail_and_what_it_guards():
+    from orchestration.defs.dbt import with_reason
+
+    key = dg.AssetCheckKey(dg.AssetKey(["marts", "kpi_values"]), "assert_all_authorities_add_up")
+    guards = {key: "Every ALL count is the sum of the authorities' counts"}
+
+    def result(passed: bool, **kwargs) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            asset_key=key.asset_key, check_name=key.name, passed=passed, **kwargs
+        )
+
+    failed = with_reason(result(False, metadata={"dagster_dbt/failed_row_count": 3}), guards)
+    assert (
+        failed.description
+        == "3 failing rows: Every ALL count is the sum of the authorities' counts"
+    )
+    assert with_reason(result(True), guards).description is None
+    said = result(False, description="said already")
+    assert with_reason(said, guards) is said
