@@ -173,6 +173,9 @@ def read_csv(path: Path, name: str, limits: Limits) -> pa.Table:
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
+                # only an empty cell is null here: the row rules read `NULL`, and refuse
+                # `n/a` or `NaN` in a number rather than take it for an empty cell
+                null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),

@@ -31,7 +31,7 @@ WHOLE_NUMBER = r"[0-9]+(\.0*)?"  # leading zeros and an all-zero fraction are th
 DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"  # any number of places; no exponent, no hex
 # Pounds as finance systems export them: a sign before or after `£`, commas between thousands
 POUNDS = r"[+-]?£?[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]*)?"
-# Words a SQL export or a spreadsheet writes for an empty cell; free text keeps them as text
+# What a SQL export writes for an empty cell (`n/a` and `NA` are words: in a number, refused)
 NULL_WORDS = ("", "null")
 
 
@@ -74,17 +74,10 @@ def cast_sql(column: Column) -> str:
             return v
 
 
-def free_text(column: Column) -> bool:
-    """Text kept as delivered: `NULL` in it is the word, not an empty cell."""
-    return column.type is Type.TEXT and not column.pattern
-
-
 def text(column: Column) -> str:
-    """A delivered cell as text: trimmed, empty meaning null (and `NULL`, where the column is
-    not free text: SQL exports write it for an empty date, number or code)."""
-    cell = f'trim("{column.name}")'
-    if free_text(column):
-        return f"nullif({cell}, '')"
+    """A delivered cell as text: trimmed; empty, or `NULL` as SQL exports write an empty
+    cell, meaning null."""
+    cell = f"trim(\"{column.name}\")"
     words = ", ".join(f"'{w}'" for w in NULL_WORDS)
     return f"case when lower({cell}) in ({words}) then null else {cell} end"
 

@@ -16,6 +16,7 @@ from orchestration.config import DateWindow
 from orchestration.contract import KINDS
 from orchestration.ingest.landing import LandedFile
 from orchestration.ingest.pseudonyms import register_pseudonym
+from orchestration.ingest.readers import read_as_text
 from orchestration.ingest.rules import problems_sql, typed, typed_sql
 
 KEY = b"k" * 32
@@ -101,6 +102,7 @@ REFUSED = {  # (kind, column): {cell: the rule's words}
         "1E-05": "must be a number written out in decimals",
         "0x1": "must be a number written out in decimals",
         "n/a": "must be a number written out in decimals",
+        "NaN": "must be a number written out in decimals",
         "0,5": "must be a number written out in decimals",
         "1.0000001": "must be more than 0 and at most 1",  # read as written, so over 1
     },
@@ -132,11 +134,23 @@ def test_what_is_not_a_plain_spelling_is_refused_by_its_rule(kind, column):
         assert any(rule in p for p in problems), (cell, value, problems)
 
 
-def test_null_is_a_word_in_free_text():
-    """`NULL` is empty where a column holds codes, dates or numbers; in free text (a team, a
-    job title) it is what was written."""
-    [(value, problems)] = read("hr_staff", "job_title", ["NULL"])
-    assert (value, problems) == ("NULL", [])
+def test_null_is_empty_and_words_are_words():
+    """`NULL` is how SQL exports write an empty cell, in any column; `n/a` and `NA` are words:
+    kept in free text, refused in a number."""
+    assert read("hr_staff", "job_title", ["NULL", "n/a", "NA"]) == [
+        (None, []),
+        ("n/a", []),
+        ("NA", []),
+    ]
+
+
+def test_words_for_nothing_reach_the_rules_as_written(tmp_path):
+    """The CSV reader leaves `n/a`, `NaN` and `NULL` as text for the row rules: it does not
+    turn them into empty cells itself."""
+    path = tmp_path / "hr_absence_20251031.csv"
+    path.write_text("absence_id,working_days_lost\nA1,n/a\nA2,NaN\nA3,NULL\nA4,\n")
+    cells = read_as_text(path, path.name)["working_days_lost"].to_pylist()
+    assert cells == ["n/a", "NaN", "NULL", None]
 
 
 def test_the_same_swe_number_in_any_case_is_one_pseudonym():
