@@ -34,9 +34,11 @@ SQL_TYPES = {
     Type.INT_CODE: "INTEGER",
     Type.BOOL: "BOOLEAN",
     Type.DATE: "DATE",
-    Type.FTE: "DECIMAL(9,4)",
-    Type.QUANTITY: "DECIMAL(18,4)",
-    Type.MONEY: "DECIMAL(18,2)",
+    # decimals are read as written (EXTRACTS.md): FTE to 10 places (30/37 = 0.8108108108; the
+    # census return carries 6), hours and days likewise, money to 6 (shown rounded to pence)
+    Type.FTE: "DECIMAL(18,10)",
+    Type.QUANTITY: "DECIMAL(24,10)",
+    Type.MONEY: "DECIMAL(24,6)",
 }
 
 
@@ -48,9 +50,11 @@ class Personal(StrEnum):
     RAW_ONLY = "raw_only"  # kept in the raw layer only; staging derives what it needs
 
 
+# As on the register (`SW12345`: no leading zeros since the transfer from HCPC) and as DfE's
+# census schema checks it from 2023; compared case-insensitively (pseudonyms of the upper case)
 SWE_NUMBER = (
-    "[A-Za-z]{2}[0-9]{10}",
-    "is not a Social Work England number (2 letters and 10 digits)",
+    "[A-Za-z]{2}[0-9]{1,10}",
+    "is not a Social Work England number (2 letters and 1 to 10 digits, e.g. SW12345)",
 )
 
 

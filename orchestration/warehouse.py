@@ -129,6 +129,7 @@ def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
         cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
         conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
         add_new_optional_columns(conn, kind)
+        widen_decimal_columns(conn, kind)
     for reference in REFERENCE_KINDS.values():
         cols = ",\n  ".join(f"{name} {t}" for name, t in reference_columns(reference))
         conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
@@ -153,6 +154,36 @@ def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> Non
     for name, sql_type in raw_columns(kind):
         if name not in have:
             conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
+
+
+def row_hash_sql(kind: Kind) -> str:
+    """A stored row's state, over its raw columns: what snapshot history compares."""
+    hashed = ", ".join(f"'{c.raw_name}': {c.raw_name}" for c in kind.stored_columns)
+    return f"md5(to_json({{{hashed}}}))"
+
+
+def widen_decimal_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """A decimal column stored at fewer places than the contract now keeps (FTE at 4 before
+    decimals were read as written) is widened in place, its values unchanged; a snapshot
+    kind's row hashes are computed again over the widened values, so the next snapshot
+    compares like with like and opens no version for a record that did not change."""
+    have = dict(
+        conn.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ?",
+            [kind.name],
+        ).fetchall()
+    )
+    narrow = [
+        (c.raw_name, c.type.sql)
+        for c in kind.stored_columns
+        if c.type.sql.startswith("DECIMAL")
+        and have.get(c.raw_name, c.type.sql).replace(" ", "") != c.type.sql
+    ]
+    for name, sql_type in narrow:
+        conn.execute(f"alter table raw.{kind.name} alter column {name} type {sql_type}")
+    if narrow and kind.snapshot:
+        conn.execute(f"update raw.{kind.name} set row_hash = {row_hash_sql(kind)}")
 
 
 # DuckDB's own default is 80% of the machine's memory. The pipeline holds it lower, so a

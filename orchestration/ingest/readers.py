@@ -163,6 +163,8 @@ def read_csv(path: Path, name: str, limits: Limits) -> pa.Table:
         header = next(csv.reader(io.StringIO(text, newline="")))
     except (csv.Error, StopIteration) as e:
         raise RejectedFile(f"{name}: malformed CSV header ({e})") from e
+    if not any(label.strip() for label in header):  # pyarrow would take row 2 for the header
+        raise RejectedFile(f"{name}: row 1 is empty (rule: the header row is the first row)")
     lower_case_header(header, name)  # pyarrow's column types would keep one of a pair
     try:
         return pacsv.read_csv(

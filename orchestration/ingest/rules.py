@@ -12,35 +12,43 @@ from __future__ import annotations
 from orchestration.config import DateWindow
 from orchestration.contract import Column, Kind, Personal, Type
 from orchestration.ingest.landing import LandedFile
+from orchestration.warehouse import row_hash_sql
 
 # Only these spellings are read, so nothing is coerced: DuckDB alone would turn `epoch` and
-# `infinity` into dates, `5.5` and `0x5` into the codes 6 and 5, and round 1.0000001 to 1.
+# `infinity` into dates, `5.5` and `0x5` into the codes 6 and 5, and `1E-05` into a number.
+# Within them, every plain way a real system writes a value is read as that value: decimals at
+# any number of places (30/37 = `0.8108108108`, Excel's `0.810810810810811`, `1.0000000000`),
+# a whole number for a decimal, a sign, `£` and thousands commas in money, `05` and `5.0` for
+# the code 5, a date with a midnight time part, `3/9/2025`, `NULL` for empty.
 ISO_DATE = (  # a date, or a date-time from a spreadsheet or Parquet (maybe with its zone)
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?"
 )
-UK_DATE = r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"  # DD/MM/YYYY
-WHOLE_NUMBER = "[0-9]+"
-DECIMAL_PLACES = {Type.FTE: 4, Type.QUANTITY: 4, Type.MONEY: 2}  # the raw layer's scale
-
-
-def decimal_text(places: int) -> str:
-    return rf"[+-]?([0-9]+(\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}})"
+UK_DATE = (  # D/M/YYYY, one or two digits each, maybe with a spreadsheet's time part
+    r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+)
+WHOLE_NUMBER = r"[0-9]+(\.0*)?"  # leading zeros and an all-zero fraction are the same code
+DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"  # any number of places; no exponent, no hex
+# Pounds as finance systems export them: a sign before or after `£`, commas between thousands
+POUNDS = r"[+-]?£?[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]*)?"
+# Words a SQL export or a spreadsheet writes for an empty cell; free text keeps them as text
+NULL_WORDS = ("", "null")
 
 
 def cast_sql(column: Column) -> str:
     """SQL turning the text cell `v` into the contract type; null where it does not parse
-    exactly (an exact spelling, no rounding)."""
-    v = text(column.name)
+    exactly (an exact spelling; only digits beyond the raw layer's scale are rounded)."""
+    v = text(column)
 
     def spelled(pattern: str, then: str) -> str:
         return f"case when regexp_full_match({v}, '{pattern}') then {then} end"
 
     match column.type:
-        case Type.DATE:  # the date as written (a date-time's zone does not move it)
+        case Type.DATE:  # the date as written (a date-time's zone or time does not move it)
             return (
                 f"case when regexp_full_match({v}, '{ISO_DATE}') then try_cast(left({v}, 10) as date) "
-                f"when regexp_full_match({v}, '{UK_DATE}') then try_strptime({v}, '%d/%m/%Y')::date end"
+                f"when regexp_full_match({v}, '{UK_DATE}') "
+                f"then try_strptime(split_part({v}, ' ', 1), '%d/%m/%Y')::date end"
             )
         case Type.BOOL:
             return (
@@ -48,17 +56,37 @@ def cast_sql(column: Column) -> str:
                 f"when lower({v}) in ('0', 'false', 'n', 'no', 'f') then false end"
             )
         case Type.INT_CODE:
-            return spelled(WHOLE_NUMBER, f"try_cast({v} as {column.type.sql})")
-        case Type.FTE | Type.QUANTITY | Type.MONEY:
-            places = DECIMAL_PLACES[column.type]
-            return spelled(decimal_text(places), f"try_cast({v} as {column.type.sql})")
+            return spelled(
+                WHOLE_NUMBER, f"try_cast(regexp_replace({v}, '\\.0*$', '') as {column.type.sql})"
+            )
+        case Type.FTE | Type.QUANTITY:
+            return spelled(DECIMAL, f"try_cast({v} as {column.type.sql})")
+        case Type.MONEY:
+            return spelled(
+                POUNDS,
+                f"case when regexp_matches({v}, '[0-9]') then "
+                f"try_cast(translate({v}, '£,', '') as {column.type.sql}) end",
+            )
+        case Type.CODE if column.codes:  # codes compare case-insensitively, stored as listed
+            whens = " ".join(f"when '{code.lower()}' then '{code}'" for code in column.codes)
+            return f"case lower({v}) {whens} end"
         case _:
             return v
 
 
-def text(column: str) -> str:
-    """A delivered cell as text: trimmed, empty meaning null."""
-    return f"nullif(trim(\"{column}\"), '')"
+def free_text(column: Column) -> bool:
+    """Text kept as delivered: `NULL` in it is the word, not an empty cell."""
+    return column.type is Type.TEXT and not column.pattern
+
+
+def text(column: Column) -> str:
+    """A delivered cell as text: trimmed, empty meaning null (and `NULL`, where the column is
+    not free text: SQL exports write it for an empty date, number or code)."""
+    cell = f'trim("{column.name}")'
+    if free_text(column):
+        return f"nullif({cell}, '')"
+    words = ", ".join(f"'{w}'" for w in NULL_WORDS)
+    return f"case when lower({cell}) in ({words}) then null else {cell} end"
 
 
 def record_key_sql(kind: Kind) -> str:
@@ -71,13 +99,15 @@ def trimmed(column: str) -> str:
     return f'"{column}"'
 
 
+def is_typed(column: Column) -> bool:
+    """Whether the cell is read into something other than its text (a listed code is read
+    into the list's spelling)."""
+    return column.type is not Type.TEXT and (column.type is not Type.CODE or bool(column.codes))
+
+
 def typed(column: Column) -> str:
     """In `landed_typed`: the cell as the contract's type (null where it does not parse)."""
-    return (
-        f'"{column.name}__typed"'
-        if column.type not in (Type.TEXT, Type.CODE)
-        else trimmed(column.name)
-    )
+    return f'"{column.name}__typed"' if is_typed(column) else trimmed(column.name)
 
 
 def pseudonymised(column: Column) -> str:
@@ -90,17 +120,17 @@ def typed_sql(kind: Kind, landed: LandedFile) -> str:
     every snapshot of a batch, so each distinct value is hashed once and joined back."""
     cells, hashed, joins = [], [], []
     for col in kind.columns:
-        cells.append(f"{text(col.name)} as {trimmed(col.name)}")
-        if col.type not in (Type.TEXT, Type.CODE):
+        cells.append(f"{text(col)} as {trimmed(col.name)}")
+        if is_typed(col):
             cells.append(f"{cast_sql(col)} as {typed(col)}")
         if col.personal is Personal.PSEUDONYMISE:
             table = f"pseudonyms_{len(hashed)}"
             hashed.append(
                 f"{table} as (select cell__text, {pseudonym_sql(col, landed.la_code, 'cell__text')} "
-                f"as cell__pseudonym from (select distinct {text(col.name)} as cell__text "
+                f"as cell__pseudonym from (select distinct {text(col)} as cell__text "
                 "from landed_text))"
             )
-            joins.append(f"left join {table} on {table}.cell__text = {text(col.name)}")
+            joins.append(f"left join {table} on {table}.cell__text = {text(col)}")
             cells.append(f"{table}.cell__pseudonym as {pseudonymised(col)}")
     with_ = f"with {', '.join(hashed)} " if hashed else ""
     return (
@@ -128,7 +158,7 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
         raw, value = trimmed(col.name), typed(col)
         if col.required:
             probes.append(probe(col.name, "required value missing", f"{raw} is null"))
-        if col.type not in (Type.TEXT, Type.CODE):
+        if col.type not in (Type.TEXT, Type.CODE):  # a listed code's own probe follows
             probes.append(
                 probe(
                     col.name,
@@ -145,14 +175,17 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
                     f"{value} not between DATE '{dates.earliest}' and DATE '{dates.latest}'",
                 )
             )
-        if col.codes:  # a code is its exact text: `05` and `5.0` are not the code 5
+        if col.codes:  # a code read (`05` is 5, `cp` is CP) and not in the list, or unreadable
             allowed = ", ".join(f"'{code}'" for code in col.codes)
             shown = (
                 ", ".join(col.codes) if len(col.codes) <= 10 else f"{col.codes[0]}..{col.codes[-1]}"
             )
-            probes.append(
-                probe(col.name, f"unknown code (allowed: {shown})", f"{raw} not in ({allowed})")
+            unknown = (
+                f"{value} not in ({', '.join(col.codes)})"
+                if col.type is Type.INT_CODE
+                else f"{raw} is not null and ({value} is null or {value} not in ({allowed}))"
             )
+            probes.append(probe(col.name, f"unknown code (allowed: {shown})", unknown))
         if col.pattern:
             regex, wording = col.pattern
             probes.append(probe(col.name, wording, f"not regexp_full_match({raw}, '{regex}')"))
@@ -197,13 +230,21 @@ def reference_probes(kind: Kind, landed: LandedFile, probe) -> list[str]:
     return probes
 
 
+PLAIN_DECIMAL = (
+    "a number written out in decimals, at any number of places (e.g. 0.8108108108); not "
+    "exponent notation such as 1E-05, hex or words: export the column as a number"
+)
 EXPECTED = {
-    Type.DATE: "a date (YYYY-MM-DD or DD/MM/YYYY)",
+    Type.DATE: "a date (YYYY-MM-DD or DD/MM/YYYY, maybe with a time)",
     Type.BOOL: "a boolean (0/1, true/false, Y/N)",
     Type.INT_CODE: "a whole-number code",
-    Type.FTE: "a number (at most 4 decimal places)",
-    Type.QUANTITY: "a number (at most 4 decimal places)",
-    Type.MONEY: "a number (at most 2 decimal places)",
+    Type.FTE: PLAIN_DECIMAL,
+    Type.QUANTITY: PLAIN_DECIMAL,
+    Type.MONEY: (
+        "an amount in pounds (1234.5, -12.00 or £1,234.50: commas only between thousands, a "
+        "minus sign for a negative, no other currency sign or exponent): export the column "
+        "as a plain number"
+    ),
 }
 
 
@@ -214,9 +255,8 @@ def incoming_sql(kind: Kind) -> str:
         expr = pseudonymised(col) if col.personal is Personal.PSEUDONYMISE else typed(col)
         stored.append(f"{expr} as {col.raw_name}")
     key = record_key_sql(kind)
-    hashed = ", ".join(f"'{c.raw_name}': {c.raw_name}" for c in kind.stored_columns)
     return f"""
-        select *, md5(to_json({{{hashed}}})) as row_hash
+        select *, {row_hash_sql(kind)} as row_hash
         from (
             select file_no, {key} as record_key, source_row, {", ".join(stored)}
             from landed_typed
@@ -227,7 +267,7 @@ def incoming_sql(kind: Kind) -> str:
 def pseudonym_sql(column: Column, la_code: str, cell: str | None = None) -> str:
     """Pseudonyms are per authority, except national identifiers (SWE numbers). Of the
     column's delivered cell, or of `cell` (trimmed text) when given."""
-    v = cell or text(column.name)
+    v = cell or text(column)
     if column.national_namespace:
         return f"pseudonym('{column.national_namespace}:' || upper({v}))"
     return f"pseudonym('{la_code}:' || {v})"

@@ -279,9 +279,9 @@ CELLS = {  # case: (row, message)
         coerced(assignment_id="C3", employee_id="EMPC03", gender="2.4"),
         "row 16, column gender: '2.4' must be a whole-number code",
     ),
-    "FTE 1.0000001 is not rounded to 1": (
-        coerced(assignment_id="C4", employee_id="EMPC04", fte="1.0000001"),
-        "row 17, column fte: '1.0000001' must be a number (at most 4 decimal places)",
+    "FTE 1E-05 in exponent notation is not read": (
+        coerced(assignment_id="C4", employee_id="EMPC04", fte="1E-05"),
+        "row 17, column fte: '1E-05' must be a number written out in decimals",
     ),
     "a start date in 1800": (
         coerced(assignment_id="C5", employee_id="EMPC05", start_date="1800-01-01"),
@@ -300,12 +300,20 @@ CELLS = {  # case: (row, message)
         "row 21, column start_date: 'infinity' must be a date",
     ),
     "an SWE number of the wrong form": (
-        coerced(assignment_id="C9", employee_id="EMPC09", swe_number="SW12345"),
+        coerced(assignment_id="C9", employee_id="EMPC09", swe_number="SW12345678901"),
         "row 22, column swe_number: '(personal data)' is not a Social Work England number",
     ),
     "free text that is a formula, in a quarantined cell": (
         coerced(assignment_id="C10", employee_id="EMPC10", contract_type="=1+2"),
         "row 23, column contract_type: '=1+2' unknown code",
+    ),
+    "FTE 1.0000001 is read as written, over 1, not rounded to 1": (
+        coerced(assignment_id="C11", employee_id="EMPC11", fte="1.0000001"),
+        "row 24, column fte: '1.0000001' must be more than 0 and at most 1",
+    ),
+    "an FTE with a decimal comma is not guessed at": (
+        coerced(assignment_id="C12", employee_id="EMPC12", fte="0,5"),
+        "row 25, column fte: '0,5' must be a number written out in decimals",
     ),
 }
 
@@ -358,7 +366,7 @@ def test_only_the_spelled_rows_load(coerced_cells_run):
         "select count(*) from raw.hr_staff where la_code = '383' and valid_from <= '2025-10-31' "
         "and (valid_to is null or valid_to > '2025-10-31')",
     )
-    assert in_raw == [(12,)]  # the 12 good rows of the snapshot, none of the 10 above
+    assert in_raw == [(12,)]  # the 12 good rows of the snapshot, none of the 12 above
     assert leaks(home) == []
 
 

@@ -106,16 +106,16 @@ final as (
         -- numbers: null when the extract has no basis snapshot for the year, else 0 when none
         case
             when census_years.establishment_basis_date is not null
-                then cast(coalesce(by_breakdown.establishment_fte, 0) as decimal(18, 4))
+                then cast(coalesce(by_breakdown.establishment_fte, 0) as decimal(18, 6))
         end as establishment_fte,
-        cast(coalesce(by_breakdown.inpost_fte, 0) as decimal(18, 4)) as inpost_fte,
+        cast(coalesce(by_breakdown.inpost_fte, 0) as decimal(18, 6)) as inpost_fte,
         case
             when census_years.agency_basis_date is not null
-                then cast(coalesce(by_breakdown.agency_fte, 0) as decimal(18, 4))
+                then cast(coalesce(by_breakdown.agency_fte, 0) as decimal(18, 6))
         end as agency_fte,
         case
             when census_years.establishment_basis_date is not null
-                then cast(coalesce(by_breakdown.vacancy_fte, 0) as decimal(18, 4))
+                then cast(coalesce(by_breakdown.vacancy_fte, 0) as decimal(18, 6))
         end as vacancy_fte
 
     from by_breakdown

@@ -105,33 +105,33 @@ final as (
         reporting_dates.allocations_basis_date,
 
         -- employed CFSWs (staff basis)
-        cast(coalesce(in_post.inpost_fte, 0) as decimal(18, 4)) as inpost_fte,
+        cast(coalesce(in_post.inpost_fte, 0) as decimal(18, 6)) as inpost_fte,
         cast(coalesce(in_post.inpost_headcount, 0) as bigint) as inpost_headcount,
 
         -- agency CFSWs (agency basis)
         case
             when reporting_dates.agency_basis_date is not null
-                then cast(coalesce(agency_in_post.agency_fte, 0) as decimal(18, 4))
+                then cast(coalesce(agency_in_post.agency_fte, 0) as decimal(18, 6))
         end as agency_fte,
         case
             when reporting_dates.agency_basis_date is not null
-                then cast(coalesce(agency_in_post.agency_cover_fte, 0) as decimal(18, 4))
+                then cast(coalesce(agency_in_post.agency_cover_fte, 0) as decimal(18, 6))
         end as agency_cover_fte,
 
         -- establishment and vacancies (establishment basis)
         case
             when reporting_dates.establishment_basis_date is not null
-                then cast(coalesce(establishment.establishment_fte, 0) as decimal(18, 4))
+                then cast(coalesce(establishment.establishment_fte, 0) as decimal(18, 6))
         end as establishment_fte,
         case
             when reporting_dates.establishment_basis_date is not null
-                then cast(coalesce(vacancy_totals.vacancy_fte, 0) as decimal(18, 4))
+                then cast(coalesce(vacancy_totals.vacancy_fte, 0) as decimal(18, 6))
         end as vacancy_fte,
 
         -- caseloads (allocations basis)
         case
             when reporting_dates.allocations_basis_date is not null
-                then cast(coalesce(caseload_totals.case_holders_fte, 0) as decimal(18, 4))
+                then cast(coalesce(caseload_totals.case_holders_fte, 0) as decimal(18, 6))
         end as case_holders_fte,
         case
             when reporting_dates.allocations_basis_date is not null

@@ -75,8 +75,8 @@ final as (
         -- employed CFSWs (staff basis)
         census_stocks.inpost_fte,
         census_stocks.inpost_headcount,
-        cast(coalesce(flows.starters_fte, 0) as decimal(18, 4)) as starters_fte,
-        cast(coalesce(flows.leavers_fte, 0) as decimal(18, 4)) as leavers_fte,
+        cast(coalesce(flows.starters_fte, 0) as decimal(18, 6)) as starters_fte,
+        cast(coalesce(flows.leavers_fte, 0) as decimal(18, 6)) as leavers_fte,
 
         -- agency CFSWs (agency basis)
         census_stocks.agency_fte,
