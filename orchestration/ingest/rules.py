@@ -77,7 +77,7 @@ def cast_sql(column: Column) -> str:
 def text(column: Column) -> str:
     """A delivered cell as text: trimmed; empty, or `NULL` as SQL exports write an empty
     cell, meaning null."""
-    cell = f"trim(\"{column.name}\")"
+    cell = f'trim("{column.name}")'
     words = ", ".join(f"'{w}'" for w in NULL_WORDS)
     return f"case when lower({cell}) in ({words}) then null else {cell} end"
 
