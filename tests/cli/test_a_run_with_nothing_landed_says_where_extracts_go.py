@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import nothing_landed
 from orchestration.contract import KINDS, REFERENCE_KINDS
 from orchestration.settings import Settings
 from tests.conftest import run_workforce
@@ -46,6 +45,8 @@ def test_a_run_with_no_extract_says_where_extracts_go_and_builds_nothing(home: P
 def test_with_loaded_files_in_the_warehouse_an_empty_landing_is_a_normal_run(
     hand_home: Path, home: Path
 ):
+    from orchestration.cli import nothing_landed
+
     (home / "warehouse").mkdir(parents=True)
     shutil.copy(hand_home / "warehouse" / "warehouse.duckdb", home / "warehouse")
     assert nothing_landed(Settings(home)) is None
