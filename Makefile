@@ -25,7 +25,7 @@ $(MANIFEST): $(BIN)/workforce $(shell find dbt_project -name '*.sql' -o -name '*
 	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
 	@touch $@
 
-manifest: $(MANIFEST)  ## parse the dbt project (dagster-dbt reads target/manifest.json)
+manifest: $(MANIFEST)  ## parse the dbt project now (loading the Dagster definitions does it too when needed)
 
 demo: setup manifest  ## sample extracts for one authority -> pipeline -> headline KPIs
 	$(BIN)/workforce demo

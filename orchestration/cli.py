@@ -116,6 +116,51 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
         console.print(f"Audit trail: {settings.run_audit / outcome.run_id / 'validation.html'}")
 
 
+def nothing_landed(settings: Settings) -> list[str] | None:
+    """With no extract in landing/ and none loaded before (no warehouse, or one holding no
+    loaded file), what lies there instead (each file with why it is not an extract); None when
+    there is something to run: an extract, or a warehouse whose files a run goes over again."""
+    from orchestration.ingest.landing import RejectedFile, identify, landed_files
+
+    landing = settings.landing
+    others = []
+    for path in landed_files(landing) if landing.exists() else []:
+        try:
+            identify(path, landing)
+        except RejectedFile as why:
+            others.append(str(why))
+            continue
+        return None
+    if settings.warehouse.exists():
+        try:
+            with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+                (loaded,) = conn.execute(
+                    "select count(*) from audit.files where status in ('loaded', 'superseded')"
+                ).fetchone()
+        except duckdb.Error:  # busy, or not yet holding audit.files: the run says
+            return None
+        if loaded:
+            return None
+    return others
+
+
+def say_nothing_landed(settings: Settings, others: list[str]) -> None:
+    from orchestration.contract import KINDS, REFERENCE_KINDS
+
+    console.print(f"Nothing to run: no extracts in {settings.landing}")
+    for why in others[:10]:
+        console.print(f"  not an extract: {escape(why)}", style="yellow")
+    if len(others) > 10:
+        console.print(f"  ... and {len(others) - 10} more files that are not extracts")
+    console.print(
+        "Extracts are read from landing/<la_code>/<kind>_<YYYYMMDD>.csv (or .xlsx, .parquet): "
+        "<la_code> the authority's 3-digit DfE code, <kind> one of "
+        f"{', '.join(KINDS)}, <YYYYMMDD> the date the extract is as at. DfE's files go in "
+        f"landing/ itself: {', '.join(f'{k}_<YYYYMMDD>.csv' for k in REFERENCE_KINDS)}. "
+        f"Sample extracts: workforce generate --out {settings.landing} (or workforce demo)."
+    )
+
+
 @app.command()
 def run(
     full_refresh: Annotated[
@@ -134,6 +179,10 @@ def run(
     settings = Settings.from_env()
     settings.prepare()
     started = time.monotonic()
+    others = nothing_landed(settings)
+    if others is not None:
+        say_nothing_landed(settings, others)
+        raise typer.Exit(EXIT_PUBLISHED)
     try:
         outcome = execute_pipeline(settings, full_refresh)
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1

@@ -10,7 +10,13 @@ import dagster as dg
 
 from orchestration.defs.census import CENSUS_KEY
 from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
-from orchestration.ingest.landing import landed_files, landed_name, sha256_of
+from orchestration.ingest.landing import (
+    Listing,
+    landed_files,
+    landed_name,
+    read_listing,
+    sha256_of,
+)
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
 
@@ -22,21 +28,55 @@ workforce_job = dg.define_asset_job(
     description="Ingest every new or corrected extract, build, validate, publish.",
 )
 
-nightly = dg.ScheduleDefinition(
-    name="nightly",
+
+@dg.schedule(
     job=workforce_job,
     cron_schedule="30 2 * * *",
     execution_timezone="Europe/London",
-    description="For systems that deliver once a day: one full pass every night.",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
+def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """For systems that deliver once a day: one full pass every night, unless nothing is new.
+
+    A run with nothing to load or build would leave every check of the marts and the published
+    file planned and not evaluated ("skipped" in the UI, masking the checks of the publication
+    in place): then no run is started. Looks only at files, as the sensor does."""
+    settings = Settings.from_env()
+    if since := nothing_new(settings):
+        return dg.SkipReason(
+            f"nothing new since run {since}: every landed file is loaded, the project is "
+            "unchanged and that run's publication stays in place"
+        )
+    return dg.RunRequest()
+
+
+def nothing_new(settings: Settings) -> str | None:
+    """The run whose publication reflects every file in landing/ and the project as it is,
+    by the ledger's listing (ingest/ledger.py), without opening the warehouse."""
+    from orchestration.publish.publication import project_fingerprint
+
+    listing = read_listing(settings)
+    if not (listing and listing.up_to_date_since and settings.published.exists()):
+        return None
+    if listing.project != project_fingerprint(settings):
+        return None
+    landing = settings.landing
+    for path in landed_files(landing) if landing.exists() else []:
+        name, stat = landed_name(path, landing), path.lstat()
+        if listing.knows(name, stat.st_size, stat.st_mtime_ns):
+            continue  # recorded as it stands: not hashed again, as ingestion does
+        if not listing.knows(name, -1, -1, sha256_of(path)):
+            return None
+    return listing.up_to_date_since
 
 
 @dg.sensor(
     job=workforce_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING
 )
 def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Start a run when files land. Only looks at files (never opens the warehouse).
+    """Start a run when files land. Only looks at files (never opens the warehouse): a file
+    the ledger already holds as it stands, or with this content (its listing beside the
+    warehouse, ingest/ledger.py), is not new, so files a `workforce run` loaded start nothing.
 
     What it has seen (each file's size, modification time and hash, so a file is hashed again
     only when those change) is kept in a file under $WORKFORCE_HOME/dagster/landing-seen/,
@@ -47,6 +87,7 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     store = settings.dagster_home / "landing-seen"
     seen = read_seen(store, context.cursor)
     landing = settings.landing
+    listing: Listing | None = None  # what the ledger holds, read when first needed
     current: dict[str, list] = {}
     new: list[tuple[str, str]] = []
     for path in landed_files(landing) if landing.exists() else []:
@@ -56,9 +97,14 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         if before and before[:2] == [stat.st_size, stat.st_mtime_ns]:
             current[name] = before  # unchanged since last look: no need to hash again
             continue
+        listing = listing or read_listing(settings) or Listing({}, None, None)
+        if recorded := listing.knows(name, stat.st_size, stat.st_mtime_ns):
+            # recorded by a run as it stands (one from the command line, say): loaded already
+            current[name] = [stat.st_size, stat.st_mtime_ns, recorded]
+            continue
         sha = sha256_of(path)
         current[name] = [stat.st_size, stat.st_mtime_ns, sha]
-        if not before or before[2] != sha:
+        if (not before or before[2] != sha) and not listing.knows(name, -1, -1, sha):
             new.append((name, sha))
     requests = []
     if new:

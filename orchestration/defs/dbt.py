@@ -3,7 +3,6 @@
 import importlib.metadata
 import json
 import math
-import os
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -18,12 +17,6 @@ from orchestration.defs.project import dbt_project
 from orchestration.defs.run_guard import WorkforceRun
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
-
-if os.environ.get("DAGSTER_IS_DEV_CLI"):  # `dagster dev` reloads code: re-parse on change
-    from orchestration.dbt_manifest import prepare_manifest
-
-    prepare_manifest()
-
 
 # A run tagged so re-derives every authority (`workforce run --full-refresh`, or this tag on a
 # launch from the UI); otherwise only those its deliveries changed (publish/scope.py).

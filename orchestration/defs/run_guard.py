@@ -63,6 +63,8 @@ class WorkforceRun(dg.ConfigurableResource):
         finally:
             try:
                 outcome = conclude(context, settings, started_at, who)
+                if outcome.status == "unchanged":
+                    carry_over_checks(instance, run, outcome.publication_run_id)
                 tag(instance, outcome)
                 (context.log.error if outcome.exit_code else context.log.info)(
                     f"{outcome.headline()}; audit trail: {settings.run_audit / run.run_id}"
@@ -111,6 +113,7 @@ def conclude(
     context: dg.InitResourceContext, settings: Settings, started_at: datetime, who: str
 ) -> RunOutcome:
     """The run's outcome, from its event log; recorded in the warehouse and the audit trail."""
+    from orchestration.ingest.ledger import write_listing
     from orchestration.publish.audit_trail import write_run_audit
     from orchestration.publish.publication import record_attempt, up_to_date_since
 
@@ -162,7 +165,68 @@ def conclude(
             failed = [f"{c.asset}:{c.check_name}" for c in outcome.failed_checks]
             record_attempt(conn, run_id, started_at, outcome.status, failed)
         write_run_audit(settings, outcome, conn)
+        # what the sensor and the schedule read instead of the warehouse (ingest/ledger.py)
+        current = outcome.status in ("published", "unchanged")
+        write_listing(conn, settings, outcome.publication_run_id if current else None)
     return outcome
+
+
+def carry_over_checks(instance: dg.DagsterInstance, run: dg.DagsterRun, since: str | None) -> int:
+    """With nothing new the build is skipped, so a run launched with every step (from the UI,
+    say) leaves the checks of the marts and the published file planned and not evaluated,
+    which Dagster shows as their latest execution, "skipped", hiding the evaluation behind
+    the publication in place. Each such check is given that evaluation again, from the run
+    whose publication is in place (its result, severity, metadata and the materialization it
+    checked), saying so. (The CLI, the sensor and the schedule plan no such checks.)"""
+    from dagster._core.events import DagsterEventBatchMetadata, generate_event_batch_id
+
+    if not since:
+        return 0
+    evaluated = {
+        (e.asset_check_evaluation_data.asset_key, e.asset_check_evaluation_data.check_name)
+        for e in records(instance, run.run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    }
+    planned = {
+        (e.event_specific_data.asset_key, e.event_specific_data.check_name): e.step_key
+        for e in records(instance, run.run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)
+    }
+    published = {
+        (e.asset_check_evaluation_data.asset_key, e.asset_check_evaluation_data.check_name): (
+            e.asset_check_evaluation_data
+        )
+        for e in records(instance, since, dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    }
+    carried = [
+        (planned[key], published[key])
+        for key in planned
+        if key not in evaluated and key in published
+    ]
+    note = f"not evaluated again: nothing new since run {since}, whose result this is"
+    batch = generate_event_batch_id()
+    for i, (step_key, before) in enumerate(carried):
+        evaluation = dg.AssetCheckEvaluation(
+            asset_key=before.asset_key,
+            check_name=before.check_name,
+            passed=before.passed,
+            metadata={**before.metadata, "evaluated_in_run": dg.MetadataValue.text(since)},
+            target_materialization_data=before.target_materialization_data,
+            severity=before.severity,
+            description=f"{note}: {before.description}" if before.description else note,
+            blocking=before.blocking,
+            partition=before.partition,
+        )
+        instance.report_dagster_event(
+            dg.DagsterEvent(
+                event_type_value=dg.DagsterEventType.ASSET_CHECK_EVALUATION.value,
+                job_name=run.job_name,
+                step_key=step_key,
+                event_specific_data=evaluation,
+                message=f"{before.asset_key.to_user_string()}:{before.check_name}: {note}",
+            ),
+            run_id=run.run_id,
+            batch_metadata=DagsterEventBatchMetadata(batch, i == len(carried) - 1),
+        )
+    return len(carried)
 
 
 def started_at_of(instance: dg.DagsterInstance, run_id: str) -> datetime:

@@ -9,6 +9,7 @@ uses it on every tick.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -16,9 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from orchestration.contract import KINDS, REFERENCE_KINDS
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
 
 # ASCII digits only: Python's \d also matches other scripts' digits (an authority folder of
 # Arabic-Indic digits is not a new authority).
@@ -26,6 +30,38 @@ FILE_NAME = re.compile(
     r"^(?P<kind>[a-z_]+?)_(?P<date>[0-9]{8})(?:_[^/]*)?\.(?P<ext>csv|xlsx|parquet)$", re.IGNORECASE
 )
 LA_CODE = re.compile(r"^[0-9]{3}$")
+
+LISTING = "landed-files.json"  # beside the warehouse: see ledger.write_listing
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the ledger held when the last run concluded, for the landing sensor and the nightly
+    schedule, which never open the warehouse (a reader would block the run that writes it)."""
+
+    files: dict[str, list[list]]  # landed name: [[size, mtime_ns, sha256], ...] as recorded
+    up_to_date_since: str | None  # the run whose publication reflects every file recorded
+    project: str | None  # the project's fingerprint then (publish/publication.py)
+
+    def knows(self, name: str, size: int, mtime_ns: int, sha256: str | None = None) -> str | None:
+        """The hash recorded for this file, if the ledger holds it as it stands (by size and
+        time, as ingestion itself skips it) or, given `sha256`, by content."""
+        for recorded_size, recorded_mtime, recorded_sha in self.files.get(name, ()):
+            if [recorded_size, recorded_mtime] == [size, mtime_ns] or recorded_sha == sha256:
+                return recorded_sha
+        return None
+
+
+def read_listing(settings: Settings) -> Listing | None:
+    """The listing of the last run that concluded; None without one (or without a warehouse:
+    a listing outliving its warehouse describes nothing)."""
+    if not settings.warehouse.exists():
+        return None
+    try:
+        kept = json.loads(settings.warehouse.with_name(LISTING).read_text())
+        return Listing(kept["files"], kept["up_to_date_since"], kept["project"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class RejectedFile(Exception):

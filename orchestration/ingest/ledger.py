@@ -1,15 +1,19 @@
 """The file ledger: `audit.files` (every landed file, by content hash, with its status), the
-content-addressed archive, the rejected/ folder and the quarantined rows of each file."""
+content-addressed archive, the rejected/ folder and the quarantined rows of each file; and,
+as each run concludes, its listing beside the warehouse (`write_listing`), which the landing
+sensor and the nightly schedule read instead of opening the warehouse."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.landing import LandedFile, not_a_regular_file, sha256_of
+from orchestration.ingest.landing import LISTING, LandedFile, not_a_regular_file, sha256_of
 from orchestration.ingest.stage import Staged
 from orchestration.settings import Settings
 
@@ -236,3 +240,27 @@ def copy_hashed(source: Path, folder: Path) -> tuple[Path, str]:
             digest.update(block)
             dst.write(block)
     return tmp, digest.hexdigest()
+
+
+def write_listing(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, up_to_date_since: str | None
+) -> None:
+    """Keep beside the warehouse every file `audit.files` holds (any status, as `nothing_new`
+    counts them) with its size, time and hash in landing/, replaced whole (`os.replace`)."""
+    from orchestration.publish.publication import project_fingerprint
+
+    files: dict[str, list[list]] = {}
+    for name, size, mtime_ns, sha in conn.execute(
+        "select file_name, landed_size, landed_mtime_ns, file_id from audit.files "
+        "order by file_name, received_at"
+    ).fetchall():
+        files.setdefault(name, []).append([size, mtime_ns, sha])
+    listing = {
+        "up_to_date_since": up_to_date_since,
+        "project": project_fingerprint(settings),
+        "files": files,
+    }
+    path = settings.warehouse.with_name(LISTING)
+    tmp = path.with_name(f".{LISTING}.tmp")
+    tmp.write_text(json.dumps(listing, separators=(",", ":")))
+    os.replace(tmp, path)
