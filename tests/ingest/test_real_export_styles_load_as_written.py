@@ -276,3 +276,23 @@ def test_the_tidy_authoritys_kpis_match_the_hand_computation(corpus_home: Path):
         )
     )
     assert spend == {start: pytest.approx(float(value), abs=1e-9) for start, value in SPEND.items()}
+
+
+def test_fte_reaches_the_census_return_with_six_places(corpus_home: Path, tmp_path):
+    """30/37 of a post, as the HR system writes it (0.8108108108; Excel's 0.810810810810811 is
+    stored as the same value, see the raw values' test), is returned to DfE as 0.810811: read
+    as written, rounded only where it is returned."""
+    from lxml import etree
+
+    home = tmp_path / "home"
+    shutil.copytree(corpus_home, home)  # the census command writes into its home
+    out = tmp_path / "return.xml"
+    result = run_workforce(
+        home, "census", "--la", AUTHORITIES[TIDY], "--year", "2025", "--out", str(out)
+    )
+    # written whether ready or not (the name says which): the 2022 encoding's SWE pattern is
+    # older than the register's numbers
+    (written,) = tmp_path.glob("return*.xml")
+    ftes = [e.text for e in etree.parse(str(written)).iter("FTE")]
+    assert "0.810811" in ftes, (ftes, result.stdout)
+    assert all(f == "0" or len(f.split(".")[1]) == 6 for f in ftes), ftes  # 0: a leaver
