@@ -31,7 +31,7 @@ from orchestration.ingest.landing import (
     landed_files,
 )
 from orchestration.ingest.ledger import Ledger
-from orchestration.ingest.pseudonyms import register_pseudonym
+from orchestration.ingest.pseudonyms import bound_key, register_pseudonym
 from orchestration.ingest.stage import Staged, StagingBatch, stage
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, create_schemas
@@ -108,8 +108,9 @@ class Ingestor:
         report = IngestReport()
         wanted = set(kinds or [])
         with connect(self.settings.warehouse) as conn:
+            key = bound_key(self.settings, conn, self.log)  # refused before anything else
             create_schemas(conn)
-            register_pseudonym(conn, self.settings.pseudonym_key())
+            register_pseudonym(conn, key)
             ledger = Ledger(conn, self.settings, self.run_id)
             ledger.clear_partial_copies(sorted(wanted))
             seen = ledger.recorded_stats(sorted(wanted))
