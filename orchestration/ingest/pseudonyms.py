@@ -133,17 +133,18 @@ def bound_key(
             f"0600), or set {KEY_ENV} to it."
         )
     if recorded is not None and key_fingerprint(key) != recorded:
-        other = (
-            f"unset {KEY_ENV} to use the key file {key_file}, or set it to the right key"
+        what_to_do = (
+            f"Restore the key from your backup into {KEY_ENV}, or unset {KEY_ENV} to use "
+            f"the key file {key_file}."
             if os.environ.get(KEY_ENV)
-            else f"or set {KEY_ENV} to the right key"
+            else f"Restore the key from your backup to {key_file} (mode 0600), or set "
+            f"{KEY_ENV} to the right key."
         )
         raise KeyRefused(
             f"The pseudonym key read from {source} is not the key the warehouse "
             f"{settings.warehouse} was built with (its key fingerprint {recorded[:SHOWN]}, this "
             f"key's {key_fingerprint(key)[:SHOWN]}). Run with it, every person would get a new "
-            f"pseudonym and history would break, so {stopped}. Restore the key from "
-            f"your backup to {key_file}, {other}."
+            f"pseudonym and history would break, so {stopped}. {what_to_do}"
         )
     if recorded is None and record:
         if key is None:
