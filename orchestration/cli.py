@@ -49,11 +49,26 @@ def refuse_if_busy(settings: Settings) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
+    """Say at once when the pseudonym key is missing or not the one the warehouse's
+    pseudonyms were made with (the run's set-up would refuse too, after Dagster's start-up);
+    a warehouse from before key fingerprints adopts the key here, saying so."""
+    from orchestration.ingest.pseudonyms import KeyRefused, check_key
+
+    try:
+        with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "a check"}):
+            check_key(settings, log=lambda line: console.print(escape(line), style="yellow"))
+    except (KeyRefused, WarehouseBusy) as refused:
+        console.print(f"[red]{escape(str(refused))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
 def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
 
     refuse_if_busy(settings)
+    refuse_if_key_is_not_the_warehouses(settings)
     prepare_manifest(log=console.print)
     # the process id too: two runs started in the same second must not share a log
     log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
@@ -185,6 +200,8 @@ def run(
         raise typer.Exit(EXIT_PUBLISHED)
     try:
         outcome = execute_pipeline(settings, full_refresh)
+    except typer.Exit:  # refused, already said why
+        raise
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1
         console.print(f"[red]workforce run failed: {escape(str(e))}[/red]")
         raise typer.Exit(EXIT_FAILED) from e

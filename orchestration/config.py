@@ -13,6 +13,8 @@
     dates:                         # a date outside this window quarantines its row
       earliest: 1900-01-01
       latest: 2099-12-31
+    extract_dates:                 # a file whose name's date is outside this window is rejected
+      earliest: 2000-01-01         #   (the latest is the day of the run: no date in the future)
     plausibility:                  # publication is blocked beyond these (see publish/plausibility.py)
       max_caseload: 60             #   children allocated to one worker on one day
       max_headline_movement_share: 0.25  # in-post headcount/FTE change between snapshots
@@ -76,6 +78,16 @@ class DateWindow(BaseModel):
     latest: date = date(2099, 12, 31)
 
 
+class ExtractDates(BaseModel):
+    """The dates a file name may carry (`<kind>_<YYYYMMDD>`): from `earliest` to the day of the
+    run (a later date is in the future). A file dated outside is rejected: a date like
+    19000101 is a mistyped name, and loaded it would publish census years nobody delivered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    earliest: date = date(2000, 1, 1)
+
+
 class Plausibility(BaseModel):
     """Bounds on published figures no English authority's data reaches: beyond them the data
     is wrong, and publication is blocked."""
@@ -105,6 +117,7 @@ class Thresholds(BaseModel):
     suppression_threshold: int | None = Field(None, ge=1)
     limits: Limits = Limits()
     dates: DateWindow = DateWindow()
+    extract_dates: ExtractDates = ExtractDates()
     plausibility: Plausibility = Plausibility()
     board_pack: BoardPack = BoardPack()
 

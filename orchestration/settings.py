@@ -104,13 +104,23 @@ class Settings:
         os.environ["WORKFORCE_WAREHOUSE"] = str(self.warehouse)
         os.environ["DBT_LOG_PATH"] = str(self.dbt_target / "logs")  # nothing written elsewhere
 
-    def pseudonym_key(self) -> bytes:
-        """The HMAC key: from the environment if set, else a file created on first use (0600)."""
+    def key_source(self) -> str:
+        """Where the pseudonym key is read from, as a person would look for it."""
+        if os.environ.get(KEY_ENV):
+            return f"the environment variable {KEY_ENV}"
+        return str(self.key_file)
+
+    def read_key(self) -> bytes | None:
+        """The HMAC key as configured: `WORKFORCE_PSEUDONYM_KEY` if set, else the key file;
+        None when there is neither. Only `ingest.pseudonyms.bound_key` reads it: it checks the
+        key against the warehouse's and alone decides whether a missing one may be made."""
         if os.environ.get(KEY_ENV):
             return os.environ[KEY_ENV].encode()
-        if not self.key_file.exists():  # a killed run never leaves an empty key
-            write_owner_only(self.key_file, secrets.token_hex(32).encode())
-        key = self.key_file.read_text().strip()
-        if not key:
-            raise ValueError(f"{self.key_file} is empty: restore the key (pseudonyms depend on it)")
-        return key.encode()
+        if not self.key_file.exists():
+            return None
+        return self.key_file.read_text().strip().encode()
+
+    def create_key(self) -> bytes:
+        """A new random key in the key file, 0600 (a killed run never leaves an empty key)."""
+        write_owner_only(self.key_file, secrets.token_hex(32).encode())
+        return self.key_file.read_text().strip().encode()

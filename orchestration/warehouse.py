@@ -108,6 +108,19 @@ alter table audit.builds add column if not exists project_fingerprint varchar;
 create table if not exists audit.build_scope (la_code varchar not null);
 """
 
+# The fingerprint of the pseudonym key the warehouse's pseudonyms are made with (an HMAC of a
+# fixed text under the key, never the key): written by ingest/pseudonyms.py, which refuses a
+# run with another key. A warehouse from before it has no row until its next run adopts a key.
+KEY_DDL = """
+create schema if not exists audit;
+create table if not exists audit.pseudonym_key (
+    fingerprint   varchar not null,  -- HMAC-SHA256 of a fixed text under the key, in hex
+    how           varchar not null,  -- made | first used | adopted (a warehouse from before)
+    key_source    varchar not null,  -- the key file's path, or the environment variable
+    recorded_at   timestamp not null
+);
+"""
+
 # A row of an authority the build re-derived (the checks of a delivery read these only; the
 # dbt side of the rule is dbt_project/macros/build_scope.sql)
 IN_BUILD_SCOPE = "la_code in (select la_code from audit.build_scope)"

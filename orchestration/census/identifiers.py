@@ -16,10 +16,11 @@ from datetime import date
 
 import duckdb
 
+from orchestration.census.source import CensusError
 from orchestration.config import load_mappings, load_thresholds
 from orchestration.contract import KINDS
 from orchestration.ingest.landing import RejectedFile
-from orchestration.ingest.pseudonyms import pseudonym
+from orchestration.ingest.pseudonyms import KeyRefused, bound_key, pseudonym
 from orchestration.ingest.readers import read_as_text
 from orchestration.settings import Settings
 
@@ -31,6 +32,16 @@ def swe_pseudonym(key: bytes, swe_number: str) -> str:
     namespace, the number trimmed and upper-cased, through the same `pseudonym`)."""
     namespace = KINDS["hr_staff"].column("swe_number").national_namespace
     return pseudonym(key, f"{namespace}:{swe_number.strip().upper()}")
+
+
+def checked_key(settings: Settings) -> bytes:
+    """The home's key, checked against the warehouse's fingerprint as a run checks it (read
+    only: a warehouse from before fingerprints adopts a key on its next run, not here)."""
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            return bound_key(settings, conn, record=False)
+    except KeyRefused as refused:
+        raise CensusError(f"SWE numbers cannot be recovered: {refused}") from None
 
 
 def archived_files(
@@ -64,7 +75,7 @@ def recover_swe_numbers(
     found: dict[str, str] = {}
     if not missing:
         return found
-    key = settings.pseudonym_key()
+    key = checked_key(settings)
     limits = load_thresholds(settings.home).limits
     mappings = load_mappings(settings.home, la_code)
     for kind in SWE_KINDS:

@@ -3,9 +3,11 @@ it (`workforce run`, the landing sensor, the nightly schedule, a launch from the
 
 The job runs in one process (in-process executor), so the resource is set up once before the
 first step and torn down after the last. Set-up takes the warehouse lock (a second run is
-refused, naming the first); tear-down concludes the run: it reads what happened from the
-run's own event log, decides the one `RunOutcome`, logs a publication attempt that did not
-publish, writes the audit trail and tags the run with its outcome, then lets the lock go.
+refused, naming the first) and checks the pseudonym key against the warehouse's (a run with
+another key, or with none where pseudonyms exist, is refused before any step, exit 1);
+tear-down concludes the run: it reads what happened from the run's own event log, decides
+the one `RunOutcome`, logs a publication attempt that did not publish, writes the audit trail
+and tags the run with its outcome, then lets the lock go.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from orchestration.ingest.pseudonyms import KeyRefused, check_key
 from orchestration.publish.outcome import CheckResult, RunOutcome, decide
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
@@ -57,6 +60,17 @@ class WorkforceRun(dg.ConfigurableResource):
             write_run_audit(settings, outcome, conn=None)
             tag(instance, outcome)
             raise dg.Failure(description=str(busy), allow_retries=False) from None
+        try:  # the pseudonym key is the warehouse's: else no step runs, nothing is loaded
+            check_key(settings, context.log.warning)
+        except KeyRefused as refused:
+            outcome = RunOutcome(run.run_id, "failed", launched_by=who, error=str(refused))
+            from orchestration.publish.audit_trail import write_run_audit
+
+            write_run_audit(settings, outcome, conn=None)
+            tag(instance, outcome)
+            lock.__exit__(None, None, None)
+            context.log.error(str(refused))
+            raise dg.Failure(description=str(refused), allow_retries=False) from None
         started_at = datetime.now()
         try:
             yield self

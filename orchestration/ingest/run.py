@@ -31,7 +31,7 @@ from orchestration.ingest.landing import (
     landed_files,
 )
 from orchestration.ingest.ledger import Ledger
-from orchestration.ingest.pseudonyms import register_pseudonym
+from orchestration.ingest.pseudonyms import bound_key, register_pseudonym
 from orchestration.ingest.stage import Staged, StagingBatch, stage
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, create_schemas
@@ -108,8 +108,9 @@ class Ingestor:
         report = IngestReport()
         wanted = set(kinds or [])
         with connect(self.settings.warehouse) as conn:
+            key = bound_key(self.settings, conn, self.log)  # refused before anything else
             create_schemas(conn)
-            register_pseudonym(conn, self.settings.pseudonym_key())
+            register_pseudonym(conn, key)
             ledger = Ledger(conn, self.settings, self.run_id)
             ledger.clear_partial_copies(sorted(wanted))
             seen = ledger.recorded_stats(sorted(wanted))
@@ -159,10 +160,7 @@ class Ingestor:
         files = []
         self.versions = ledger.versions_of(group)
         for landed in group:
-            if (
-                already_loaded(landed, self.versions[landed.path])
-                or landed.extract_date > date.today()
-            ):
+            if already_loaded(landed, self.versions[landed.path]) or self.outside_window(landed):
                 continue  # ingest_file says why
             archived, sha = ledger.archive(landed)
             self.archived[landed.path] = (archived, sha)
@@ -177,7 +175,7 @@ class Ingestor:
         report: IngestReport,
     ) -> bool:
         """Apply a prestaged group in one transaction, when that is what applying its files one
-        by one would do: every file new (no correction, none dated in the future, none
+        by one would do: every file new (no correction, none dated outside the window, none
         unreadable or changed while read, no two of one date; two of one content are two
         snapshots of one staged file) and, for a snapshot
         kind, every one newer than all loaded and none a likely partial export. Otherwise
@@ -255,6 +253,23 @@ class Ingestor:
             rows_before = rows
         return False
 
+    def outside_window(self, landed: LandedFile) -> str | None:
+        """Why the file's extract date cannot be right: after the day of the run, or before
+        `extract_dates.earliest` (workforce.yaml). None when it is in the window."""
+        if landed.extract_date > date.today():
+            return (
+                f"{landed.name}: extract date {landed.extract_date} is in the future "
+                "(rule: the file name's date is the date the data is as at)"
+            )
+        earliest = self.thresholds.extract_dates.earliest
+        if landed.extract_date < earliest:
+            return (
+                f"{landed.name}: extract date {landed.extract_date} is before {earliest}, the "
+                "earliest an extract may be dated (rule: extract_dates.earliest in "
+                "workforce.yaml; the file name's date is the date the data is as at)"
+            )
+        return None
+
     def mapping(self, landed: LandedFile) -> KindMapping | None:
         if landed.la_code not in self.mappings:
             self.mappings[landed.la_code] = load_mappings(self.settings.home, landed.la_code)
@@ -271,15 +286,8 @@ class Ingestor:
         if already_loaded(landed, versions):
             report.skipped.append(landed.name)
             return
-        if landed.extract_date > date.today():
-            self.reject(
-                ledger,
-                landed.path,
-                landed,
-                f"{landed.name}: extract date {landed.extract_date} is in the future "
-                "(rule: the file name's date is the date the data is as at)",
-                report,
-            )
+        if reason := self.outside_window(landed):
+            self.reject(ledger, landed.path, landed, reason, report)
             return
         archived, sha = self.archived.pop(landed.path, None) or ledger.archive(landed)
         if sha != landed.sha256:  # changed since it was hashed: the archived bytes count

@@ -194,6 +194,14 @@ FILE_LEVEL = {
         raw_file("383/payroll_20991130.csv", b"a\n1\n"),
         "383/payroll_20991130.csv: extract date 2099-11-30 is in the future",
     ),
+    # a good staff snapshot under a mistyped date: loaded, it would publish census year 1899
+    "extract date before the earliest": (
+        lambda landing: (landing / "383" / "hr_staff_19000101.csv").write_bytes(
+            sorted((landing / "383").glob("hr_staff_*.csv"))[-1].read_bytes()
+        ),
+        "383/hr_staff_19000101.csv: extract date 1900-01-01 is before 2000-01-01, the "
+        "earliest an extract may be dated (rule: extract_dates.earliest in workforce.yaml",
+    ),
     "snapshot dropping most of the previous one's rows (partial export)": (
         lambda landing: write_extract(
             landing,
