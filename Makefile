@@ -6,7 +6,7 @@ MANIFEST := dbt_project/target/manifest.json
 export WORKFORCE_HOME ?= $(CURDIR)/workforce-data
 
 .DEFAULT_GOAL := help
-.PHONY: help setup manifest demo run test chromium lint format docs dev benchmark clean
+.PHONY: help setup manifest demo run test chromium lint format docs dev benchmark spellings clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,11 +60,16 @@ dev: setup manifest  ## the Dagster UI on $WORKFORCE_HOME/dagster (the instance 
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/
 	DAGSTER_HOME=$(WORKFORCE_HOME)/dagster $(BIN)/dagster dev
 
-AUTHORITIES ?= 20
-YEARS ?= 5
+benchmark: AUTHORITIES ?= 20
+benchmark: YEARS ?= 5
 benchmark: setup manifest  ## cost of a full build, one delivery, a correction, a no-op (AUTHORITIES=20 YEARS=5)
 	$(BIN)/python -m pip install --quiet -e '.[benchmark]'
 	$(BIN)/python benchmarks/national.py --authorities $(AUTHORITIES) --years $(YEARS)
+
+spellings: AUTHORITIES ?= 25
+spellings: YEARS ?= 1
+spellings: setup manifest  ## calibrated extracts spelled as real systems export them: DfE's rates? (AUTHORITIES=25 YEARS=1)
+	$(BIN)/python benchmarks/real_exports.py --authorities $(AUTHORITIES) --years $(YEARS)
 
 clean:  ## remove the venv, dbt target and local workforce data
 	rm -rf $(VENV) dbt_project/target dbt_project/logs workforce-data
