@@ -98,7 +98,7 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
         )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {escape(reason)}")
-    if outcome.published_file:  # what the check of the published file found, and did
+    if outcome.published_file and outcome.published_file != outcome.error:  # found, and did
         colour = "red" if outcome.status in ("failed", "blocked") else "yellow"
         console.print(f"[{colour}]Published file: {escape(outcome.published_file)}[/{colour}]")
     # "untouched" is said only of a file whose bytes are checked, now, against its digest

@@ -139,7 +139,7 @@ STATUS_LINES = {
     "republished": "Republished: nothing new to publish, but the published file was found "
     "missing or altered, so the publication in place was written again from the warehouse.",
     "blocked": "Blocked: {failed} blocking check(s) failed, so nothing was published; the "
-    "publication in place stays, byte-identical.",
+    "publication in place is untouched.",
     "failed": "Failed: a step of the run failed, so nothing was published; the publication in "
     "place is untouched.",
     "refused": "Refused: another run holds the warehouse; nothing was done.",
