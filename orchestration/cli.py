@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from orchestration.publish.digest import verify
 from orchestration.publish.outcome import (
     EXIT_BLOCKED,
     EXIT_FAILED,
@@ -112,23 +113,42 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
         )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {escape(reason)}")
+    if outcome.published_file and outcome.published_file != outcome.error:  # found, and did
+        colour = "red" if outcome.status in ("failed", "blocked") else "yellow"
+        console.print(f"[{colour}]Published file: {escape(outcome.published_file)}[/{colour}]")
+    # "untouched" is said only of a file whose bytes are checked, now, against its digest
+    checked = verify(settings.published, expected=False)
+    untouched = (
+        f"The previous publication is untouched: {settings.published}"
+        if checked.state == "verified"
+        else f"[red]{escape(checked.problem)}[/red]"
+        if checked.problem
+        else f"Nothing is published yet: {settings.published}"
+    )
     if outcome.status == "blocked":
         console.print("[red]Validation failed; publication blocked. Failed checks:[/red]")
         for check in outcome.failed_checks:
             console.print(f"  - {escape(check.line())}", style="red")
-        console.print(f"The previous publication is untouched: {settings.published}")
+        console.print(untouched)
     elif outcome.status in ("failed", "refused"):
         console.print(f"[red]Run {outcome.status}: {escape(outcome.error or '')}[/red]")
-        console.print(f"The previous publication is untouched: {settings.published}")
+        console.print(untouched)
     elif outcome.status == "unchanged":
         console.print(
             f"Nothing changed: the publication of run {outcome.publication_run_id} stays in "
-            f"place, byte-identical: {settings.published}"
+            f"place, byte-identical (checked against the SHA-256 recorded when it was "
+            f"published): {settings.published}"
+        )
+    elif outcome.status == "republished":
+        console.print(
+            f"[green]Republished[/green] the publication of run {outcome.publication_run_id} "
+            f"from the warehouse: {settings.published}"
         )
     elif outcome.status == "published":
         console.print(f"[green]Published[/green] {settings.published}")
-    if outcome.status != "refused":
-        console.print(f"Audit trail: {settings.run_audit / outcome.run_id / 'validation.html'}")
+    page = settings.run_audit / outcome.run_id / "validation.html"
+    if outcome.status != "refused" and page.exists():  # never a page the run did not write
+        console.print(f"Audit trail: {page}")
 
 
 def nothing_landed(settings: Settings) -> list[str] | None:

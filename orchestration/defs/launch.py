@@ -77,8 +77,16 @@ def progress(_init_context) -> logging.Logger:
 def nothing_new(settings: Settings) -> str | None:
     """The run whose publication already reflects every file in landing/, if nothing new
     landed: then only the ingestion steps need to run (each sees its files already loaded).
-    A look only: read-only, and it gives way (None) to anything holding the warehouse."""
-    from orchestration.publish.publication import up_to_date_since
+    A published file found missing or altered counts as nothing new only when the warehouse
+    can write it again as it was (the run does so as it starts, run_guard.py); otherwise the
+    run builds and publishes. A look only: read-only, and it gives way (None) to anything
+    holding the warehouse."""
+    from orchestration.publish.publication import (
+        CannotRepublish,
+        republishable,
+        up_to_date_since,
+        verify_in_place,
+    )
 
     if not settings.warehouse.exists():
         return None
@@ -99,7 +107,13 @@ def nothing_new(settings: Settings) -> str | None:
                 continue  # recorded as it stands: not read again, as ingestion does
             if (name, sha256_of(path)) not in known:
                 return None
-        return up_to_date_since(conn, settings)
+        current = up_to_date_since(conn, settings, check_file=False)
+        if current and not verify_in_place(conn, settings).ok:
+            try:
+                republishable(conn)
+            except CannotRepublish:
+                return None
+        return current
 
 
 def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False) -> RunOutcome:
@@ -129,9 +143,9 @@ def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False)
             root_cause(e.step_failure_data.error) if e.is_step_failure else e.message
             for e in failures
         ]
-        outcome = RunOutcome(
-            result.run_id, "failed", error="; ".join(filter(None, errors)) or "the run failed"
-        )
+        # every step meets the same error when they share its cause: said once
+        said = list(dict.fromkeys(filter(None, errors)))
+        outcome = RunOutcome(result.run_id, "failed", error="; ".join(said) or "the run failed")
     return outcome
 
 

@@ -3,25 +3,34 @@ it (`workforce run`, the landing sensor, the nightly schedule, a launch from the
 
 The job runs in one process (in-process executor), so the resource is set up once before the
 first step and torn down after the last. Set-up takes the warehouse lock (a second run is
-refused, naming the first) and checks the pseudonym key against the warehouse's (a run with
-another key, or with none where pseudonyms exist, is refused before any step, exit 1);
-tear-down concludes the run: it reads what happened from the run's own event log, decides
-the one `RunOutcome`, logs a publication attempt that did not publish, writes the audit trail
-and tags the run with its outcome, then lets the lock go.
+refused, naming the first), checks the pseudonym key against the warehouse's (a run with
+another key, or with none where pseudonyms exist, is refused before any step, exit 1), opens
+the warehouse once (a run that cannot, because another process holds it open, fails there,
+saying so once, before any step) and checks the published file against the digest recorded
+at publication, writing it again from the warehouse when it was found missing or altered
+(publish/publication.py, `check_publication`); tear-down concludes the run: it reads what
+happened from the run's own event log, decides the one `RunOutcome`, logs a publication
+attempt that did not publish, writes the audit trail and tags the run with its outcome, then
+lets the lock go.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import dagster as dg
+import duckdb
 
 from orchestration.ingest.pseudonyms import KeyRefused, check_key
 from orchestration.publish.outcome import CheckResult, RunOutcome, decide
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
+
+if TYPE_CHECKING:
+    from orchestration.publish.publication import PublishedFileCheck
 
 PUBLICATION_KEY = dg.AssetKey(["published", "workforce"])
 OUTCOME_TAG = "workforce/outcome"
@@ -73,11 +82,30 @@ class WorkforceRun(dg.ConfigurableResource):
             raise dg.Failure(description=str(refused), allow_retries=False) from None
         started_at = datetime.now()
         try:
+            from orchestration.publish.publication import check_publication
+
+            checked = check_publication(settings, run.run_id)
+        except duckdb.Error as error:
+            # Before any step: every step would meet the same error, and so would the end
+            outcome = RunOutcome(
+                run.run_id, "failed", launched_by=who, error=warehouse_unavailable(settings, error)
+            )
+            try:
+                from orchestration.publish.audit_trail import write_run_audit
+
+                write_run_audit(settings, outcome, conn=None)
+                tag(instance, outcome)
+            finally:
+                lock.__exit__(None, None, None)
+            raise dg.Failure(description=outcome.error, allow_retries=False) from None
+        if checked.found:
+            (context.log.info if checked.verified else context.log.error)(checked.found)
+        try:
             yield self
         finally:
             try:
-                outcome = conclude(context, settings, started_at, who)
-                if outcome.status == "unchanged":
+                outcome = conclude(context, settings, started_at, who, checked)
+                if outcome.status in ("unchanged", "republished"):
                     carry_over_checks(instance, run, outcome.publication_run_id)
                 tag(instance, outcome)
                 (context.log.error if outcome.exit_code else context.log.info)(
@@ -85,6 +113,20 @@ class WorkforceRun(dg.ConfigurableResource):
                 )
             finally:
                 lock.__exit__(None, None, None)
+
+
+def warehouse_unavailable(settings: Settings, error: duckdb.Error) -> str:
+    """Why the run cannot open the warehouse, said once (DuckDB's own message kept: it names
+    the process holding the file)."""
+    message = str(error).strip()
+    if "lock" in message.lower():
+        return (
+            f"the warehouse {settings.warehouse} is open in another process, so this run cannot "
+            "write it (DuckDB allows no writer while another process has the file open, even "
+            "read-only); close that connection and run again (analysts read "
+            f"{settings.published}, which never blocks a run). DuckDB: {message}"
+        )
+    return f"the warehouse {settings.warehouse} could not be opened: {message}"
 
 
 def tag(instance: dg.DagsterInstance, outcome: RunOutcome) -> None:
@@ -124,12 +166,17 @@ def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> list[CheckResult
 
 
 def conclude(
-    context: dg.InitResourceContext, settings: Settings, started_at: datetime, who: str
+    context: dg.InitResourceContext,
+    settings: Settings,
+    started_at: datetime,
+    who: str,
+    checked: PublishedFileCheck,
 ) -> RunOutcome:
-    """The run's outcome, from its event log; recorded in the warehouse and the audit trail."""
+    """The run's outcome, from its event log; recorded in the warehouse and the audit trail.
+    `checked`: what the check of the published file found as the run started."""
     from orchestration.ingest.ledger import write_listing
     from orchestration.publish.audit_trail import write_run_audit
-    from orchestration.publish.publication import record_attempt, up_to_date_since
+    from orchestration.publish.publication import record_attempt, up_to_date_since, verify_in_place
 
     instance, run_id = context.instance, context.run.run_id
     checks = checks_of_run(instance, run_id)
@@ -137,7 +184,9 @@ def conclude(
         f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
         for e in records(instance, run_id, dg.DagsterEventType.STEP_FAILURE)
     ]
-    outcome = RunOutcome(run_id, "failed", launched_by=who, checks=checks)
+    outcome = RunOutcome(
+        run_id, "failed", launched_by=who, checks=checks, published_file=checked.found
+    )
     publication = None
     for event in records(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION):
         materialization = event.step_materialization_data.materialization
@@ -151,7 +200,13 @@ def conclude(
         e.asset_materialization_planned_data.asset_key == PUBLICATION_KEY
         for e in records(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
     )
-    with connect(settings.warehouse) as conn:
+    with ExitStack() as stack:
+        try:
+            conn = stack.enter_context(connect(settings.warehouse))
+        except duckdb.Error as error:  # opened by another process since the run started
+            outcome.error = warehouse_unavailable(settings, error)
+            write_run_audit(settings, outcome, conn=None)
+            return outcome
         outcome.rejected = [
             reason
             for (reason,) in conn.execute(
@@ -175,12 +230,18 @@ def conclude(
             outcome.kpi_rows = publication["kpi_rows"]
         elif current:
             outcome.publication_run_id = current
+        if checked.republished and outcome.status in ("unchanged", "not_published"):
+            outcome.status = "republished"
+        elif not checked.verified and outcome.status in ("unchanged", "not_published"):
+            # found missing or altered, not written again, and this run did not publish
+            if not verify_in_place(conn, settings).ok:
+                outcome.status, outcome.error = "failed", checked.found
         if outcome.status in ("blocked", "failed"):
             failed = [f"{c.asset}:{c.check_name}" for c in outcome.failed_checks]
             record_attempt(conn, run_id, started_at, outcome.status, failed)
         write_run_audit(settings, outcome, conn)
         # what the sensor and the schedule read instead of the warehouse (ingest/ledger.py)
-        current = outcome.status in ("published", "unchanged")
+        current = outcome.status in ("published", "unchanged", "republished")
         write_listing(conn, settings, outcome.publication_run_id if current else None)
     return outcome
 

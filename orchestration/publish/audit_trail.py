@@ -108,7 +108,7 @@ h1{font-size:1.5em;margin:0 0 .5em}h2{font-size:1.2em;margin:1.5em 0 .5em}
 code,.name{font-family:ui-monospace,monospace;font-size:13px}
 #outcome{padding:.5em 1em;border-left:6px solid #888;background:#f4f4f4}
 #outcome.blocked,#outcome.failed,#outcome.refused{border-color:#b00020;background:#fdecee}
-#outcome.published,#outcome.unchanged{border-color:#1b7f3b;background:#eaf6ee}
+#outcome.published,#outcome.unchanged,#outcome.republished{border-color:#1b7f3b;background:#eaf6ee}
 #outcome p,#outcome ul{margin:.3em 0}
 #problems{padding:0;margin:0;list-style:none}
 .problem{border:1px solid #ddd;border-left:6px solid #b00020;padding:.5em 1em;margin:0 0 .75em}
@@ -134,9 +134,12 @@ SHORT_NAME = 64
 # what each status means for the publication, said first
 STATUS_LINES = {
     "published": "Published: every blocking check passed and this run's publication is in place.",
-    "unchanged": "Nothing new to publish: the publication in place stays, byte-identical.",
+    "unchanged": "Nothing new to publish: the publication in place stays, byte-identical "
+    "(checked against the SHA-256 recorded when it was published).",
+    "republished": "Republished: nothing new to publish, but the published file was found "
+    "missing or altered, so the publication in place was written again from the warehouse.",
     "blocked": "Blocked: {failed} blocking check(s) failed, so nothing was published; the "
-    "publication in place stays, byte-identical.",
+    "publication in place is untouched.",
     "failed": "Failed: a step of the run failed, so nothing was published; the publication in "
     "place is untouched.",
     "refused": "Refused: another run holds the warehouse; nothing was done.",
@@ -194,7 +197,9 @@ def _problem(check: CheckResult) -> str:
 def _summary(outcome: RunOutcome, passed: int, problems: int) -> str:
     blocking = sum(c.blocks for c in outcome.checks)
     lines = [STATUS_LINES.get(outcome.status, outcome.status).format(failed=blocking)]
-    if outcome.error:
+    if outcome.published_file:
+        lines.append(f"Published file: {outcome.published_file}")
+    if outcome.error and outcome.error != outcome.published_file:
         lines.append(f"Error: {outcome.error}")
     if outcome.publication_run_id and not outcome.published:
         lines.append(f"In place: the publication of run {outcome.publication_run_id}.")

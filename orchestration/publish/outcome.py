@@ -20,11 +20,22 @@ EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
 # status        what it means                                             exit code
 # published     a new publication is in place                             0 (2 if a file was rejected)
 # unchanged     nothing new: the publication in place stays, byte-identical  0 (2 ...)
+#               (its bytes checked against the digest recorded at publication)
+# republished   nothing new, but the published file was found missing or altered and the
+#               publication in place was written again from the warehouse  0 (2 ...)
 # blocked       a blocking check failed; the publication in place stays   3
 # failed        a step failed; the publication in place stays             1
 # refused       another run holds the warehouse; nothing was done         1
 # not_published the run did not include the publication (a partial run)  0 (2 ...)
-STATUSES = ("published", "unchanged", "blocked", "failed", "refused", "not_published")
+STATUSES = (
+    "published",
+    "unchanged",
+    "republished",
+    "blocked",
+    "failed",
+    "refused",
+    "not_published",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,9 @@ class RunOutcome:
     error: str | None = None
     publication_run_id: str | None = None  # the run whose publication is in place
     kpi_rows: int | None = None
+    # what the check of the published file against its recorded digest found as the run
+    # started, and what was done (None: it was what was published, or nothing was yet)
+    published_file: str | None = None
 
     @property
     def exit_code(self) -> int:

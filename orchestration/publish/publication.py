@@ -5,10 +5,17 @@ differ are rewritten (`update_by_authority`): a delivery's publication costs its
 rows and the roll-ups, not the whole national file.
 
 Readers of `published/workforce.duckdb` never see a half-written file and never block the
-pipeline: the file is built beside the old one and swapped in with one `os.replace`. Every
+pipeline: the file is built beside the old one and swapped in with one `os.replace`; a
+publication that fails on the way (a full disk) removes what it had written. Every
 attempt, published or not, is appended to `audit.publications`; the published file carries
 that log as `publications`, the checks evaluated in the publishing run as `checks` and the
 files behind the figures as `source_files` (for the board pack's data-quality panel).
+
+The file in place is trusted only once checked against the digest recorded beside it at
+publication (digest.py). Every run checks it as it starts (`check_publication`): a file
+found missing, truncated, altered or unreadable is written again from the warehouse, whose
+marts still hold what was published, and a warehouse rebuilt from scratch takes the
+publications log over from the verified file, so the history survives it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,14 @@ import duckdb
 
 from orchestration.dbt_manifest import MANIFEST
 from orchestration.publish.candidate import findings
-from orchestration.publish.outcome import CheckResult
+from orchestration.publish.digest import (
+    Verification,
+    file_sha256,
+    fsync_folder,
+    record_digest,
+    verify,
+)
+from orchestration.publish.outcome import CheckResult, read_outcome
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, SEEDS_DIR, Settings
 from orchestration.warehouse import connect, create_schemas
 
@@ -140,10 +154,31 @@ def file_stamp(database: Path) -> list:
     return stamp
 
 
-def up_to_date_since(conn: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+def last_published(conn: duckdb.DuckDBPyConnection) -> tuple[str, str | None] | None:
+    """(run_id, content_hash) of the last publication the warehouse recorded, if any."""
+    try:
+        return conn.execute(
+            "select run_id, content_hash from audit.publications where status = 'published' "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse with no audit schema yet
+        return None
+
+
+def verify_in_place(conn: duckdb.DuckDBPyConnection, settings: Settings) -> Verification:
+    """The published file checked against its recorded digest (a publication recorded in the
+    warehouse makes a missing file a fault too)."""
+    return verify(settings.published, expected=last_published(conn) is not None)
+
+
+def up_to_date_since(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, check_file: bool = True
+) -> str | None:
     """The run whose publication already reflects exactly this warehouse and project, if the
-    published file is in place: then a build would publish nothing new."""
-    if not settings.published.exists():
+    published file is in place and its bytes are those published (checked against the digest
+    recorded beside it): then a build would publish nothing new. `check_file=False` leaves
+    the file to the caller."""
+    if check_file and not verify(settings.published, expected=True).ok:
         return None
     try:
         last = conn.execute(
@@ -269,11 +304,12 @@ def publish(
 
     An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical: the
     `checks` and `source_files` tables describe the run that published, so they stay out of
-    the content hash (the files behind it are in it through `source_files_sql`).
+    the content hash (the files behind it are in it through `source_files_sql`). The file in
+    place counts as holding what was published only when its bytes are those recorded at
+    publication (digest.py); otherwise the new file is written whole from the marts.
     """
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{run_id}.tmp")
     relations = published_relations()
     this_attempt = (
         "select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
@@ -281,17 +317,12 @@ def publish(
         f"({source_files_sql()}) as source_files, ?::varchar as content_hash"
     )
     with connect(settings.warehouse) as conn:
-        # A killed run's half-built file and its write-ahead log (`.tmp.wal`). Only a process
-        # holding the warehouse builds one, so none of them can still be in use.
-        for debris in target.parent.glob(f".{target.name}.*.tmp*"):
-            debris.unlink(missing_ok=True)
+        remove_debris(target)
         content = content_hash(conn, relations)
-        current = conn.execute(
-            "select run_id, content_hash from audit.publications where status = 'published' "
-            "order by finished_at desc limit 1"
-        ).fetchall()
+        current = last_published(conn)
+        trusted = current is not None and verify(target, expected=True).state == "verified"
         copies = {name: (schema, name) for schema, name in relations}
-        if target.exists() and current and current[0][1] == content:
+        if trusted and current[1] == content:
             # the file in place holds this content: it is what the check reads
             conn.execute(f"attach {sql_string(target)} as publication (read_only)")
             try:
@@ -299,73 +330,242 @@ def publish(
             finally:
                 conn.execute("detach publication")
             if found:
-                return Publication(False, current[0][0], 0, found)
+                return Publication(False, current[0], 0, found)
             (rows,) = conn.execute("select count(*) from marts.kpi_values").fetchone()
-            record_build(conn, settings, current[0][0])
-            return Publication(published=False, run_id=current[0][0], kpi_rows=rows)
-        if target.exists() and current:
+            record_build(conn, settings, current[0])
+            return Publication(published=False, run_id=current[0], kpi_rows=rows)
+        rows, found = write_and_move(
+            conn,
+            settings,
+            relations,
+            stamp=run_id,
+            written_by=run_id,
+            checks=checks,
+            publications_sql="select * exclude (content_hash) from (select * from "
+            f"audit.publications union all by name {this_attempt}) order by started_at, run_id",
+            publications_params=[run_id, started_at, content],
             # Start from the publication in place and rewrite only what differs: a delivery
             # for one authority changes its rows (and the roll-ups), not the national file.
-            shutil.copyfile(target, tmp)
-        conn.execute(f"attach {sql_string(tmp)} as publication")
-        try:
-            for schema, name in relations:
-                # the KPI tables say which run published them; the warehouse cannot know
-                stamped = name.startswith("kpi_values")
-                columns = "* replace (?::varchar as published_run_id)" if stamped else "*"
-                if update_by_authority(conn, f"{schema}.{name}", f"publication.main.{name}"):
-                    if stamped:  # every row is of this publication, in-place ones included
-                        conn.execute(
-                            f"update publication.main.{name} set published_run_id = ?", [run_id]
-                        )
-                else:
-                    conn.execute(
-                        f"create or replace table publication.main.{name} as "
-                        f"select {columns} from {schema}.{name}",
-                        [run_id] if stamped else [],
-                    )
-            conn.execute(
-                "create or replace table publication.main.publications as "
-                "select * exclude (content_hash) "
-                f"from (select * from audit.publications union all by name {this_attempt}) "
-                "order by started_at, run_id",
-                [run_id, started_at, content],
-            )
-            conn.execute(f"create or replace table publication.main.checks ({CHECKS_COLUMNS})")
-            if checks:
-                conn.executemany(
-                    "insert into publication.main.checks values (?, ?, ?, ?, ?, ?)",
-                    [
-                        [run_id, c.asset, c.check_name, c.passed, c.severity, c.description]
-                        for c in sorted(checks, key=lambda c: (c.asset, c.check_name))
-                    ],
-                )
-            conn.execute(SOURCE_FILES_TABLE_SQL)
-            kept = {name for _, name in relations} | {"publications", "checks", "source_files"}
-            for (table,) in conn.execute(
-                "select table_name from duckdb_tables() where database_name = 'publication'"
-            ).fetchall():
-                if table not in kept:  # no longer published (the copy in place had it)
-                    conn.execute(f"drop table publication.main.{table}")
-            (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
-            found = findings(conn, copies, "publication.main")
-        finally:
-            conn.execute("detach publication")
-        if found:  # the candidate goes; the file in place stays byte-identical
-            for candidate in target.parent.glob(f"{tmp.name}*"):
-                candidate.unlink(missing_ok=True)
-            return Publication(False, current[0][0] if current else None, 0, found)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            start_from=target if trusted else None,
+        )
+        if found:  # the file in place stays byte-identical
+            return Publication(False, current[0] if current else None, 0, found)
         conn.execute(
             f"insert into audit.publications by name ({this_attempt})",
             [run_id, started_at, content],
         )
         record_build(conn, settings, run_id)
     return Publication(published=True, run_id=run_id, kpi_rows=rows)
+
+
+def candidate_path(target: Path, run_id: str) -> Path:
+    return target.with_name(f".{target.name}.{run_id}.tmp")
+
+
+def remove_debris(target: Path) -> None:
+    """A killed run's half-built file and its write-ahead log (`.tmp.wal`), and a half-written
+    digest record. Only a process holding the warehouse builds one, so none can be in use."""
+    for debris in target.parent.glob(f".{target.name}.*.tmp*"):
+        debris.unlink(missing_ok=True)
+
+
+def write_and_move(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    relations: list[tuple[str, str]],
+    *,
+    stamp: str,
+    written_by: str,
+    checks: list[CheckResult] | None,
+    publications_sql: str,
+    publications_params: list,
+    start_from: Path | None,
+) -> tuple[int, list[str]]:
+    """Write the candidate beside the published file (from a copy of `start_from`, else from
+    nothing), check it, and move it into place when nothing is found, recording its digest.
+    (kpi rows, findings). Whatever stops it on the way (findings, a full disk, an error)
+    removes the candidate: no temporary file is left in published/."""
+    target = settings.published
+    tmp = candidate_path(target, written_by)
+    copies = {name: (schema, name) for schema, name in relations}
+    try:
+        if start_from is not None:
+            shutil.copyfile(start_from, tmp)
+        conn.execute(f"attach {sql_string(tmp)} as publication")
+        try:
+            write_tables(conn, relations, stamp, checks, publications_sql, publications_params)
+            (rows,) = conn.execute("select count(*) from publication.main.kpi_values").fetchone()
+            found = findings(conn, copies, "publication.main")
+        finally:
+            conn.execute("detach publication")
+        if found:  # the candidate goes; the file in place stays byte-identical
+            remove_candidate(tmp)
+            return 0, found
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        size, sha256 = tmp.stat().st_size, file_sha256(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        remove_candidate(tmp)
+        raise
+    fsync_folder(target.parent)
+    record_digest(target, sha256, size, run_id=stamp, written_by=written_by)
+    return rows, []
+
+
+def remove_candidate(tmp: Path) -> None:
+    for candidate in tmp.parent.glob(f"{tmp.name}*"):
+        candidate.unlink(missing_ok=True)
+
+
+def write_tables(
+    conn: duckdb.DuckDBPyConnection,
+    relations: list[tuple[str, str]],
+    stamp: str,
+    checks: list[CheckResult] | None,
+    publications_sql: str,
+    publications_params: list,
+) -> None:
+    """The published tables into the attached `publication`: the exposure's relations (the
+    KPI tables stamped with the publishing run `stamp`), `publications`, `checks` and
+    `source_files`; a table no longer published is dropped."""
+    for schema, name in relations:
+        # the KPI tables say which run published them; the warehouse cannot know
+        stamped = name.startswith("kpi_values")
+        columns = "* replace (?::varchar as published_run_id)" if stamped else "*"
+        if update_by_authority(conn, f"{schema}.{name}", f"publication.main.{name}"):
+            if stamped:  # every row is of this publication, in-place ones included
+                conn.execute(f"update publication.main.{name} set published_run_id = ?", [stamp])
+        else:
+            conn.execute(
+                f"create or replace table publication.main.{name} as "
+                f"select {columns} from {schema}.{name}",
+                [stamp] if stamped else [],
+            )
+    conn.execute(
+        f"create or replace table publication.main.publications as {publications_sql}",
+        publications_params,
+    )
+    conn.execute(f"create or replace table publication.main.checks ({CHECKS_COLUMNS})")
+    if checks:
+        conn.executemany(
+            "insert into publication.main.checks values (?, ?, ?, ?, ?, ?)",
+            [
+                [stamp, c.asset, c.check_name, c.passed, c.severity, c.description]
+                for c in sorted(checks, key=lambda c: (c.asset, c.check_name))
+            ],
+        )
+    conn.execute(SOURCE_FILES_TABLE_SQL)
+    kept = {name for _, name in relations} | {"publications", "checks", "source_files"}
+    for (table,) in conn.execute(
+        "select table_name from duckdb_tables() where database_name = 'publication'"
+    ).fetchall():
+        if table not in kept:  # no longer published (the copy in place had it)
+            conn.execute(f"drop table publication.main.{table}")
+
+
+class CannotRepublish(Exception):
+    """The warehouse cannot give the last publication again; the message says why."""
+
+
+def republishable(conn: duckdb.DuckDBPyConnection) -> str:
+    """The run whose publication the warehouse's marts still hold exactly (by content hash),
+    so that it can be written again; raises CannotRepublish saying why not."""
+    last = last_published(conn)
+    if last is None:
+        raise CannotRepublish("the warehouse records no publication")
+    published_by, published_content = last
+    try:
+        content = content_hash(conn, published_relations())
+    except duckdb.CatalogException as e:
+        raise CannotRepublish(f"the warehouse's marts are incomplete ({e})") from None
+    if content != published_content:
+        raise CannotRepublish(
+            f"the warehouse's marts no longer hold what run {published_by} published"
+        )
+    return published_by
+
+
+def republish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> str:
+    """Write the last publication the warehouse recorded again, whole, from its marts (the
+    file in place is not used), stamped with the run that published it; `run_id` is the run
+    doing it. Only when the marts still hold exactly what was published (its content hash):
+    after a blocked build they hold something else, which no check has passed. Returns the
+    run whose publication is in place again."""
+    published_by = republishable(conn)
+    relations = published_relations()
+    outcome = read_outcome(settings, published_by)  # that run's checks, from its audit trail
+    rows, found = write_and_move(
+        conn,
+        settings,
+        relations,
+        stamp=published_by,
+        written_by=run_id,
+        checks=outcome.checks if outcome else None,
+        publications_sql="select * exclude (content_hash) from audit.publications "
+        "order by started_at, run_id",
+        publications_params=[],
+        start_from=None,
+    )
+    if found:
+        raise CannotRepublish("the file written again failed its check: " + "; ".join(found))
+    return published_by
+
+
+def adopt_history(conn: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """A warehouse with no publications logged (new, or rebuilt after it was lost) takes over
+    the log the verified published file carries, so the history survives the warehouse. The
+    rows come without a content hash: the next run writes its publication whole-table by
+    authority as usual, and the log goes on. Returns the rows taken over."""
+    (logged,) = conn.execute("select count(*) from audit.publications").fetchone()
+    if logged or not settings.published.exists():
+        return 0
+    conn.execute(f"attach {sql_string(settings.published)} as publication (read_only)")
+    try:
+        (has_log,) = conn.execute(
+            "select count(*) from duckdb_tables() where database_name = 'publication' "
+            "and table_name = 'publications'"
+        ).fetchone()
+        if not has_log:
+            return 0
+        conn.execute(
+            "insert into audit.publications by name select * from publication.main.publications"
+        )
+        (taken,) = conn.execute("select count(*) from audit.publications").fetchone()
+    finally:
+        conn.execute("detach publication")
+    return taken
+
+
+@dataclass(frozen=True)
+class PublishedFileCheck:
+    """What a run found when it checked the published file as it started, and what it did."""
+
+    verified: bool  # the file in place (if any) is what was published, to the byte
+    found: str | None = None  # what was wrong with it, and what was done, in words
+    republished: bool = False  # written again from the warehouse
+    history_taken_over: int = 0  # publications rows a new warehouse took from the file
+
+
+def check_publication(settings: Settings, run_id: str) -> PublishedFileCheck:
+    """Run by every run as it starts, holding the warehouse lock (run_guard.py): check the
+    published file against its recorded digest; write it again from the warehouse when it is
+    missing, truncated, altered or unreadable; let a new warehouse take the publications log
+    over from a verified file. Raises duckdb.Error when the warehouse cannot be opened."""
+    with connect(settings.warehouse) as conn:
+        create_schemas(conn)
+        checked = verify_in_place(conn, settings)
+        if checked.ok:
+            return PublishedFileCheck(True, history_taken_over=adopt_history(conn, settings))
+        remove_debris(settings.published)
+        try:
+            published_by = republish(conn, settings, run_id)
+        except CannotRepublish as why:
+            return PublishedFileCheck(
+                False,
+                f"{checked.problem}; it could not be written again from the warehouse: {why}",
+            )
+        by = "" if published_by == checked.run_id else f" (the publication of run {published_by})"
+        return PublishedFileCheck(
+            True, f"{checked.problem}; written again from the warehouse{by}", republished=True
+        )

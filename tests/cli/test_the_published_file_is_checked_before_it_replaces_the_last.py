@@ -68,7 +68,10 @@ def test_a_candidate_without_a_headline_kpi_is_blocked_and_the_file_in_place_sta
     assert f"{failed.asset}:{failed.check_name}" == CHECK
     assert failed.description == "kpi_values has no turnover_rate_fte for 202, census year 2025"
     assert digest(tampered.published) == before
-    assert [p.name for p in tampered.published.parent.iterdir()] == ["workforce.duckdb"]
+    assert sorted(p.name for p in tampered.published.parent.iterdir()) == [
+        "workforce.duckdb",
+        "workforce.duckdb.sha256.json",  # its digest, recorded at publication
+    ]
     rows = query(
         tampered.warehouse,
         "select status, failed_checks from audit.publications where run_id = ?",
