@@ -54,6 +54,9 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
     """Say at once when the pseudonym key is missing or not the one the warehouse's
     pseudonyms were made with (the run's set-up would refuse too, after Dagster's start-up);
     a warehouse from before key fingerprints adopts the key here, saying so."""
+    import duckdb
+
+    from orchestration.defs.run_guard import warehouse_unavailable
     from orchestration.ingest.pseudonyms import KeyRefused, check_key
 
     try:
@@ -61,6 +64,9 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
             check_key(settings, log=lambda line: console.print(escape(line), style="yellow"))
     except (KeyRefused, WarehouseBusy) as refused:
         console.print(f"[red]{escape(str(refused))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+    except duckdb.Error as error:  # another process holds the warehouse open: said once
+        console.print(f"[red]{escape(warehouse_unavailable(settings, error))}[/red]")
         raise typer.Exit(EXIT_FAILED) from None
 
 
