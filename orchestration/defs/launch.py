@@ -77,7 +77,12 @@ def progress(_init_context) -> logging.Logger:
 def nothing_new(settings: Settings) -> str | None:
     """The run whose publication already reflects every file in landing/, if nothing new
     landed: then only the ingestion steps need to run (each sees its files already loaded).
-    A look only: read-only, and it gives way (None) to anything holding the warehouse."""
+    A look only: read-only, and it gives way (None) to anything holding the warehouse.
+
+    A loaded file over its quarantine bound (and not accepted) is never "nothing new": the
+    run must evaluate its check again, and block, whatever else it finds."""
+    from orchestration.config import load_thresholds
+    from orchestration.ingest.quarantine_share import blocking
     from orchestration.publish.publication import up_to_date_since
 
     if not settings.warehouse.exists():
@@ -90,6 +95,8 @@ def nothing_new(settings: Settings) -> str | None:
         try:
             seen = Ledger(conn, settings, run_id="").recorded_stats()
         except duckdb.BinderException:  # a warehouse from before the landed_* columns
+            return None
+        if blocking(conn, load_thresholds(settings.home).max_quarantine_share):
             return None
         known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
         landing = settings.landing
