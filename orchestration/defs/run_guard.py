@@ -128,6 +128,7 @@ def conclude(
 ) -> RunOutcome:
     """The run's outcome, from its event log; recorded in the warehouse and the audit trail."""
     from orchestration.ingest.ledger import write_listing
+    from orchestration.ingest.quarantine_share import accepted_loaded
     from orchestration.publish.audit_trail import write_run_audit
     from orchestration.publish.publication import record_attempt, up_to_date_since
 
@@ -159,6 +160,10 @@ def conclude(
                 "order by file_name",
                 [run_id],
             ).fetchall()
+        ]
+        outcome.accepted = [
+            {**a, "accepted_at": str(a["accepted_at"]), "extract_date": str(a["extract_date"])}
+            for a in accepted_loaded(conn)
         ]
         current = None if publication else up_to_date_since(conn, settings)
         outcome.status, outcome.error = decide(
