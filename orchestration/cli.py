@@ -119,6 +119,10 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
         )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {escape(reason)}")
+    from orchestration.publish.audit_trail import accepted_line
+
+    for accepted in outcome.accepted:
+        console.print(f"accepted over the quarantine bound: {escape(accepted_line(accepted))}")
     if outcome.published_file and outcome.published_file != outcome.error:  # found, and did
         colour = "red" if outcome.status in ("failed", "blocked") else "yellow"
         console.print(f"[{colour}]Published file: {escape(outcome.published_file)}[/{colour}]")
@@ -234,6 +238,66 @@ def run(
     print_outcome(settings, outcome)
     console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
     raise typer.Exit(outcome.exit_code)
+
+
+def landed_file_name(settings: Settings, file: str) -> str:
+    """A file as named below landing/ (`383/agency_timesheets_20250131.csv`), however given:
+    so, as `landing/383/...`, or as a path into the landing folder."""
+    path = Path(file)
+    try:
+        return path.resolve().relative_to(settings.landing.resolve()).as_posix()
+    except ValueError:
+        pass
+    name = path.as_posix()
+    return name.removeprefix("./").removeprefix("landing/")
+
+
+@app.command()
+def accept(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="The file as named below landing/, e.g. 383/agency_timesheets_20250131.csv."
+        ),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why its quarantined rows may be left out (recorded).")
+    ],
+) -> None:
+    """Accept a loaded file over its quarantine bound on the record, so it no longer blocks.
+
+    A file with more rows quarantined than max_quarantine_share (workforce.yaml) blocks every
+    run until a correction supersedes it or this accepts it: who (the OS user), when and why
+    go into audit.acceptances, each run's audit trail, the publications log and the board
+    pack. The next `workforce run` publishes it. Exit codes: 0 accepted, 1 refused (the file
+    is not loaded, not over its bound, already accepted, or the warehouse is busy)."""
+    from orchestration.config import load_thresholds
+    from orchestration.ingest.quarantine_share import NotAcceptable
+    from orchestration.ingest.quarantine_share import accept as accept_file
+    from orchestration.warehouse import connect
+
+    settings = Settings.from_env()
+    name = landed_file_name(settings, file)
+    if not settings.warehouse.exists():
+        console.print(
+            f"[red]{escape(name)} is not loaded: nothing is loaded in {settings.home}[/red]"
+        )
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        with warehouse_lock(
+            settings.lock_file, {"run_id": None, "launched_by": "workforce accept"}
+        ):
+            with connect(settings.warehouse) as conn:
+                found, acceptance = accept_file(
+                    conn, name, reason, load_thresholds(settings.home).max_quarantine_share
+                )
+    except (NotAcceptable, WarehouseBusy) as refused:
+        console.print(f"[red]Not accepted: {escape(str(refused))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+    typer.echo(
+        f"Accepted {found.counts()}; {acceptance.line()}. Recorded in audit.acceptances; the "
+        "next `workforce run` publishes it, and its publications log and board pack name it."
+    )
 
 
 @app.command()

@@ -106,6 +106,26 @@ alter table audit.files add column if not exists landed_mtime_ns bigint;
 alter table audit.builds add column if not exists project_fingerprint varchar;
 -- the authorities the next dbt build re-derives (orchestration/publish/scope.py)
 create table if not exists audit.build_scope (la_code varchar not null);
+-- a loaded file over its quarantine bound that someone accepted on the record (`workforce
+-- accept`): who, when and why, for that content (ingest/quarantine_share.py)
+create table if not exists audit.acceptances (
+    file_id          varchar not null,  -- SHA-256 of the content accepted
+    file_name        varchar not null,  -- path below landing/
+    la_code          varchar,
+    kind             varchar,
+    extract_date     date,
+    check_name       varchar not null,  -- the check it lets pass: quarantine_share
+    rows_read        bigint,
+    rows_quarantined bigint,
+    max_share        double,            -- the bound it was over when accepted
+    reason           varchar not null,
+    accepted_by      varchar not null,  -- the OS user who accepted it
+    accepted_at      timestamp not null
+);
+-- the accepted files a publication attempt rested on
+alter table audit.publications add column if not exists accepted_files struct(
+    file_name varchar, sha256 varchar, reason varchar, accepted_by varchar,
+    accepted_at timestamp)[];
 """
 
 # The fingerprint of the pseudonym key the warehouse's pseudonyms are made with (an HMAC of a

@@ -80,7 +80,12 @@ def nothing_new(settings: Settings) -> str | None:
     A published file found missing or altered counts as nothing new only when the warehouse
     can write it again as it was (the run does so as it starts, run_guard.py); otherwise the
     run builds and publishes. A look only: read-only, and it gives way (None) to anything
-    holding the warehouse."""
+    holding the warehouse.
+
+    A loaded file over its quarantine bound (and not accepted) is never "nothing new": the
+    run must evaluate its check again, and block, whatever else it finds."""
+    from orchestration.config import load_thresholds
+    from orchestration.ingest.quarantine_share import blocking
     from orchestration.publish.publication import (
         CannotRepublish,
         republishable,
@@ -98,6 +103,8 @@ def nothing_new(settings: Settings) -> str | None:
         try:
             seen = Ledger(conn, settings, run_id="").recorded_stats()
         except duckdb.BinderException:  # a warehouse from before the landed_* columns
+            return None
+        if blocking(conn, load_thresholds(settings.home).max_quarantine_share):
             return None
         known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
         landing = settings.landing

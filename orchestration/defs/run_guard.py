@@ -175,6 +175,7 @@ def conclude(
     """The run's outcome, from its event log; recorded in the warehouse and the audit trail.
     `checked`: what the check of the published file found as the run started."""
     from orchestration.ingest.ledger import write_listing
+    from orchestration.ingest.quarantine_share import accepted_loaded
     from orchestration.publish.audit_trail import write_run_audit
     from orchestration.publish.publication import record_attempt, up_to_date_since, verify_in_place
 
@@ -214,6 +215,10 @@ def conclude(
                 "order by file_name",
                 [run_id],
             ).fetchall()
+        ]
+        outcome.accepted = [
+            {**a, "accepted_at": str(a["accepted_at"]), "extract_date": str(a["extract_date"])}
+            for a in accepted_loaded(conn)
         ]
         current = None if publication else up_to_date_since(conn, settings)
         outcome.status, outcome.error = decide(

@@ -45,13 +45,6 @@ class IngestReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     quarantined: list[tuple[str, int, int]] = field(default_factory=list)  # file, rows, of rows
 
-    def too_much_quarantined(self, max_share: float) -> list[str]:
-        return [
-            f"{name}: {rows} of {read} rows quarantined (more than {max_share:.0%})"
-            for name, rows, read in self.quarantined
-            if read and rows / read > max_share
-        ]
-
     def summary(self) -> str:
         return (
             f"{len(self.loaded)} loaded, {len(self.corrected)} corrected, "

@@ -1,7 +1,8 @@
 """The audit trail of one run, kept under $WORKFORCE_HOME/audit/runs/<run_id>/.
 
-summary.json     the run's outcome (status, exit code, checks, error), and the files it
-                 loaded, corrected or rejected (with SHA-256 and row counts)
+summary.json     the run's outcome (status, exit code, checks, error, the files over their
+                 quarantine bound it let stand because they were accepted: who, when, why),
+                 and the files it loaded, corrected or rejected (with SHA-256 and row counts)
 quarantine.csv   every quarantined row of the run: file, row, column, rule, value
 validation.html  a readable page: the outcome and what failed (where and why) first, then
                  every check and each Great Expectations expectation, collapsed
@@ -217,11 +218,24 @@ def _summary(outcome: RunOutcome, passed: int, problems: int) -> str:
         + (" (quarantine.csv in this folder)." if outcome.rows_quarantined else ".")
     )
     rejected = "".join(f"<li>rejected: {_e(reason)}</li>" for reason in outcome.rejected)
+    rejected += "".join(
+        f"<li>accepted over the quarantine bound: {_text(accepted_line(a))}</li>"
+        for a in outcome.accepted
+    )
     return (
         f'<section id="outcome" class="{_e(outcome.status)}">'
         + "".join(f"<p>{_e(line)}</p>" for line in lines)
         + (f"<ul>{rejected}</ul>" if rejected else "")
         + "</section>"
+    )
+
+
+def accepted_line(accepted: dict) -> str:
+    """A file over its quarantine bound that stands because someone accepted it, in words."""
+    return (
+        f"{accepted['file_name']} ({accepted['rows_quarantined']} of {accepted['rows_read']} "
+        f"rows quarantined), accepted by {accepted['accepted_by']} on "
+        f"{str(accepted['accepted_at'])[:16]}: {accepted['reason']}"
     )
 
 

@@ -67,6 +67,9 @@ class RunOutcome:
     files_skipped: int = 0
     rows_quarantined: int = 0
     rejected: list[str] = field(default_factory=list)  # reasons, each naming its file
+    # loaded files over their quarantine bound that someone accepted (`workforce accept`):
+    # file_name, sha256, rows, reason, accepted_by, accepted_at
+    accepted: list[dict] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None
     publication_run_id: str | None = None  # the run whose publication is in place

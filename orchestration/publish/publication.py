@@ -8,8 +8,9 @@ Readers of `published/workforce.duckdb` never see a half-written file and never 
 pipeline: the file is built beside the old one and swapped in with one `os.replace`; a
 publication that fails on the way (a full disk) removes what it had written. Every
 attempt, published or not, is appended to `audit.publications`; the published file carries
-that log as `publications`, the checks evaluated in the publishing run as `checks` and the
-files behind the figures as `source_files` (for the board pack's data-quality panel).
+that log as `publications`, the checks evaluated in the publishing run as `checks`, the
+files behind the figures as `source_files` and those of them accepted over their quarantine
+bound as `acceptances` (for the board pack's data-quality panel).
 
 The file in place is trusted only once checked against the digest recorded beside it at
 publication (digest.py). Every run checks it as it starts (`check_publication`): a file
@@ -61,6 +62,17 @@ def sql_string(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def accepted_files_sql() -> str:
+    """The acceptances of the files loaded now (`workforce accept`): who let each stand, and why."""
+    from orchestration.ingest.quarantine_share import ACCEPTED_LOADED_SQL
+
+    return (
+        "select coalesce(list({'file_name': file_name, 'sha256': sha256, 'reason': reason, "
+        "'accepted_by': accepted_by, 'accepted_at': accepted_at} order by file_name), []) "
+        f"from ({ACCEPTED_LOADED_SQL})"
+    )
+
+
 def source_files_sql() -> str:
     return (
         "select coalesce(list({'file_name': file_name, 'sha256': file_id} order by file_name), [])"
@@ -80,7 +92,7 @@ def record_attempt(
     conn.execute(
         "insert into audit.publications by name select ? as run_id, ? as started_at, "
         "current_timestamp as finished_at, ? as status, ? as failed_checks, "
-        f"({source_files_sql()}) as source_files",
+        f"({source_files_sql()}) as source_files, ({accepted_files_sql()}) as accepted_files",
         [run_id, started_at, status, failed_checks or []],
     )
 
@@ -213,7 +225,15 @@ CHECKS_COLUMNS = (
     "description varchar"
 )
 
+
 # The files behind a publication: what its figures were computed from, with their row counts.
+# The files behind it that were over their quarantine bound and accepted: who, when and why.
+def acceptances_table_sql() -> str:
+    from orchestration.ingest.quarantine_share import ACCEPTED_LOADED_SQL
+
+    return f"create or replace table publication.main.acceptances as {ACCEPTED_LOADED_SQL}"
+
+
 SOURCE_FILES_TABLE_SQL = """
     create or replace table publication.main.source_files as
     select file_name, kind, la_code, extract_date, file_id as sha256,
@@ -246,6 +266,9 @@ def content_hash(conn: duckdb.DuckDBPyConnection, relations: list[tuple[str, str
         for schema, name in relations
     ]
     parts.append(str(conn.execute(source_files_sql()).fetchone()[0]))
+    accepted = conn.execute(accepted_files_sql()).fetchone()[0]
+    if accepted:  # (a publication without any keeps the hash it had before acceptances)
+        parts.append(str(accepted))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -314,7 +337,8 @@ def publish(
     this_attempt = (
         "select ?::varchar as run_id, ?::timestamp as started_at, current_timestamp as finished_at,"
         " 'published' as status, []::varchar[] as failed_checks, "
-        f"({source_files_sql()}) as source_files, ?::varchar as content_hash"
+        f"({source_files_sql()}) as source_files, ?::varchar as content_hash, "
+        f"({accepted_files_sql()}) as accepted_files"
     )
     with connect(settings.warehouse) as conn:
         remove_debris(target)
@@ -456,7 +480,13 @@ def write_tables(
             ],
         )
     conn.execute(SOURCE_FILES_TABLE_SQL)
-    kept = {name for _, name in relations} | {"publications", "checks", "source_files"}
+    conn.execute(acceptances_table_sql())
+    kept = {name for _, name in relations} | {
+        "publications",
+        "checks",
+        "source_files",
+        "acceptances",
+    }
     for (table,) in conn.execute(
         "select table_name from duckdb_tables() where database_name = 'publication'"
     ).fetchall():

@@ -222,6 +222,9 @@ class BoardPackData:
     checks: list[dict] | None
     files: list[dict]
     quarantined_rows: int | None
+    # files behind the figures over their quarantine bound, accepted on the record: who,
+    # when and why (the published `acceptances` table; [] before it existed)
+    accepted: list[dict] = field(default_factory=list)
     dfe_difference: float = 2.0  # workforce.yaml board_pack.dfe_difference
 
     @property
@@ -537,6 +540,19 @@ class Loader:
             quarantined = None
         return checks, files, quarantined
 
+    def accepted(self) -> list[dict]:
+        """The files of this authority over their quarantine bound that stand because someone
+        accepted them (`workforce accept`)."""
+        if not table_columns(self.conn, "main", "acceptances"):
+            return []
+        return rows(
+            self.conn,
+            "select file_name, kind, extract_date, rows_read, rows_quarantined, max_share, "
+            "reason, accepted_by, accepted_at from acceptances "
+            "where la_code = ? or la_code is null order by file_name",
+            [self.la],
+        )
+
     def data(self) -> BoardPackData:
         run_id, published_at = self.run()
         checks, files, quarantined = self.quality(run_id)
@@ -597,4 +613,5 @@ class Loader:
             checks=checks,
             files=files,
             quarantined_rows=quarantined,
+            accepted=self.accepted(),
         )

@@ -190,6 +190,17 @@ def quality_findings(data: BoardPackData, name) -> list[str]:
             f"Data quality: {passed} of {len(data.checks)} checks passed in the publishing run"
             f"{quarantined}."
         )
+    if data.accepted:
+        said.append(
+            f"{len(data.accepted)} file(s) over the quarantine bound were accepted on the "
+            "record (section 9): "
+            + "; ".join(
+                f"{a['file_name']} ({a['rows_quarantined']:,} of {a['rows_read']:,} rows left "
+                f"out), accepted by {a['accepted_by']}: {a['reason']}"
+                for a in data.accepted
+            )
+            + "."
+        )
     differing = [k for k in data.scorecard if data.differs_from_dfe(k)]
     if differing:
         said.append(

@@ -460,6 +460,26 @@ def test_a_snapshot_cut_to_two_thirds_blocks_publication(implausible_run):
 
 
 @pytest.fixture(scope="module")
+def implausible_rerun(implausible_run) -> tuple:
+    """A plain rerun of the blocked home, nothing new landed: what was judged failing must not
+    publish now (its authorities stay in the build scope until a run publishes)."""
+    home, _, _ = implausible_run
+    published = home / "published/workforce.duckdb"
+    before = published.read_bytes()
+    result = run_workforce(home)
+    return result, published.read_bytes() == before
+
+
+def test_a_rerun_of_implausible_figures_blocks_again(implausible_rerun):
+    result, unchanged = implausible_rerun
+    assert result.returncode == 3, output(result)
+    assert "0 file(s) loaded" in result.stderr
+    assert "plausibility - max_caseload: authority 383" in output(result)
+    assert "Nothing changed" not in result.stderr
+    assert unchanged
+
+
+@pytest.fixture(scope="module")
 def widened_run(implausible_run, tmp_path_factory) -> tuple:
     """The implausible deliveries again, with the bounds widened, in a home whose path SQL
     would misread (an apostrophe), and a new file to ingest there: the run publishes."""
