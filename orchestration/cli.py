@@ -157,14 +157,16 @@ def nothing_landed(settings: Settings) -> list[str] | None:
     from orchestration.ingest.landing import RejectedFile, identify, landed_files
 
     landing = settings.landing
-    others = []
-    for path in landed_files(landing) if landing.exists() else []:
+    others: list[str] = []
+    passed_over: list[str] = []  # hidden and lock files, with why
+    for path in landed_files(landing, passed_over=passed_over) if landing.exists() else []:
         try:
             identify(path, landing)
         except RejectedFile as why:
             others.append(str(why))
             continue
         return None
+    others = passed_over + others
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as conn:

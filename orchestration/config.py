@@ -2,6 +2,7 @@
 
 `workforce.yaml`: thresholds (all optional; the defaults shown)::
 
+    extra_authorities: []          # authority folders that are no DfE code but load (test data)
     max_snapshot_drop_share: 0.5   # reject a snapshot with under half the rows of the one before
     max_quarantine_share: 0.05     # a file with more quarantined rows than this blocks publication
     suppression_threshold: 5       # counts below this are shown as `c` in publication tables
@@ -33,6 +34,12 @@
       values:                  # contract column: {vendor label: contract code}
         gender: {Male: "1", Female: "2", Unknown: "0"}
         leaving_reason: {Resignation: "1", Retirement: "5"}
+
+Both are checked as they are read, and every finding names the file, the line and the key
+(ConfigError). workforce.yaml wrong stops a run before it starts. A mapping's scalars are all
+text as written (`Yes`, `01`); a kind whose mapping is wrong (a vendor column onto no contract
+column, two onto one, a label onto no code of its column) has its ConfigError in place of its
+mapping (`read_mappings`), and ingestion holds back that authority's files of that kind.
 """
 
 from __future__ import annotations
