@@ -151,7 +151,10 @@ class Ingestor:
                     continue
                 landed = hashed(path, identity, status)
                 if reason := self.held_back(landed):
-                    self.hold(landed, reason, report)
+                    if already_loaded(landed, ledger.versions(landed)):
+                        report.skipped.append(landed.name)  # its content is in: nothing held
+                    else:
+                        self.hold(landed, reason, report)
                     continue
                 claimed.append(landed)
             for line in report.passed_over:

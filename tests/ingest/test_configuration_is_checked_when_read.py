@@ -8,6 +8,7 @@ shared run of bad files: tests/cli/test_bad_inputs_are_rejected_or_quarantined.p
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,12 @@ def test_a_folder_that_is_no_dfe_authority_code_loads_only_as_an_extra_authority
         ("383",),
         ("999",),
     ]
+    # no longer listed: what is loaded stays, and a file loaded already is not held (touched,
+    # it is read again and found loaded)
+    (settings.home / "workforce.yaml").unlink()
+    os.utime(settings.landing / "999" / "hr_staff_20251031.csv", ns=(1, 1))
+    unlisted = ingest(settings, "unlisted")
+    assert unlisted.held == [] and "999/hr_staff_20251031.csv" in unlisted.skipped
 
 
 # --- hidden and lock files ------------------------------------------------------------------------
