@@ -70,10 +70,24 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def refuse_if_configuration_is_wrong(settings: Settings) -> None:
+    """Say at once when workforce.yaml cannot be read or says what cannot be (naming the file,
+    the line and the key), before anything runs: exit 1. (A wrong mapping is the authority's
+    and kind's alone: the run holds back those files and loads the rest.)"""
+    from orchestration.config import ConfigError, load_thresholds
+
+    try:
+        load_thresholds(settings.home)
+    except ConfigError as wrong:
+        console.print(f"[red]{escape(str(wrong))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
 def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
 
+    refuse_if_configuration_is_wrong(settings)
     refuse_if_busy(settings)
     refuse_if_key_is_not_the_warehouses(settings)
     prepare_manifest(log=console.print)
@@ -105,11 +119,14 @@ def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[s
 
 
 def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
+    held = f"{len(outcome.held)} held in landing/, " if outcome.held else ""
     console.print(
         f"Run {outcome.run_id}: {outcome.files_loaded} file(s) loaded, {outcome.files_skipped} "
-        f"already loaded, {len(outcome.rejected)} rejected, {outcome.rows_quarantined} row(s) "
-        "quarantined."
+        f"already loaded, {len(outcome.rejected)} rejected, {held}{outcome.rows_quarantined} "
+        "row(s) quarantined."
     )
+    for line in outcome.passed_over:
+        console.print(f"[dim]{escape(line)}[/dim]")
     if outcome.rows_quarantined:
         for line in quarantine_lines(settings, outcome.run_id):
             console.print(f"quarantined: {escape(line)}", style="yellow")
@@ -119,6 +136,8 @@ def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
         )
     for reason in outcome.rejected:
         console.print(f"[yellow]rejected:[/yellow] {escape(reason)}")
+    for reason in outcome.held:
+        console.print(f"[yellow]held:[/yellow] {escape(reason)}")
     from orchestration.publish.audit_trail import accepted_line
 
     for accepted in outcome.accepted:
@@ -168,14 +187,16 @@ def nothing_landed(settings: Settings) -> list[str] | None:
     from orchestration.ingest.landing import RejectedFile, identify, landed_files
 
     landing = settings.landing
-    others = []
-    for path in landed_files(landing) if landing.exists() else []:
+    others: list[str] = []
+    passed_over: list[str] = []  # hidden and lock files, with why
+    for path in landed_files(landing, passed_over=passed_over) if landing.exists() else []:
         try:
             identify(path, landing)
         except RejectedFile as why:
             others.append(str(why))
             continue
         return None
+    others = passed_over + others
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
@@ -224,6 +245,7 @@ def run(
     settings = Settings.from_env()
     settings.prepare()
     started = time.monotonic()
+    refuse_if_configuration_is_wrong(settings)
     others = nothing_landed(settings)
     if others is not None:
         say_nothing_landed(settings, others)
@@ -399,12 +421,13 @@ def report(
     ] = None,
 ) -> None:
     """Write the board pack: one self-contained HTML page from the published, validated figures."""
+    from orchestration.config import ConfigError
     from orchestration.report import ReportError, write_board_pack
 
     settings = Settings.from_env()
     try:
         path = write_board_pack(settings, la, year, out)
-    except ReportError as e:
+    except (ReportError, ConfigError) as e:
         console.print(f"[red]{escape(str(e))}[/red]")
         raise typer.Exit(EXIT_FAILED) from None
     typer.echo(f"Board pack: {path}")
@@ -557,6 +580,7 @@ def demo(
 
     settings = Settings.from_env()
     settings.prepare()
+    refuse_if_configuration_is_wrong(settings)
     console.print(f"Writing sample extracts for one authority into {settings.landing} ...")
     write_extracts(settings.landing, 1, years, seed, calibrate=True)
     outcome = execute_pipeline(settings)

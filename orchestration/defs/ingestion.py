@@ -27,8 +27,11 @@ def report_metadata(report: "IngestReport") -> dict:
         "files_rejected": len(report.rejected),
         "rows_quarantined": sum(rows for _, rows, _ in report.quarantined),
         "rejections": dg.MetadataValue.md(
-            "\n".join(f"- {reason}" for _, reason in report.rejected) or "none"
+            "\n".join(f"- {reason}" for _, reason in report.rejected + report.held) or "none"
         ),
+        # read by the run's conclusion (run_guard.py) into its outcome and summary.json
+        "files_held": dg.MetadataValue.json([reason for _, reason in report.held]),
+        "files_passed_over": dg.MetadataValue.json(report.passed_over),
     }
 
 

@@ -4,10 +4,11 @@ it (`workforce run`, the landing sensor, the nightly schedule, a launch from the
 The job runs in one process (in-process executor), so the resource is set up once before the
 first step and torn down after the last. Set-up takes the warehouse lock (a second run is
 refused, naming the first), checks the pseudonym key against the warehouse's (a run with
-another key, or with none where pseudonyms exist, is refused before any step, exit 1), opens
-the warehouse once (a run that cannot, because another process holds it open, fails there,
-saying so once, before any step) and checks the published file against the digest recorded
-at publication, writing it again from the warehouse when it was found missing or altered
+another key, or with none where pseudonyms exist, is refused before any step, exit 1, as is
+one under a workforce.yaml that cannot be read or says what cannot be), opens the warehouse
+once (a run that cannot, because another process holds it open, fails there, saying so once,
+before any step) and checks the published file against the digest recorded at publication,
+writing it again from the warehouse when it was found missing or altered
 (publish/publication.py, `check_publication`); tear-down concludes the run: it reads what
 happened from the run's own event log, decides the one `RunOutcome`, logs a publication
 attempt that did not publish, writes the audit trail and tags the run with its outcome, then
@@ -69,9 +70,12 @@ class WorkforceRun(dg.ConfigurableResource):
             write_run_audit(settings, outcome, conn=None)
             tag(instance, outcome)
             raise dg.Failure(description=str(busy), allow_retries=False) from None
+        from orchestration.config import ConfigError, load_thresholds  # pyarrow: at run time
+
         try:  # the pseudonym key is the warehouse's: else no step runs, nothing is loaded
             check_key(settings, context.log.warning)
-        except KeyRefused as refused:
+            load_thresholds(settings.home)  # and workforce.yaml says what can be
+        except (KeyRefused, ConfigError) as refused:
             outcome = RunOutcome(run.run_id, "failed", launched_by=who, error=str(refused))
             from orchestration.publish.audit_trail import write_run_audit
 
@@ -195,6 +199,8 @@ def conclude(
         outcome.files_loaded += metadata.get("files_loaded", 0) + metadata.get("files_corrected", 0)
         outcome.files_skipped += metadata.get("files_skipped", 0)
         outcome.rows_quarantined += metadata.get("rows_quarantined", 0)
+        outcome.held += metadata.get("files_held", [])
+        outcome.passed_over += metadata.get("files_passed_over", [])
         if materialization.asset_key == PUBLICATION_KEY:
             publication = metadata
     planned = any(

@@ -116,13 +116,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def landed_files(landing: Path, kinds: set[str] | None = None) -> Iterator[Path]:
-    """Every entry below landing/ but folders, by name; hidden and temporary files are
-    ignored. Links are listed (to be refused), never followed into. With `kinds`, only the
+def landed_files(
+    landing: Path, kinds: set[str] | None = None, passed_over: list[str] | None = None
+) -> Iterator[Path]:
+    """Every entry below landing/ but folders, by name; hidden files and folders and Office
+    lock files are not read (with `passed_over`, each is added to it, with why: see
+    `not_read`). Links are listed (to be refused), never followed into. With `kinds`, only the
     files whose name could make them one of those kinds (`identify` decides): a step loading
     some kinds looks no further at the others' files, tens of thousands nationally."""
     found: list[str] = []
     for folder, subfolders, files in os.walk(landing, followlinks=False):
+        if passed_over is not None:
+            passed_over += [
+                f"{landed_name(Path(folder, name), landing)}: {why}"
+                for name in sorted(subfolders + files)
+                if (why := not_read(name, folder=name in subfolders))
+            ]
         subfolders[:] = [d for d in subfolders if not d.startswith(".")]
         if kinds is None:
             for name in subfolders:  # a link to a folder is listed as an entry, not walked
@@ -135,6 +144,23 @@ def landed_files(landing: Path, kinds: set[str] | None = None) -> Iterator[Path]
         ]
     for path in sorted(found, key=lambda p: p.split(os.sep)):  # as paths sort, by their parts
         yield Path(path)
+
+
+def not_read(name: str, folder: bool = False) -> str | None:
+    """Why an entry of landing/ is passed over unread, or None. Hidden files are the system's
+    (`.DS_Store`, `._name`, `.~lock.name#`) and a `~$name` file is the lock Office keeps
+    beside a workbook open in Excel: neither is an extract, and the lock holds who opened it."""
+    if name.startswith("."):
+        what = "folder" if folder else "file"
+        return f"skipped: a hidden {what} (its name begins with '.'), not an extract; " + (
+            "nothing in it is read" if folder else "not read"
+        )
+    if name.startswith("~$") and not folder:
+        return (
+            "skipped: an Office lock file (its name begins with '~$': a workbook open in "
+            "Excel), not an extract; not read"
+        )
+    return None
 
 
 def may_be_of(name: str, kinds: set[str]) -> bool:

@@ -6,6 +6,7 @@ late file, a file refused) one transaction per file, in date order."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -14,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.config import KindMapping, load_mappings, load_thresholds
+from orchestration.config import ConfigError, KindMapping, load_thresholds, read_mappings
 from orchestration.contract import KINDS, REFERENCE_KINDS
 from orchestration.ingest.history import (
     apply_period,
@@ -33,8 +34,17 @@ from orchestration.ingest.landing import (
 from orchestration.ingest.ledger import Ledger
 from orchestration.ingest.pseudonyms import bound_key, register_pseudonym
 from orchestration.ingest.stage import Staged, StagingBatch, stage
-from orchestration.settings import Settings
+from orchestration.settings import SEEDS_DIR, Settings
 from orchestration.warehouse import connect, create_schemas
+
+# how a note in rejected/ of a file held back ends (`Ingestor.hold`): where the file still is
+HELD_NOTE = "not loaded and not archived: left in landing/ as delivered; its bytes are kept as "
+
+
+def authority_codes() -> set[str]:
+    """DfE's 3-digit authority codes (seeds/dfe_authorities.csv)."""
+    with (SEEDS_DIR / "dfe_authorities.csv").open(encoding="utf-8", newline="") as f:
+        return {row["la_code"] for row in csv.DictReader(f)}
 
 
 @dataclass
@@ -43,13 +53,18 @@ class IngestReport:
     corrected: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    # not loaded because of the configuration (an authority folder that is no DfE code, a
+    # wrong mapping): left in landing/, they load once it is put right (file, reason)
+    held: list[tuple[str, str]] = field(default_factory=list)
+    passed_over: list[str] = field(default_factory=list)  # hidden and lock files, with why
     quarantined: list[tuple[str, int, int]] = field(default_factory=list)  # file, rows, of rows
 
     def summary(self) -> str:
         return (
             f"{len(self.loaded)} loaded, {len(self.corrected)} corrected, "
             f"{len(self.skipped)} already loaded, {len(self.rejected)} rejected, "
-            f"{sum(rows for _, rows, _ in self.quarantined)} rows quarantined"
+            + (f"{len(self.held)} held in landing/, " if self.held else "")
+            + f"{sum(rows for _, rows, _ in self.quarantined)} rows quarantined"
         )
 
 
@@ -90,7 +105,8 @@ class Ingestor:
         self.run_id = run_id
         self.log = log
         self.thresholds = load_thresholds(settings.home)
-        self.mappings: dict[str, dict[str, KindMapping]] = {}
+        self.authorities = authority_codes() | set(self.thresholds.extra_authorities)
+        self.mappings: dict[str, dict[str, KindMapping | ConfigError] | ConfigError] = {}
         self.batch: StagingBatch | None = None  # the files being loaded, staged together
         self.archived: dict[Path, tuple[Path, str]] = {}  # landed path -> (archived, hash)
         self.versions: dict[Path, list[tuple[str, str, str]]] = {}  # see Ledger.versions
@@ -108,7 +124,10 @@ class Ingestor:
             ledger.clear_partial_copies(sorted(wanted))
             seen = ledger.recorded_stats(sorted(wanted))
             claimed = []
-            for path in landed_files(self.settings.landing, None if unrecognised else wanted):
+            passed_over = report.passed_over if unrecognised else None
+            for path in landed_files(
+                self.settings.landing, None if unrecognised else wanted, passed_over
+            ):
                 try:
                     identity = identify(path, self.settings.landing)
                 except RejectedFile as reason:
@@ -123,7 +142,16 @@ class Ingestor:
                     # what was delivered, not what lies in landing/)
                     report.skipped.append(identity.name)
                     continue
-                claimed.append(hashed(path, identity, status))
+                landed = hashed(path, identity, status)
+                if reason := self.held_back(landed):
+                    if already_loaded(landed, ledger.versions(landed)):
+                        report.skipped.append(landed.name)  # its content is in: nothing held
+                    else:
+                        self.hold(landed, reason, report)
+                    continue
+                claimed.append(landed)
+            for line in report.passed_over:
+                self.log(line)
             # Kinds in contract order (people before the timesheets and cases that refer to
             # them), each authority's files oldest first so history is usually appended.
             order = list(KINDS) + list(REFERENCE_KINDS)
@@ -264,9 +292,65 @@ class Ingestor:
         return None
 
     def mapping(self, landed: LandedFile) -> KindMapping | None:
-        if landed.la_code not in self.mappings:
-            self.mappings[landed.la_code] = load_mappings(self.settings.home, landed.la_code)
-        return self.mappings[landed.la_code].get(landed.kind)
+        """The authority's mapping of the file's kind (checked: a file whose mapping is wrong
+        is held back before it gets here, see `held_back`)."""
+        mapping = self.mapping_or_error(landed.la_code, landed.kind)
+        return None if isinstance(mapping, ConfigError) else mapping
+
+    def mapping_or_error(self, la_code: str, kind: str) -> KindMapping | ConfigError | None:
+        if la_code not in self.mappings:
+            try:
+                self.mappings[la_code] = read_mappings(self.settings.home, la_code)
+            except ConfigError as wrong:  # the whole file: no kind of it can be trusted
+                self.mappings[la_code] = wrong
+        mappings = self.mappings[la_code]
+        return mappings if isinstance(mappings, ConfigError) else mappings.get(kind)
+
+    def held_back(self, landed: LandedFile) -> str | None:
+        """Why the configuration keeps the file from loading: its folder is no authority's
+        (not a DfE code, nor one of `extra_authorities`), or the authority's mapping of its
+        kind is wrong. None when it may load."""
+        if landed.la_code is None:  # DfE's files: no authority, no mapping
+            return None
+        if landed.la_code not in self.authorities:
+            return (
+                f"{landed.name}: folder {landed.la_code}/ is not a DfE authority code (rule: an "
+                "authority folder is named by a code of seeds/dfe_authorities.csv, or by one "
+                "listed in extra_authorities in workforce.yaml for test or pilot data); not "
+                "loaded: the file is left in landing/ (move it to its authority's folder, or "
+                f'list "{landed.la_code}" in extra_authorities)'
+            )
+        wrong = self.mapping_or_error(landed.la_code, landed.kind)
+        if isinstance(wrong, ConfigError):
+            return (
+                f"{landed.name}: not loaded: {wrong}; the file is left in landing/ and loads on "
+                "the first run after the mapping is put right"
+            )
+        return None
+
+    def hold(self, landed: LandedFile, reason: str, report: IngestReport) -> None:
+        """Leave a file in landing/ unloaded and unrecorded (so it loads once the configuration
+        allows it), saying why in the run's report and in rejected/."""
+        report.held.append((landed.name, reason))
+        self.log(f"HELD {reason}")
+        note = self.hold_note(landed)
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(f"{reason}\n({HELD_NOTE}landing/{landed.name})\n")
+
+    def hold_note(self, landed: LandedFile) -> Path:
+        """rejected/<hash>_<la>_<file>.reason.txt: by folder too, as one content may be held in
+        two authorities' folders and loaded from one."""
+        flat = landed.name.replace("/", "_")
+        return self.settings.rejected / f"{landed.sha256[:12]}_{flat}.reason.txt"
+
+    def clear_hold(self, landed: LandedFile) -> None:
+        """A file held back before and loaded now: its note in rejected/ no longer holds."""
+        note = self.hold_note(landed)
+        try:
+            if HELD_NOTE in note.read_text():
+                note.unlink()
+        except FileNotFoundError:
+            pass
 
     def ingest_file(
         self,
@@ -314,6 +398,7 @@ class Ingestor:
     ) -> None:
         """Report and log a file applied to history."""
         (report.corrected if corrected else report.loaded).append(landed.name)
+        self.clear_hold(landed)
         if staged.rows_quarantined:
             report.quarantined.append((landed.name, staged.rows_quarantined, staged.rows_read))
         self.log(

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.config import KindMapping, Thresholds
+from orchestration.config import KindMapping, MappedTwice, Thresholds
 from orchestration.contract import KINDS
 from orchestration.ingest.landing import LandedFile, RejectedFile
 from orchestration.ingest.readers import read_as_text
@@ -45,7 +45,14 @@ def read_landed(
     kind = KINDS[landed.kind]
     table = read_as_text(path, landed.name, thresholds.limits)
     if mapping:
-        table = mapping.apply(table)
+        try:
+            table = mapping.apply(table)
+        except MappedTwice as twice:
+            raise RejectedFile(
+                f"{landed.name}: columns {' and '.join(repr(c) for c in twice.sources)} would "
+                f"both be {twice.column} under {mapping.source} (rule: one column of the file "
+                "per contract column)"
+            ) from None
     missing = [c for c in kind.required if c not in table.column_names]
     if missing:
         raise RejectedFile(

@@ -2,7 +2,8 @@
 
 summary.json     the run's outcome (status, exit code, checks, error, the files over their
                  quarantine bound it let stand because they were accepted: who, when, why),
-                 and the files it loaded, corrected or rejected (with SHA-256 and row counts)
+                 and the files it loaded, corrected or rejected (with SHA-256 and row counts),
+                 held in landing/ by the configuration, or skipped unread (hidden and lock files)
 quarantine.csv   every quarantined row of the run: file, row, column, rule, value
 validation.html  a readable page: the outcome and what failed (where and why) first, then
                  every check and each Great Expectations expectation, collapsed
@@ -60,6 +61,10 @@ def write_run_audit(
         "outcome": outcome.to_json(),
         "files": files,
         "files_skipped_as_already_loaded": outcome.files_skipped,
+        # left in landing/, not loaded, because of the configuration (reason naming each file)
+        "files_held": outcome.held,
+        # hidden and Office lock files: never read (each with why)
+        "files_skipped": outcome.passed_over,
         "checks": [check.__dict__ for check in outcome.checks],
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
@@ -214,7 +219,9 @@ def _summary(outcome: RunOutcome, passed: int, problems: int) -> str:
         )
     lines.append(
         f"{outcome.files_loaded} file(s) loaded, {outcome.files_skipped} already loaded, "
-        f"{len(outcome.rejected)} rejected, {outcome.rows_quarantined} row(s) quarantined"
+        f"{len(outcome.rejected)} rejected, "
+        + (f"{len(outcome.held)} held in landing/, " if outcome.held else "")
+        + f"{outcome.rows_quarantined} row(s) quarantined"
         + (" (quarantine.csv in this folder)." if outcome.rows_quarantined else ".")
     )
     rejected = "".join(f"<li>rejected: {_e(reason)}</li>" for reason in outcome.rejected)
@@ -222,6 +229,7 @@ def _summary(outcome: RunOutcome, passed: int, problems: int) -> str:
         f"<li>accepted over the quarantine bound: {_text(accepted_line(a))}</li>"
         for a in outcome.accepted
     )
+    rejected += "".join(f"<li>held: {_e(reason)}</li>" for reason in outcome.held)
     return (
         f'<section id="outcome" class="{_e(outcome.status)}">'
         + "".join(f"<p>{_e(line)}</p>" for line in lines)

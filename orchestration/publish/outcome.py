@@ -18,7 +18,7 @@ from orchestration.settings import Settings
 EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
 
 # status        what it means                                             exit code
-# published     a new publication is in place                             0 (2 if a file was rejected)
+# published     a new publication is in place                             0 (2 if a file was rejected or held)
 # unchanged     nothing new: the publication in place stays, byte-identical  0 (2 ...)
 #               (its bytes checked against the digest recorded at publication)
 # republished   nothing new, but the published file was found missing or altered and the
@@ -70,6 +70,10 @@ class RunOutcome:
     # loaded files over their quarantine bound that someone accepted (`workforce accept`):
     # file_name, sha256, rows, reason, accepted_by, accepted_at
     accepted: list[dict] = field(default_factory=list)
+    # not loaded because of the configuration, left in landing/ (reasons, each naming its
+    # file): an authority folder that is no DfE code, a wrong mapping
+    held: list[str] = field(default_factory=list)
+    passed_over: list[str] = field(default_factory=list)  # hidden and lock files, with why
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None
     publication_run_id: str | None = None  # the run whose publication is in place
@@ -84,7 +88,7 @@ class RunOutcome:
             return EXIT_BLOCKED
         if self.status in ("failed", "refused"):
             return EXIT_FAILED
-        return EXIT_REJECTED if self.rejected else EXIT_PUBLISHED
+        return EXIT_REJECTED if self.rejected or self.held else EXIT_PUBLISHED
 
     @property
     def failed_checks(self) -> list[CheckResult]:
@@ -97,8 +101,9 @@ class RunOutcome:
     def headline(self) -> str:
         return (
             f"Run {self.run_id}: {self.files_loaded} file(s) loaded, {self.files_skipped} "
-            f"already loaded, {len(self.rejected)} rejected, {self.rows_quarantined} row(s) "
-            f"quarantined; {self.status}"
+            f"already loaded, {len(self.rejected)} rejected, "
+            + (f"{len(self.held)} held in landing/, " if self.held else "")
+            + f"{self.rows_quarantined} row(s) quarantined; {self.status}"
             + (
                 f" (publication of run {self.publication_run_id} in place)"
                 if self.publication_run_id and not self.published

@@ -23,6 +23,7 @@ def test_a_run_with_no_extract_says_where_extracts_go_and_builds_nothing(home: P
         (home / "landing" / "README.txt").write_text("extracts go in the authority folders")
         (home / "landing" / "383").mkdir()
         (home / "landing" / "383" / "notes.docx").write_bytes(b"PK")
+        (home / "landing" / "383" / "~$staff.xlsx").write_bytes(b"\x0bA Person")
 
     started = time.monotonic()
     result = run_workforce(home, "run")
@@ -37,6 +38,7 @@ def test_a_run_with_no_extract_says_where_extracts_go_and_builds_nothing(home: P
     assert "publication" not in said.lower() and "kpi_values" not in said
     if landing == "not extracts":
         assert "README.txt" in said and "383/notes.docx" in said
+        assert "383/~$staff.xlsx: skipped: an Office lock file" in said
     # nothing was built or loaded: no warehouse, no dbt files, no run
     assert not (home / "warehouse" / "warehouse.duckdb").exists()
     assert not (home / "dbt").exists() and not (home / "dagster").exists()

@@ -6,6 +6,8 @@ that `published/workforce.duckdb` is byte-identical to before.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -221,6 +223,32 @@ FILE_LEVEL = {
         ),
         "383/hr_staff_20251130.csv: 1 rows where 383/hr_staff_20251031.csv had 11: a likely partial export",
     ),
+    # configuration that refuses a file: left in landing/ (loaded once put right), exit 2
+    "mapping sending two vendor columns to one contract column": (
+        lambda landing: (
+            raw_file(
+                "../mappings/202.yaml",
+                b"payroll:\n  columns:\n    Amount: amount_gbp\n    Pay Amount: amount_gbp\n",
+            )(landing),
+            raw_file(
+                "202/payroll_20251106.csv",
+                b"employee_id,assignment_id,pay_period,pay_element,Pay Amount\n"
+                b"EMPY01,B1,2025-10,basic,3100\n",
+            )(landing),
+        ),
+        "mappings/202.yaml, line 4: payroll.columns.Pay Amount: 'Amount' and 'Pay Amount' both "
+        "map onto amount_gbp (rule: one vendor column per contract column)",
+    ),
+    "folder that is no DfE authority code": (
+        raw_file("999/payroll_20251107.csv", b"employee_id\nEMPX01\n"),
+        "999/payroll_20251107.csv: folder 999/ is not a DfE authority code",
+    ),
+}
+
+# never read, each named in the run's output and summary with why
+PASSED_OVER = {
+    ".DS_Store": "skipped: a hidden file (its name begins with '.')",
+    "383/~$payroll_20251130.xlsx": "skipped: an Office lock file (its name begins with '~$'",
 }
 
 ROW_LEVEL = {
@@ -365,7 +393,10 @@ def every_bad_file(baseline: Path, tmp_path_factory) -> tuple:
     """Every bad file of FILE_LEVEL delivered at once (each under its own name), one run: a
     rejection is about its file alone, so each case reads its own message from this run."""
     return run_with(
-        baseline, tmp_path_factory.mktemp("bad-files"), *[w for w, _ in FILE_LEVEL.values()]
+        baseline,
+        tmp_path_factory.mktemp("bad-files"),
+        *[w for w, _ in FILE_LEVEL.values()],
+        *[raw_file(name, b"\0") for name in PASSED_OVER],
     )
 
 
@@ -381,6 +412,31 @@ def test_a_bad_file_is_rejected_kept_and_the_publication_untouched(every_bad_fil
     assert kept_file(home, reason).exists()
     assert unchanged
     assert leaks(home) == []
+
+
+def test_files_held_by_the_configuration_and_files_passed_over_are_in_the_runs_summary(
+    every_bad_file,
+):
+    home, result, _ = every_bad_file
+    run_id = re.search(r"^Run (\S+): ", result.stderr, re.MULTILINE)[1]
+    summary = json.loads((home / "audit" / "runs" / run_id / "summary.json").read_text())
+    held = sorted(summary["files_held"])
+    assert [reason.split(":")[0] for reason in held] == [
+        "202/payroll_20251106.csv",
+        "999/payroll_20251107.csv",
+    ]
+    for case in ("mapping sending two vendor columns to one contract column",
+                 "folder that is no DfE authority code"):  # fmt: skip
+        assert any(FILE_LEVEL[case][1] in reason for reason in held)
+    assert summary["exit_code"] == 2 and summary["outcome"]["held"] == summary["files_held"]
+    # held files stay new: neither recorded nor archived, still in landing/
+    names = {f["file_name"] for f in summary["files"]}
+    assert not names & {"202/payroll_20251106.csv", "999/payroll_20251107.csv"}
+    assert (home / "landing" / "999" / "payroll_20251107.csv").exists()
+    assert not (home / "archive" / "999").exists()
+    for name, why in PASSED_OVER.items():
+        assert f"{name}: {why}" in result.stderr
+        assert any(line.startswith(f"{name}: {why}") for line in summary["files_skipped"])
 
 
 # A staff file over the quarantine threshold fails a blocking check on raw.hr_staff, which
