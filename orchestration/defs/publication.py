@@ -28,6 +28,37 @@ def described(context: dg.AssetExecutionContext, checks: list[CheckResult]) -> l
     return out
 
 
+def failing_upstream(context: dg.AssetExecutionContext) -> list[str]:
+    """The blocking checks upstream of the publication whose latest evaluation, in this run
+    or an earlier one, failed. In a whole run they were evaluated just now, and Dagster stops
+    the step on a failure itself; a launch of the publication alone (from the UI, say)
+    evaluates none of them, and must not publish data last judged failing."""
+    from dagster._core.storage.asset_check_execution_record import (
+        COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES as COMPLETED,
+    )
+
+    from orchestration.defs import defs
+
+    # the whole graph's checks: a job of the publication alone knows only its own
+    asset_graph = defs.resolve_asset_graph()
+    keys = [k for k in asset_graph.asset_check_keys if k.asset_key != PUBLICATION_KEY]
+    storage = context.instance.event_log_storage
+    latest = storage.get_latest_asset_check_execution_by_key(keys)
+    failing = []
+    for key, record in latest.items():
+        if record.status not in COMPLETED:  # planned, never evaluated: its last evaluation
+            history = storage.get_asset_check_execution_history(key, limit=1, status=COMPLETED)
+            record = history[0] if history else None
+        evaluation = record and record.event and record.event.dagster_event.event_specific_data
+        if (
+            evaluation
+            and not evaluation.passed
+            and evaluation.severity == dg.AssetCheckSeverity.ERROR
+        ):
+            failing.append(f"{key.asset_key.to_user_string()}:{key.name} (run {record.run_id})")
+    return sorted(failing)
+
+
 def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """The publish step; it depends on every validated relation so any failed check blocks it."""
 
@@ -51,6 +82,19 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
         settings = Settings.from_env()
         run_id = context.run.run_id
+        if failing := failing_upstream(context):
+            found = (
+                "the data to publish was last judged failing, and this run did not check it "
+                "again: " + "; ".join(failing) + " (run the whole job: `workforce run`)"
+            )
+            context.log.error(f"not published; the publication in place stays: {found}")
+            yield dg.AssetCheckResult(
+                check_name=PUBLISHED_FILE_CHECK,
+                passed=False,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=found,
+            )
+            return
         checks = described(context, checks_of_run(context.instance, run_id))
         publication = publish(settings, run_id, started_at_of(context.instance, run_id), checks)
         checked = dg.AssetCheckResult(

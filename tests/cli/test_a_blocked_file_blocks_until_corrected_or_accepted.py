@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.builders import agency_timesheets, payroll, write_extract
-from tests.conftest import query, run_workforce
+from tests.conftest import PROJECT_ROOT, WORKFORCE, query, run_workforce
 
 TIMESHEETS = "383/agency_timesheets_20251130.csv"
 PAYROLL = "383/payroll_20251130.csv"
@@ -67,6 +69,22 @@ def run_id_of(result) -> str:
     return re.search(r"Run ([0-9a-f-]{36}):", result.stderr)[1]
 
 
+def launch_the_publication_alone(home: Path) -> subprocess.CompletedProcess:
+    """`dagster asset materialize` of the published file alone on the home's instance: what
+    selecting that one asset and launching it in the UI does."""
+    env = {**os.environ, "WORKFORCE_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
+    env.pop("WORKFORCE_PSEUDONYM_KEY", None)
+    return subprocess.run(
+        [str(WORKFORCE.with_name("dagster")), "asset", "materialize", "-m", "orchestration.defs"]
+        + ["--select", "published/workforce"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=600,
+    )
+
+
 @pytest.fixture(scope="module")
 def chain(hand_home: Path, tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("blocked-file") / "workforce-data"
@@ -79,6 +97,9 @@ def chain(hand_home: Path, tmp_path_factory) -> dict:
     for _ in range(3):  # the delivering run, then two plain reruns
         done["blocked"].append(run_workforce(home))
         done.setdefault("unchanged", []).append(published.read_bytes() == done["before"])
+    # a launch of the publication alone, as from the Dagster UI: no check runs in it
+    done["publication_alone"] = launch_the_publication_alone(home)
+    done["unchanged_after_publication_alone"] = published.read_bytes() == done["before"]
     done["refused"] = {
         "not over its bound": run_workforce(
             home, "accept", "383/agency_timesheets_20251031.csv", "--reason", "fine"
@@ -115,6 +136,16 @@ def test_a_file_over_its_bound_blocks_every_plain_rerun_and_the_publication_stay
         [[run_id_of(r) for r in chain["blocked"]]],
     )
     assert statuses == [("blocked",)] * 3
+
+
+def test_the_publication_launched_alone_does_not_publish_data_last_judged_failing(chain):
+    """Selecting only the published file (as in the Dagster UI) evaluates no check of the data
+    behind it: the last evaluation of each stands, and a failed one stops the publication."""
+    result = chain["publication_alone"]
+    assert result.returncode != 0, output(result)
+    assert chain["unchanged_after_publication_alone"]
+    assert "raw/agency_timesheets:quarantine_share" in output(result)
+    assert "last judged failing" in output(result)
 
 
 def test_only_a_loaded_file_over_its_bound_can_be_accepted(chain):

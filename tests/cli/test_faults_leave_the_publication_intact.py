@@ -525,10 +525,16 @@ def test_a_dbt_process_left_running_by_a_failed_step_is_stopped(ignores_terminat
 
     trap = "trap '' TERM; " if ignores_terminate else ""
     process = subprocess.Popen(
-        ["sh", "-c", f"{trap}echo ready; sleep 60 & wait"], stdout=subprocess.PIPE, text=True
+        ["sh", "-c", f"{trap}echo ready; sleep 60 & wait"],
+        stdout=subprocess.PIPE,
+        text=True,
+        # as dbt starts in a run: with TERM's default action. (In a pytest-xdist worker SIGINT
+        # is ignored, and Dagster's in-process runs copy SIGINT's handler to SIGTERM, so a
+        # child would inherit TERM ignored.)
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
     )
     assert process.stdout.readline() == "ready\n"  # its trap is in place
     started = time.monotonic()
-    stop(process, grace_seconds=5)  # time enough for a loaded machine to deliver TERM
+    stop(process, grace_seconds=1)
     assert process.returncode == (-signal.SIGKILL if ignores_terminate else -signal.SIGTERM)
     assert time.monotonic() - started < 10
