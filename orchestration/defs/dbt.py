@@ -3,9 +3,11 @@
 import importlib.metadata
 import json
 import math
+import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -83,18 +85,19 @@ def workforce_dbt_models(
     context.log.info(scope.describe())
     # Unit tests check the SQL on hand-made rows, not the delivered data: `make test` runs them
     # (tests/dbt); a pipeline run builds the models and runs the data tests only.
-    invocation = dbt.cli(
-        [
-            "build",
-            "--exclude-resource-type",
-            "unit_test",
-            "--vars",
-            json.dumps(dbt_vars(settings)),
-            *(["--full-refresh"] if scope.full else []),
-        ],
-        context=context,
-        target_path=settings.dbt_target,
-    )
+    with terminable_children():
+        invocation = dbt.cli(
+            [
+                "build",
+                "--exclude-resource-type",
+                "unit_test",
+                "--vars",
+                json.dumps(dbt_vars(settings)),
+                *(["--full-refresh"] if scope.full else []),
+            ],
+            context=context,
+            target_path=settings.dbt_target,
+        )
     progress = BuildProgress(len(context.selected_asset_keys), context.log.info)
     guards = {spec.key: spec.description for spec in context.assets_def.check_specs}
     try:
@@ -166,6 +169,25 @@ def dbt_vars(settings: Settings) -> dict:
     from orchestration.config import load_thresholds
 
     return {"suppression_threshold": load_thresholds(settings.home).suppression_threshold}
+
+
+@contextmanager
+def terminable_children() -> Iterator[None]:
+    """A process started inside stops on TERM (`stop` below relies on it). Dagster gives TERM
+    the handler SIGINT has, and where SIGINT is ignored (a run started in the background of a
+    script, a pytest-xdist worker) TERM is then ignored too, which a child inherits: while
+    the child starts, TERM has its default action."""
+    try:
+        ignored = signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+        if ignored:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except ValueError:  # not the main thread, where only the main thread may set handlers
+        ignored = False
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def stop(process: subprocess.Popen, grace_seconds: float = 30) -> None:

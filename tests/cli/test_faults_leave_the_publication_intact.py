@@ -521,18 +521,20 @@ def test_a_second_run_at_the_same_time_is_refused_naming_the_lock(
 
 @pytest.mark.parametrize("ignores_terminate", [False, True])
 def test_a_dbt_process_left_running_by_a_failed_step_is_stopped(ignores_terminate: bool):
-    from orchestration.defs.dbt import stop
+    from orchestration.defs.dbt import stop, terminable_children
 
     trap = "trap '' TERM; " if ignores_terminate else ""
-    process = subprocess.Popen(
-        ["sh", "-c", f"{trap}echo ready; sleep 60 & wait"],
-        stdout=subprocess.PIPE,
-        text=True,
-        # as dbt starts in a run: with TERM's default action. (In a pytest-xdist worker SIGINT
-        # is ignored, and Dagster's in-process runs copy SIGINT's handler to SIGTERM, so a
-        # child would inherit TERM ignored.)
-        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
-    )
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as Dagster leaves it where
+    try:  # SIGINT is ignored (a run in the background of a script, a pytest-xdist worker)
+        with terminable_children():  # as dbt is started in a run
+            process = subprocess.Popen(
+                ["sh", "-c", f"{trap}echo ready; sleep 60 & wait"],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # put back as it was
+    finally:
+        signal.signal(signal.SIGTERM, before)
     assert process.stdout.readline() == "ready\n"  # its trap is in place
     started = time.monotonic()
     stop(process, grace_seconds=1)
