@@ -18,9 +18,9 @@ lets the lock go.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import dagster as dg
 import duckdb
@@ -64,26 +64,24 @@ class WorkforceRun(dg.ConfigurableResource):
             lock = warehouse_lock(settings.lock_file, {"run_id": run.run_id, "launched_by": who})
             lock.__enter__()
         except WarehouseBusy as busy:
-            outcome = RunOutcome(run.run_id, "refused", launched_by=who, error=str(busy))
-            from orchestration.publish.audit_trail import write_run_audit
-
-            write_run_audit(settings, outcome, conn=None)
-            tag(instance, outcome)
-            raise dg.Failure(description=str(busy), allow_retries=False) from None
+            stop_before_any_step(
+                settings,
+                instance,
+                RunOutcome(run.run_id, "refused", launched_by=who, error=str(busy)),
+            )
         from orchestration.config import ConfigError, load_thresholds  # pyarrow: at run time
 
         try:  # the pseudonym key is the warehouse's: else no step runs, nothing is loaded
             check_key(settings, context.log.warning)
             load_thresholds(settings.home)  # and workforce.yaml says what can be
         except (KeyRefused, ConfigError) as refused:
-            outcome = RunOutcome(run.run_id, "failed", launched_by=who, error=str(refused))
-            from orchestration.publish.audit_trail import write_run_audit
-
-            write_run_audit(settings, outcome, conn=None)
-            tag(instance, outcome)
-            lock.__exit__(None, None, None)
             context.log.error(str(refused))
-            raise dg.Failure(description=str(refused), allow_retries=False) from None
+            stop_before_any_step(
+                settings,
+                instance,
+                RunOutcome(run.run_id, "failed", launched_by=who, error=str(refused)),
+                lock,
+            )
         started_at = datetime.now()
         try:
             from orchestration.publish.publication import check_publication
@@ -91,17 +89,13 @@ class WorkforceRun(dg.ConfigurableResource):
             checked = check_publication(settings, run.run_id)
         except duckdb.Error as error:
             # Before any step: every step would meet the same error, and so would the end
-            outcome = RunOutcome(
-                run.run_id, "failed", launched_by=who, error=warehouse_unavailable(settings, error)
+            said = warehouse_unavailable(settings, error)
+            stop_before_any_step(
+                settings,
+                instance,
+                RunOutcome(run.run_id, "failed", launched_by=who, error=said),
+                lock,
             )
-            try:
-                from orchestration.publish.audit_trail import write_run_audit
-
-                write_run_audit(settings, outcome, conn=None)
-                tag(instance, outcome)
-            finally:
-                lock.__exit__(None, None, None)
-            raise dg.Failure(description=outcome.error, allow_retries=False) from None
         if checked.found:
             (context.log.info if checked.verified else context.log.error)(checked.found)
         try:
@@ -117,6 +111,25 @@ class WorkforceRun(dg.ConfigurableResource):
                 )
             finally:
                 lock.__exit__(None, None, None)
+
+
+def stop_before_any_step(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    outcome: RunOutcome,
+    lock: AbstractContextManager | None = None,
+) -> NoReturn:
+    """A run refused as it starts: its outcome in the audit trail and on its tags, the lock let
+    go (when it was taken), and no step run."""
+    from orchestration.publish.audit_trail import write_run_audit
+
+    try:
+        write_run_audit(settings, outcome, conn=None)
+        tag(instance, outcome)
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+    raise dg.Failure(description=outcome.error, allow_retries=False) from None
 
 
 def warehouse_unavailable(settings: Settings, error: duckdb.Error) -> str:
@@ -252,8 +265,8 @@ def conclude(
             record_attempt(conn, run_id, started_at, outcome.status, failed)
         write_run_audit(settings, outcome, conn)
         # what the sensor and the schedule read instead of the warehouse (ingest/ledger.py)
-        current = outcome.status in ("published", "unchanged", "republished")
-        write_listing(conn, settings, outcome.publication_run_id if current else None)
+        up_to_date = outcome.status in ("published", "unchanged", "republished")
+        write_listing(conn, settings, outcome.publication_run_id if up_to_date else None)
     return outcome
 
 
