@@ -87,8 +87,7 @@ def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutco
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
 
-    refuse_if_configuration_is_wrong(settings)
-    refuse_if_busy(settings)
+    refuse_if_busy(settings)  # (its callers refuse a wrong workforce.yaml before anything else)
     refuse_if_key_is_not_the_warehouses(settings)
     prepare_manifest(log=console.print)
     # the process id too: two runs started in the same second must not share a log
