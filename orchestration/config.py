@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orchestration.contract import KINDS, Column, Type
+from orchestration.contract import KINDS, WHOLE_NUMBER, Column, Type
 
 LA_CODE = re.compile("[0-9]{3}")  # as an authority folder under landing/ is named
 
@@ -342,14 +342,13 @@ def load_thresholds(home: Path) -> Thresholds:
 
 def known_code(column: Column, value: str) -> bool:
     """Whether `value` reads as one of the column's codes, as the row rules read a cell
-    (codes case-insensitively; numeric codes as numbers, `05` and `5.0` being 5)."""
+    (codes case-insensitively; numeric codes spelled as WHOLE_NUMBER allows, `05` and `5.0`
+    being 5, and nothing else: `5e0` is no code in a cell, so none in a mapping)."""
     text = value.strip()
     if column.type is Type.INT_CODE:
-        try:
-            number = float(text)
-        except ValueError:
-            return False
-        return number.is_integer() and str(int(number)) in column.codes
+        return (
+            bool(re.fullmatch(WHOLE_NUMBER, text)) and str(int(text.split(".")[0])) in column.codes
+        )
     return text.lower() in {code.lower() for code in column.codes}
 
 

@@ -50,6 +50,11 @@ class Personal(StrEnum):
     RAW_ONLY = "raw_only"  # kept in the raw layer only; staging derives what it needs
 
 
+# An integer code as a cell may spell it: leading zeros and an all-zero fraction are the same
+# code (`05` and `5.0` are 5: a spreadsheet or pandas wrote a code column as numbers). The row
+# rules (ingest/rules.py) and the check of vendor mappings (config.py) read codes by it.
+WHOLE_NUMBER = r"[0-9]+(\.0*)?"
+
 # As on the register (`SW12345`: no leading zeros since the transfer from HCPC) and as DfE's
 # census schema checks it from 2023; compared case-insensitively (pseudonyms of the upper case)
 SWE_NUMBER = (

@@ -10,7 +10,7 @@ rows read those columns, so no cell is parsed or hashed twice.
 from __future__ import annotations
 
 from orchestration.config import DateWindow
-from orchestration.contract import Column, Kind, Personal, Type
+from orchestration.contract import WHOLE_NUMBER, Column, Kind, Personal, Type
 from orchestration.ingest.landing import LandedFile
 from orchestration.warehouse import row_hash_sql
 
@@ -27,7 +27,6 @@ ISO_DATE = (  # a date, or a date-time from a spreadsheet or Parquet (maybe with
 UK_DATE = (  # D/M/YYYY, one or two digits each, maybe with a spreadsheet's time part
     r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
 )
-WHOLE_NUMBER = r"[0-9]+(\.0*)?"  # leading zeros and an all-zero fraction are the same code
 DECIMAL = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"  # any number of places; no exponent, no hex
 # Pounds as finance systems export them: a sign before or after `£`, commas between thousands
 POUNDS = r"[+-]?£?[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)?(\.[0-9]*)?"
