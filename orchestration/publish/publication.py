@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.dbt_manifest import MANIFEST
+from orchestration.ingest.quarantine_share import ACCEPTED_LOADED_SQL
 from orchestration.publish.candidate import findings
 from orchestration.publish.digest import (
     Verification,
@@ -64,8 +65,6 @@ def sql_string(value: object) -> str:
 
 def accepted_files_sql() -> str:
     """The acceptances of the files loaded now (`workforce accept`): who let each stand, and why."""
-    from orchestration.ingest.quarantine_share import ACCEPTED_LOADED_SQL
-
     return (
         "select coalesce(list({'file_name': file_name, 'sha256': sha256, 'reason': reason, "
         "'accepted_by': accepted_by, 'accepted_at': accepted_at} order by file_name), []) "
@@ -225,15 +224,7 @@ CHECKS_COLUMNS = (
     "description varchar"
 )
 
-
 # The files behind a publication: what its figures were computed from, with their row counts.
-# The files behind it that were over their quarantine bound and accepted: who, when and why.
-def acceptances_table_sql() -> str:
-    from orchestration.ingest.quarantine_share import ACCEPTED_LOADED_SQL
-
-    return f"create or replace table publication.main.acceptances as {ACCEPTED_LOADED_SQL}"
-
-
 SOURCE_FILES_TABLE_SQL = """
     create or replace table publication.main.source_files as
     select file_name, kind, la_code, extract_date, file_id as sha256,
@@ -241,6 +232,11 @@ SOURCE_FILES_TABLE_SQL = """
     from audit.files where status = 'loaded'
     order by file_name
 """
+
+# The files behind it that were over their quarantine bound and accepted: who, when and why.
+ACCEPTANCES_TABLE_SQL = (
+    f"create or replace table publication.main.acceptances as {ACCEPTED_LOADED_SQL}"
+)
 
 
 @dataclass(frozen=True)
@@ -451,8 +447,8 @@ def write_tables(
     publications_params: list,
 ) -> None:
     """The published tables into the attached `publication`: the exposure's relations (the
-    KPI tables stamped with the publishing run `stamp`), `publications`, `checks` and
-    `source_files`; a table no longer published is dropped."""
+    KPI tables stamped with the publishing run `stamp`), `publications`, `checks`,
+    `source_files` and `acceptances`; a table no longer published is dropped."""
     for schema, name in relations:
         # the KPI tables say which run published them; the warehouse cannot know
         stamped = name.startswith("kpi_values")
@@ -480,7 +476,7 @@ def write_tables(
             ],
         )
     conn.execute(SOURCE_FILES_TABLE_SQL)
-    conn.execute(acceptances_table_sql())
+    conn.execute(ACCEPTANCES_TABLE_SQL)
     kept = {name for _, name in relations} | {
         "publications",
         "checks",
