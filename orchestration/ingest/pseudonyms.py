@@ -12,7 +12,7 @@ import duckdb
 
 from orchestration.contract import KINDS, Personal
 from orchestration.settings import KEY_ENV, Settings
-from orchestration.warehouse import KEY_DDL, connect
+from orchestration.warehouse import KEY_DDL, connect, table_columns
 
 BLOCK = 64  # SHA-256's block size: HMAC pads (or first hashes) its key to it
 
@@ -59,11 +59,7 @@ def key_fingerprint(key: bytes) -> str:
 def recorded_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint the warehouse records (None for a new warehouse, or one from before
     fingerprints were recorded)."""
-    found = conn.execute(
-        "select 1 from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'pseudonym_key'"
-    ).fetchall()
-    if not found:
+    if not table_columns(conn, "audit", "pseudonym_key"):
         return None
     row = conn.execute(
         "select fingerprint from audit.pseudonym_key order by recorded_at desc limit 1"
@@ -73,16 +69,11 @@ def recorded_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
 
 def holds_pseudonyms(conn: duckdb.DuckDBPyConnection) -> bool:
     """Whether any raw table of a kind with pseudonymised columns has a row."""
-    existing = {
-        name
-        for (name,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()
-    }
     return any(
         conn.execute(f"select exists (select 1 from raw.{kind.name})").fetchone()[0]
         for kind in KINDS.values()
-        if kind.name in existing and any(c.personal is Personal.PSEUDONYMISE for c in kind.columns)
+        if any(c.personal is Personal.PSEUDONYMISE for c in kind.columns)
+        and table_columns(conn, "raw", kind.name)
     )
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.warehouse import create_schemas
+from orchestration.warehouse import create_schemas, table_columns
 
 CHECK_NAME = "quarantine_share"
 SETTING = "max_quarantine_share in workforce.yaml"
@@ -80,11 +80,8 @@ class OverBound:
 
 
 def has_acceptances(conn: duckdb.DuckDBPyConnection) -> bool:
-    (found,) = conn.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'audit' and table_name = 'acceptances'"
-    ).fetchone()
-    return bool(found)
+    """Whether the warehouse has the table yet (a read-only look at an older one may not)."""
+    return bool(table_columns(conn, "audit", "acceptances"))
 
 
 def over_bound(
