@@ -72,6 +72,9 @@ class Column:
     codes: tuple[str, ...] | None = None  # the code list a value must belong to
     rule: tuple[str, str] | None = None  # (SQL predicate over the typed value `{v}`, wording)
     pattern: tuple[str, str] | None = None  # (regular expression the text must match, wording)
+    # required on a row unless the column `required_unless[0]` holds the code
+    # `required_unless[1]` (as read: `Other_Allowances` is `other_allowances`)
+    required_unless: tuple[str, str] | None = None
     # pseudonyms are per authority, unless the identifier is national (SWE numbers): then
     # this namespace, so one person has one pseudonym in every authority and kind
     national_namespace: str | None = None
@@ -145,6 +148,11 @@ PAY_ELEMENTS = (
     "basic", "overtime", "market_supplement", "retention_allowance", "golden_hello",
     "employer_ni", "employer_pension", "other",
 )  # fmt: skip
+PAY_OFFER_ITEMS = (
+    "recruitment_bonus", "retention_bonus", "performance_award", "car_allowance",
+    "relocation_package", "regional_weighting", "cost_swe", "cost_dbs", "other_allowances",
+)  # fmt: skip
+OTHER_ALLOWANCES = "other_allowances"  # the pay offer's item described in words, not by eligibility
 FTE_RULE = ("{v} > 0 and {v} <= 1", "must be more than 0 and at most 1")
 NOT_NEGATIVE = ("{v} >= 0", "must not be negative")
 
@@ -188,6 +196,7 @@ KINDS: dict[str, Kind] = {
                 C("cfkss_status", T.INT_CODE, codes=numbered(4)),
                 C("qual_level", T.INT_CODE, codes=numbered(3)),
                 C("qual_inst", T.TEXT),
+                C("base_salary_gbp", T.MONEY, rule=NOT_NEGATIVE),
             ),
         ),
         Kind(
@@ -330,6 +339,21 @@ KINDS: dict[str, Kind] = {
                 ),
                 C("allocation_start", T.DATE, True),
                 C("allocation_end", T.DATE),
+            ),
+        ),
+        Kind(
+            "hr_pay_offer",
+            snapshot=True,
+            key=("item",),
+            columns=(
+                C("item", T.CODE, True, codes=PAY_OFFER_ITEMS),
+                C(
+                    "eligible",
+                    T.CODE,
+                    codes=("none", "all", "some"),
+                    required_unless=("item", OTHER_ALLOWANCES),
+                ),
+                C("detail", T.TEXT),
             ),
         ),
     )

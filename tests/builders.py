@@ -173,6 +173,13 @@ def case_allocations(**values) -> Row:
     return _row("case_allocations", defaults, values)
 
 
+def hr_pay_offer(**values) -> Row:
+    """An item of the authority's pay offer: by default every social worker gets the
+    Social Work England registration fee paid."""
+    defaults = {"item": "cost_swe", "eligible": "all"}
+    return _row("hr_pay_offer", defaults, values)
+
+
 BUILDERS = {
     "hr_staff": hr_staff,
     "hr_establishment": hr_establishment,
@@ -181,6 +188,7 @@ BUILDERS = {
     "agency_assignments": agency_assignments,
     "agency_timesheets": agency_timesheets,
     "case_allocations": case_allocations,
+    "hr_pay_offer": hr_pay_offer,
 }
 assert set(BUILDERS) == set(KINDS), "every extract kind has a builder"
 

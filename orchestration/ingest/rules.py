@@ -150,6 +150,16 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
         raw, value = trimmed(col.name), typed(col)
         if col.required:
             probes.append(probe(col.name, "required value missing", f"{raw} is null"))
+        if col.required_unless:  # a row whose `other` cell is unreadable is quarantined by it
+            other, code = col.required_unless
+            other_value = typed(kind.column(other))
+            probes.append(
+                probe(
+                    col.name,
+                    f"required value missing (required unless {other} is {code})",
+                    f"{raw} is null and {other_value} is not null and {other_value} <> '{code}'",
+                )
+            )
         if col.type not in (Type.TEXT, Type.CODE):  # a listed code's own probe follows
             probes.append(
                 probe(

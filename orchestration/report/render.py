@@ -270,6 +270,7 @@ KIND_LABELS = {
     "agency_assignments": "Agency assignments",
     "agency_timesheets": "Agency timesheets",
     "case_allocations": "Case allocations",
+    "hr_pay_offer": "HR pay offer",
     "dfe_indicators": "DfE workforce indicators",
     "dfe_statistical_neighbours": "DfE statistical neighbours",
 }
