@@ -17,6 +17,7 @@ final as (
         establishment_basis_date,
         agency_basis_date,
         allocations_basis_date,
+        pay_offer_basis_date,
         has_absence_extract
     from reporting_dates
     where date_kind = 'census_date'

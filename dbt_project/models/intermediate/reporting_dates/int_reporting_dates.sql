@@ -23,7 +23,10 @@ loaded_snapshots as (
         extract_date as snapshot_date
     from files
     where status = 'loaded'
-        and kind in ('hr_staff', 'hr_establishment', 'agency_assignments', 'case_allocations')
+        and kind in (
+            'hr_staff', 'hr_establishment', 'agency_assignments', 'case_allocations',
+            'hr_pay_offer'
+        )
 ),
 
 -- every census year whose return window [30 Sep, 30 Sep + window] could contain the snapshot
@@ -119,7 +122,8 @@ basis_by_kind as (
         max(basis_date) filter (where kind = 'hr_staff') as staff_basis_date,
         max(basis_date) filter (where kind = 'hr_establishment') as establishment_basis_date,
         max(basis_date) filter (where kind = 'agency_assignments') as agency_basis_date,
-        max(basis_date) filter (where kind = 'case_allocations') as allocations_basis_date
+        max(basis_date) filter (where kind = 'case_allocations') as allocations_basis_date,
+        max(basis_date) filter (where kind = 'hr_pay_offer') as pay_offer_basis_date
     from bases
     group by la_code, date_kind, reporting_date
 ),
@@ -145,6 +149,7 @@ final as (
         basis_by_kind.establishment_basis_date,
         basis_by_kind.agency_basis_date,
         basis_by_kind.allocations_basis_date,
+        basis_by_kind.pay_offer_basis_date,
 
         -- attributes
         absence_authorities.la_code is not null as has_absence_extract

@@ -26,6 +26,7 @@ renamed as (
         recruitment_route,
         cast(cfkss_status as integer) as cfkss_status,
         cast(qual_level as integer) as qual_level,
+        qual_inst,
 
         -- person
         cast(gender as integer) as gender,
@@ -46,6 +47,7 @@ renamed as (
 
         -- numbers
         fte,
+        base_salary_gbp,
 
         -- dates
         start_date,
