@@ -9,7 +9,8 @@ A record therefore only changes between snapshots when something happened to it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,10 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from orchestration.contract import KINDS, Type
+from orchestration.contract import KINDS, OTHER_ALLOWANCES, PAY_OFFER_ITEMS, Type
 from orchestration.generator import reference as ref
 from orchestration.generator.authority import AuthorityHistory
-from orchestration.generator.payroll import PAY_ELEMENTS, monthly_pay
+from orchestration.generator.payroll import PAY_ELEMENTS, monthly_pay, pay_index
 from orchestration.generator.timeline import (
     OPEN,
     RETENTION_MONTHS,
@@ -49,8 +50,9 @@ CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="none")
 def build_table(kind: str, columns: dict[str, object]) -> pa.Table:
     """A table with exactly the contract's columns, in order, typed for writing.
 
-    Values are numpy arrays or lists; for codes and dates a (values, null mask) pair. Dates are
-    day numbers; FTEs and quantities are rounded to 2 decimals; money is exact to the penny.
+    Values are numpy arrays or lists; for codes, dates and money a (values, null mask) pair.
+    Dates are day numbers; FTEs and quantities are rounded to 2 decimals; money is exact to
+    the penny.
     """
     arrays = []
     for column in KINDS[kind].columns:
@@ -63,11 +65,16 @@ def build_table(kind: str, columns: dict[str, object]) -> pa.Table:
         elif column.type in (Type.FTE, Type.QUANTITY):
             arrays.append(pa.array(np.round(np.asarray(values, dtype=float), 2)))
         elif column.type is Type.MONEY:
-            rounded = pa.array(np.round(np.asarray(values, dtype=float), 2))
-            arrays.append(pc.cast(rounded, arrow_type, safe=False))
+            arrays.append(money(values, mask))
         else:
             arrays.append(pa.array(values, arrow_type, mask=mask))
     return pa.Table.from_arrays(arrays, names=[c.name for c in KINDS[kind].columns])
+
+
+def money(values, mask=None) -> pa.Array:
+    """Amounts as a money column, exact to the penny (null where `mask`)."""
+    rounded = pa.array(np.round(np.asarray(values, dtype=float), 2), mask=mask)
+    return pc.cast(rounded, ARROW_TYPES[Type.MONEY], safe=False)
 
 
 def write_csv(path: Path, table: pa.Table) -> Path:
@@ -124,12 +131,18 @@ class SnapshotRecords:
     start: np.ndarray
     end: np.ndarray
     revealed_by_end: tuple[str, ...]  # columns only known once the record has ended
+    # columns whose value depends on the extract date (a salary after the April pay award):
+    # the column of every record as at that date
+    dated: dict[str, Callable[[date], pa.Array]] = field(default_factory=dict)
 
     def as_at(self, as_at: date) -> pa.Table:
         day = day_number(as_at)
         retained_since = day_number(months_before(as_at, RETENTION_MONTHS))
         shown = (self.start <= day) & (self.end > retained_since)
         table = self.table.filter(pa.array(shown))
+        for name, column_at in self.dated.items():
+            position = table.schema.get_field_index(name)
+            table = table.set_column(position, name, column_at(as_at).filter(pa.array(shown)))
         not_ended_yet = pa.array(self.end[shown] > day)
         for name in self.revealed_by_end:
             position = table.schema.get_field_index(name)
@@ -216,6 +229,7 @@ class AuthorityExtracts:
                 "qual_inst": qualifying_institutions(
                     np.where(registered, people.swe_number[person], None)
                 ),
+                "base_salary_gbp": (np.zeros(len(person)), np.ones(len(person), dtype=bool)),
             },
         )
         return SnapshotRecords(
@@ -224,7 +238,17 @@ class AuthorityExtracts:
             wf.start,
             wf.end,
             ("end_date", "leaving_reason", "leaver_destination"),
+            dated={"base_salary_gbp": self.base_salaries},
         )
+
+    def base_salaries(self, as_at: date) -> pa.Array:
+        """Each assignment's contracted annual base salary as at the date: its salary at the
+        pay level of that date (NJC awards from April), as paid, so a part-timer's is the
+        full-time rate x FTE. Staff paid by the hours they claim have none."""
+        wf, policy = self.history.workforce, self.history.pay_policy
+        salaried = (policy.salary > 0) & (policy.hourly_rate == 0)
+        salary = policy.salary * pay_index(as_at.year, as_at.month) * wf.fte
+        return money(np.where(salaried, salary, 0.0), ~salaried)
 
     def hr_establishment(self) -> SnapshotRecords:
         wf = self.history.workforce
@@ -295,6 +319,48 @@ class AuthorityExtracts:
         )
         return SnapshotRecords(
             "case_allocations", table, allocations.start, allocations.end, ("allocation_end",)
+        )
+
+    def hr_pay_offer(self, as_at: date) -> pa.Table:
+        """The authority's pay offer to its social workers as at the date, every item listed.
+        Bonuses follow what payroll pays (golden hellos, retention allowances, market
+        supplements); the rest is drawn from the authority code and census year alone, so no
+        other column's random draws move."""
+        profile = self.history.profile
+        census_year = as_at.year if as_at >= date(as_at.year, 9, 30) else as_at.year - 1
+
+        def draw(item: str) -> float:
+            digest = hashlib.sha256(f"pay_offer:{self.la_code}:{item}".encode()).digest()
+            return int.from_bytes(digest[:8], "big") / 2**64
+
+        def some_if(pays: bool) -> str:
+            return "some" if pays else "none"
+
+        eligible = {
+            "recruitment_bonus": some_if(profile.pays_golden_hello),
+            "retention_bonus": some_if(profile.pays_retention_allowance),
+            "performance_award": some_if(draw("performance_award") < 0.1),
+            "car_allowance": "some" if draw("car_allowance") < 0.6 else "none",
+            "relocation_package": some_if(draw("relocation_package") < 0.35),
+            "regional_weighting": "all" if profile.is_london else "none",
+            # most authorities came to pay registration fees in the later years
+            "cost_swe": "all" if draw("cost_swe") < 0.3 + 0.1 * (census_year - 2023) else "none",
+            "cost_dbs": "all" if draw("cost_dbs") < 0.9 else "some",
+            OTHER_ALLOWANCES: None,
+        }
+        extras = ref.OTHER_ALLOWANCES_OFFERED
+        offered = draw(OTHER_ALLOWANCES)
+        detail = extras[int(offered * len(extras))] if offered < 0.7 else None
+        return build_table(
+            "hr_pay_offer",
+            {
+                "item": np.array(PAY_OFFER_ITEMS, dtype=object),
+                "eligible": np.array([eligible[item] for item in PAY_OFFER_ITEMS], dtype=object),
+                "detail": np.array(
+                    [detail if item == OTHER_ALLOWANCES else None for item in PAY_OFFER_ITEMS],
+                    dtype=object,
+                ),
+            },
         )
 
     # --- period kinds ---------------------------------------------------------------------
@@ -372,6 +438,9 @@ def write_extracts(
         for as_at in timeline.snapshot_dates:
             path = extract_path(folder, records.kind, as_at)
             written.append(write_csv(path, records.as_at(as_at)))
+    for census_date in timeline.census_dates:
+        path = extract_path(folder, "hr_pay_offer", census_date)
+        written.append(write_csv(path, extracts.hr_pay_offer(census_date)))
     for run_date, month in timeline.pay_runs():
         path = extract_path(folder, "payroll", run_date)
         written.append(write_csv(path, extracts.payroll(month, payroll_rng)))

@@ -259,6 +259,15 @@ PAY_AWARDS = {2020: 0.0275, 2021: 0.0175, 2022: 0.05, 2023: 0.055, 2024: 0.03, 2
 DEFAULT_PAY_AWARD = 0.025
 PAY_LEVEL_YEAR = 2025
 
+# What an authority's pay offer may list under other_allowances (hr_pay_offer detail).
+OTHER_ALLOWANCES_OFFERED = (
+    "Essential car user lump sum for mileage-heavy teams",
+    "Paid professional membership (BASW) and a protected learning day a month",
+    "Key worker housing scheme and a season ticket loan",
+    "Additional annual leave after five years' service",
+    "Flexible working and an employee assistance programme",
+)
+
 # CSWW code lists with draw weights.
 GENDERS = {2: 0.81, 1: 0.17, 0: 0.01, 9: 0.01}
 ETHNICITIES = {

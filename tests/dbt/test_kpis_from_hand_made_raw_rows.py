@@ -21,6 +21,7 @@ from tests.builders import (
     case_allocations,
     hr_absence,
     hr_establishment,
+    hr_pay_offer,
     hr_staff,
 )
 
@@ -265,6 +266,30 @@ def populated_warehouse(tmp_path_factory) -> Path:
     staff(raw, "802", "2024-12-01", assignment_id="f2", employee_id="F2", fte=0.5,
           start_date="2022-05-01", end_date="2024-02-29", leaving_reason=1,
           service_start_date="2023-01-01")  # fmt: skip
+
+    # --- 801 pay offer: the 30 Sep 2024 snapshot is census year 2024's basis (the 1 Apr 2025
+    # one is after the window); car_allowance changed in it, cost_dbs was dropped
+    raw.file("801", "hr_pay_offer", "2024-09-30")
+    raw.file("801", "hr_pay_offer", "2025-04-01")
+    for item, eligible, valid_to in (
+        ("car_allowance", "none", "2025-04-01"),
+        ("cost_swe", "all", None),
+        ("cost_dbs", "some", "2025-04-01"),
+    ):
+        raw.snapshot_row(
+            "hr_pay_offer",
+            "801",
+            "2024-09-30",
+            valid_to,
+            hr_pay_offer(item=item, eligible=eligible),
+        )
+    raw.snapshot_row(
+        "hr_pay_offer", "801", "2024-09-30",
+        row=hr_pay_offer(item="other_allowances", eligible=None, detail="Lease car scheme"),
+    )  # fmt: skip
+    raw.snapshot_row(
+        "hr_pay_offer", "801", "2025-04-01", row=hr_pay_offer(item="car_allowance", eligible="all")
+    )
     conn.close()
 
     dbt_build(warehouse, work)
@@ -322,6 +347,25 @@ def test_census_years_use_the_latest_snapshot_within_the_return_window(populated
         ("801", 2024, "2024-10-15", "2024-10-15"),
         ("802", 2023, "2023-10-10", None),
         ("802", 2024, "2024-12-01", None),
+    ]
+
+
+def test_a_census_year_reports_the_pay_offer_of_its_basis_snapshot(populated_warehouse):
+    with duckdb.connect(str(populated_warehouse), read_only=True) as conn:
+        bases = conn.execute(
+            "select la_code, census_year, pay_offer_basis_date::varchar"
+            " from intermediate.int_census_years order by all"
+        ).fetchall()
+        offer = conn.execute(
+            "select la_code, census_year, item, eligible, detail"
+            " from intermediate.int_pay_offer_at_census_basis order by all"
+        ).fetchall()
+    assert bases == [("801", 2024, "2024-09-30"), ("802", 2023, None), ("802", 2024, None)]
+    assert offer == [
+        ("801", 2024, "car_allowance", "none", None),
+        ("801", 2024, "cost_dbs", "some", None),
+        ("801", 2024, "cost_swe", "all", None),
+        ("801", 2024, "other_allowances", None, "Lease car scheme"),
     ]
 
 

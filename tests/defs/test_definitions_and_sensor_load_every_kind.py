@@ -23,9 +23,15 @@ def test_the_definitions_load_with_every_kind_the_dbt_models_checks_sensor_and_s
         "agency_assignments",
         "agency_timesheets",
         "case_allocations",
+        "hr_pay_offer",
     ):
         assert f"raw/{kind}" in keys
-    assert {"marts/kpi_values", "published/workforce", "staging/stg_hr__staff"} <= keys
+    assert {
+        "marts/kpi_values",
+        "published/workforce",
+        "staging/stg_hr__staff",
+        "staging/stg_hr__pay_offer",
+    } <= keys
     check_names = {key.name for key in repo.asset_graph.asset_check_keys}
     assert "gx_kpi_values" in check_names
     assert any(name.startswith("not_null") or name.startswith("unique") for name in check_names)
