@@ -1,9 +1,11 @@
 """The DfE Children's Social Work Workforce census return, generated from the validated data.
 
-source.py       the figures and items, from the build behind the publication in place
+encoding.py     each collection's items, names, order and requirements, as data (collections/)
+source.py       the records, from the dbt models of the build behind the publication
 identifiers.py  real SWE numbers, recovered from the archived deliveries (restricted)
-records.py      the return's records in DfE's item order, and its XML
-rules.py        DfE's business rules, as data; schema.py: DfE's XML schema
-report.py       the validation report (HTML and CSV)
+records.py      every item of a record ("facts"), and the XML in a collection's encoding
+rules.py        DfE's business rules, as data; schema.py: the collection's XML schema
+continuity.py   the comparison with last year's return, as COLLECT's continuity report
+report.py       the validation report (HTML and CSV), one row per cause with its fix
 run.py          build, validate, write: `workforce census` and the Dagster asset
 """

@@ -1,9 +1,10 @@
 """The return's records: one `Worker` per children and family social worker, and the XML.
 
-Items are named and ordered as DfE's schema (`reference/csww_2022.xsd`) orders a
-`CSWWWorker`; a value of None is an item the extracts do not supply, and is left out of the
-XML (the validation then reports it where DfE requires it). docs/census-return.md gives each
-item's source and DfE's definition.
+A record's items are worked out here, every one the collections have asked for (a "fact",
+named as DfE names the item); the collection's encoding (encoding.py) picks which of them the
+return carries, under which element names and in which order. A value of None is an item the
+extracts do not supply, and is left out of the XML (the validation then reports it where DfE
+requires it). docs/census-return.md gives each item's source and DfE's definition.
 """
 
 from __future__ import annotations
@@ -14,20 +15,26 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
 
+from orchestration.census.encoding import Encoding
 from orchestration.census.source import CensusSource
 
-# CSWWWorker's elements in the schema's order (an xs:sequence: the order is part of validity)
-ITEMS = (
-    "AgencyWorker", "SWENo", "FTE", "PersonBirthDate", "GenderCurrent", "Ethnicity", "QualInst",
-    "QualLevel", "StepUpGrad", "OrgRole", "RoleStartDate", "StartOrigin", "RoleEndDate",
-    "LeaverDestination", "ReasonLeave", "FTE30", "Cases30", "WorkingDaysLost", "ContractWeeks",
-    "FrontlineGrad", "Absat30Sept", "ReasonAbsence", "CFKSSstatus",
+# Items that identify a person, are a protected characteristic or are their pay: the validation
+# report never shows their values.
+PERSONAL_ITEMS = frozenset(
+    {"SWENo", "PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity", "BaseSalary",
+     "RRPayments", "OtherPayments"}
 )  # fmt: skip
-# Items that identify a person or are a protected characteristic: the validation report never
-# shows their values.
-PERSONAL_ITEMS = frozenset({"SWENo", "PersonBirthDate", "GenderCurrent", "Ethnicity"})
-# decimal places the schema allows (ftetype 6, twodecimalplaces 2, onedecimalplace 1)
-PLACES = {"FTE": 6, "FTE30": 6, "WorkingDaysLost": 2, "ContractWeeks": 1}
+SEX = {1: "M", 2: "F"}  # from the CSWW gender code; 0 not known and 9 not specified have none
+OFFER_ITEMS = {
+    "RecruitmentBonus": "recruitment_bonus",
+    "RetentionBonus": "retention_bonus",
+    "PerformanceAward": "performance_award",
+    "CarAllowance": "car_allowance",
+    "RelocationPackage": "relocation_package",
+    "RegionalWeighting": "regional_weighting",
+    "CostSWE": "cost_swe",
+    "CostDBS": "cost_dbs",
+}
 SOFTWARE_CODE = "csc-workforce"
 
 
@@ -39,10 +46,12 @@ def rounded(value: Decimal | float | int | None, places: int) -> Decimal | None:
 
 @dataclass
 class Worker:
-    """One CSWWWorker: `items` maps an item of ITEMS to its value (str, int, Decimal, date)."""
+    """One CSWWWorker: `items` maps each fact the encoding asks for to its value (str, int,
+    Decimal, date or None); `key` is the record's pseudonym, never written."""
 
     number: int  # 1-based position in the return, how the report names the record
     items: dict[str, object] = field(default_factory=dict)
+    key: str = ""
 
     @property
     def agency(self) -> bool:
@@ -59,12 +68,12 @@ class Worker:
 @dataclass(frozen=True)
 class Return:
     la_code: str
+    la_name: str
     census_year: int
     census_date: date
     period_start: date
-    vacancies: Decimal | None  # LALevelVacancies
-    agency_fte: Decimal | None
-    agency_headcount: int
+    encoding: Encoding
+    la_level: dict[str, object]  # the LA-level facts the encoding asks for
     workers: list[Worker]
 
 
@@ -85,7 +94,15 @@ def graduate(row: dict, flag: str) -> str | None:
     return "0" if row["has_route"] else None
 
 
-def employed_items(row: dict, source: CensusSource, swe: dict[str, str]) -> dict[str, object]:
+def swe_as_encoded(number: str | None, digits: int | None) -> str | None:
+    """The SWE number as the collection writes it: as registered (SW12345), or with its digits
+    zero-padded where the collection's pattern wants exactly `digits` (2022: SW0000012345)."""
+    if number is None or digits is None:
+        return number
+    return number[:2] + number[2:].zfill(digits)
+
+
+def employed_facts(row: dict, source: CensusSource, swe: str | None) -> dict[str, object]:
     year = source.year
     leaver = row["is_leaver"]
     fte_in_post = Decimal(row["fte_in_post"] or 0)
@@ -96,17 +113,18 @@ def employed_items(row: dict, source: CensusSource, swe: dict[str, str]) -> dict
         fte30 = row["starting_fte"]
     else:
         fte30 = fte_in_post
-    absent = row["absence_type"]
+    absent = row["absence_type_at_census_date"]
     return {
         "AgencyWorker": "0",
-        "SWENo": swe.get(row["swe_pseudonym"]),
+        "SWENo": swe,
         "FTE": rounded(0 if leaver else fte_in_post, 6),
         "PersonBirthDate": row["date_of_birth"],
         "GenderCurrent": code(row["gender"]),
+        "Sex": SEX.get(row["gender"]),
         "Ethnicity": row["ethnicity"],
         "QualInst": row["qual_inst"],
         "QualLevel": code(row["qual_level"]),
-        "StepUpGrad": graduate(row, "step_up"),
+        "StepUpGrad": graduate(row, "is_step_up"),
         "OrgRole": code(row["org_role"]),
         "RoleStartDate": row["spell_start_date"],
         "StartOrigin": code(row["start_origin"]),
@@ -119,20 +137,27 @@ def employed_items(row: dict, source: CensusSource, swe: dict[str, str]) -> dict
         "Cases30": None
         if leaver or year.allocations_basis_date is None
         else int(row["cases"] or 0),
-        "WorkingDaysLost": rounded(row["days_lost"], 2) if year.has_absence_extract else None,
+        "WorkingDaysLost": rounded(row["working_days_lost"], 2)
+        if year.has_absence_extract
+        else None,
         "ContractWeeks": None,
-        "FrontlineGrad": graduate(row, "frontline"),
+        "FrontlineGrad": graduate(row, "is_frontline"),
         "Absat30Sept": None if leaver or not year.has_absence_extract else yes_no(bool(absent)),
         "ReasonAbsence": None if leaver else absent,
         "CFKSSstatus": code(row["cfkss_status"]),
+        # pay: the contracted salary of the posts held on 30 September (none for a leaver);
+        # payments of the census year's pay periods, when payroll covers the year
+        "BaseSalary": None if leaver else rounded(row["base_salary_gbp"], 2),
+        "RRPayments": rounded(row["recruitment_retention_gbp"], 2),
+        "OtherPayments": rounded(row["other_payments_gbp"], 2),
     }
 
 
-def agency_items(row: dict, source: CensusSource, swe: dict[str, str]) -> dict[str, object]:
+def agency_facts(row: dict, source: CensusSource, swe: str | None) -> dict[str, object]:
     fte = rounded(row["fte_in_post"], 6)
     return {
         "AgencyWorker": "1",
-        "SWENo": swe.get(row["swe_pseudonym"]),
+        "SWENo": swe,
         "FTE": fte,
         "QualInst": row["qual_inst"],
         "OrgRole": code(row["org_role"]),
@@ -143,36 +168,58 @@ def agency_items(row: dict, source: CensusSource, swe: dict[str, str]) -> dict[s
     }
 
 
-def build_return(source: CensusSource, swe: dict[str, str]) -> Return:
-    workers = [employed_items(row, source, swe) for row in source.employed]
-    workers += [agency_items(row, source, swe) for row in source.agency]
+def la_level_facts(la_level: dict) -> dict[str, object]:
+    return {
+        "NumberOfVacancies": rounded(la_level["vacancy_fte"], 2),
+        "NoAgencyFTE": rounded(la_level["agency_fte"], 2),
+        "NoAgencyHeadcount": la_level["agency_headcount"],
+        **{fact: code(la_level[column]) for fact, column in OFFER_ITEMS.items()},
+        "OtherAllowances": la_level["other_allowances"],
+    }
+
+
+def build_return(source: CensusSource, swe: dict[str, str], encoding: Encoding) -> Return:
+    def number(row: dict) -> str | None:
+        return swe_as_encoded(swe.get(row["swe_pseudonym"]), encoding.swe_digits)
+
+    records = [
+        (row["employee_pseudonym"], employed_facts(row, source, number(row)))
+        for row in source.employed
+    ]
+    records += [
+        (row["agency_worker_pseudonym"], agency_facts(row, source, number(row)))
+        for row in source.agency
+    ]
+    worker_facts = [fact for _, fact in encoding.worker_items]
+    la_level = la_level_facts(source.la_level)
     return Return(
         la_code=source.year.la_code,
+        la_name=source.la_name,
         census_year=source.year.census_year,
         census_date=source.year.census_date,
         period_start=source.year.period_start,
-        vacancies=rounded(source.la_level.vacancy_fte, 2),
-        agency_fte=rounded(source.la_level.agency_fte, 2),
-        agency_headcount=len(source.agency),
+        encoding=encoding,
+        la_level={fact: la_level.get(fact) for _, fact in encoding.la_level_items},
         workers=[
-            Worker(n, {item: items.get(item) for item in ITEMS})
-            for n, items in enumerate(workers, start=1)
+            Worker(n, {fact: facts.get(fact) for fact in worker_facts}, key)
+            for n, (key, facts) in enumerate(records, start=1)
         ],
     )
 
 
-def text(value: object, item: str = "") -> str:
+def text(value: object, fact: str = "") -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         # a leaver's FTE is written 0, as DfE's examples do (the alliance's check reads text)
-        return "0" if item == "FTE" and value == 0 else format(value, "f")
+        return "0" if fact == "FTE" and value == 0 else format(value, "f")
     return str(value)
 
 
 def to_xml(census: Return, created: datetime | None = None) -> bytes:
-    """The return as DfE's XML: Message / Header / LALevelVacancies / CSWWWorker."""
+    """The return as the collection's XML: Message / Header / the LA level / CSWWWorker."""
     created = created or datetime.now(UTC)
+    encoding = census.encoding
     message = etree.Element("Message")
     header = etree.SubElement(message, "Header")
     details = etree.SubElement(header, "CollectionDetails")
@@ -190,18 +237,15 @@ def to_xml(census: Return, created: datetime | None = None) -> bytes:
         ("DateTime", created.strftime("%Y-%m-%dT%H:%M:%SZ")),
     ):
         etree.SubElement(source, name).text = value
-    vacancies = etree.SubElement(message, "LALevelVacancies")
-    for name, value in (
-        ("NumberOfVacancies", census.vacancies),
-        ("NoAgencyFTE", census.agency_fte),
-        ("NoAgencyHeadcount", census.agency_headcount),
-    ):
+    la_level = etree.SubElement(message, encoding.la_level_element)
+    for element, fact in encoding.la_level_items:
+        value = census.la_level.get(fact)
         if value is not None:
-            etree.SubElement(vacancies, name).text = text(value)
+            etree.SubElement(la_level, element).text = text(value)
     for worker in census.workers:
-        element = etree.SubElement(message, "CSWWWorker")
-        for item in ITEMS:
-            value = worker.items.get(item)
+        record = etree.SubElement(message, "CSWWWorker")
+        for element, fact in encoding.worker_items:
+            value = worker.items.get(fact)
             if value is not None:
-                etree.SubElement(element, item).text = text(value, item)
+                etree.SubElement(record, element).text = text(value, fact)
     return etree.tostring(message, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -2,7 +2,10 @@
 
 Each `Rule` is a code, the message a council reads, the items it concerns, whether breaking
 it is an `error` (DfE rejects the return until it is fixed) or a `query` (DfE asks for an
-explanation), and a check returning the items of one record that break it. DfE's census guide
+explanation), how to fix it, and a check returning the items of one record that break it.
+Items are named as records.py names them (DfE's names, "facts"); a finding names the element
+the collection writes. A rule whose items the collection does not ask for does not apply; the
+items a record must have are the collection's (encoding.py). DfE's census guide
 decides what an item means; where it is silent the rules follow the London Innovation and
 Improvement Alliance's published validator (mandatory items of employed workers, starter and
 leaver consistency, a leaver's FTE of 0). docs/census-return.md explains each rule.
@@ -17,15 +20,29 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from orchestration.census.encoding import Encoding
 from orchestration.census.records import PERSONAL_ITEMS, Return, Worker
 
 Severity = Literal["error", "query"]
 
-# Items DfE requires of every directly employed worker (the alliance's validator's list)
-EMPLOYED_MANDATORY = (
-    "SWENo", "PersonBirthDate", "GenderCurrent", "Ethnicity", "QualInst", "StepUpGrad",
-    "OrgRole", "RoleStartDate", "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad",
-)  # fmt: skip
+# Where each item comes from: what to put right when a record lacks it
+SOURCES = {
+    "SWENo": "swe_number in hr_staff (agency_assignments for an agency worker)",
+    "PersonBirthDate": "date_of_birth in hr_staff",
+    "GenderCurrent": "gender in hr_staff",
+    "Sex": "gender in hr_staff (1 male, 2 female)",
+    "Ethnicity": "ethnicity in hr_staff",
+    "QualInst": "qual_inst in hr_staff (agency_assignments for an agency worker)",
+    "QualLevel": "qual_level in hr_staff",
+    "StepUpGrad": "recruitment_route in hr_staff",
+    "FrontlineGrad": "recruitment_route in hr_staff",
+    "OrgRole": "org_role in hr_staff",
+    "RoleStartDate": "start_date in hr_staff",
+    "StartOrigin": "start_origin in hr_staff",
+    "FTE30": "fte in hr_staff",
+    "WorkingDaysLost": "an hr_absence extract covering the census year",
+    "BaseSalary": "base_salary_gbp in hr_staff, for every post held on 30 September",
+}
 WORKING_DAYS_IN_A_YEAR = 253  # DfE's absence rate divides by 253 days per FTE
 YOUNGEST_AGE, OLDEST_AGE = 20, 75
 
@@ -37,6 +54,7 @@ class Context:
     census_date: date
     period_start: date
     by_swe: dict[str, list[Worker]]
+    encoding: Encoding
 
     @classmethod
     def of(cls, census: Return) -> Context:
@@ -44,7 +62,7 @@ class Context:
         for worker in census.workers:
             if worker.get("SWENo"):
                 by_swe[str(worker.get("SWENo")).upper()].append(worker)
-        return cls(census.census_date, census.period_start, dict(by_swe))
+        return cls(census.census_date, census.period_start, dict(by_swe), census.encoding)
 
 
 Check = Callable[[Worker, Context], Sequence[str]]
@@ -57,6 +75,14 @@ class Rule:
     fields: tuple[str, ...]
     severity: Severity
     check: Check  # the items of the record that break the rule (empty: it holds)
+    fix: str = ""  # what to put right, in the source systems; {source} is the item's source
+
+    def applies(self, encoding: Encoding) -> bool:
+        """Whether the collection asks for any item the rule checks (no items: always)."""
+        return not self.fields or bool(encoding.facts & set(self.fields))
+
+    def how_to_fix(self, fact: str) -> str:
+        return self.fix.format(source=SOURCES.get(fact, "the extracts"))
 
 
 @dataclass(frozen=True)
@@ -65,8 +91,9 @@ class Finding:
     severity: Severity
     message: str
     worker: str  # the record, as the report names it (never an identifier)
-    item: str
+    item: str  # the element, as the collection names it
     value: str  # empty when the item is personal data or has no value
+    fix: str = ""
 
     def as_row(self) -> dict[str, str]:
         return {
@@ -76,6 +103,7 @@ class Finding:
             "item": self.item,
             "value": self.value,
             "message": self.message,
+            "fix": self.fix,
         }
 
 
@@ -90,13 +118,26 @@ def is_leaver(worker: Worker) -> bool:
     return worker.get("RoleEndDate") is not None
 
 
-def missing(*items: str, employed_only: bool = False, agency_only: bool = False) -> Check:
-    def check(worker: Worker, _: Context) -> list[str]:
-        if (employed_only and worker.agency) or (agency_only and not worker.agency):
-            return []
-        return [item for item in items if worker.get(item) in (None, "")]
+def lacks(worker: Worker, items: Sequence[str]) -> list[str]:
+    return [item for item in items if worker.get(item) in (None, "")]
 
-    return check
+
+def employed_without_required(worker: Worker, context: Context) -> list[str]:
+    return [] if worker.agency else lacks(worker, context.encoding.employed_required)
+
+
+def agency_without_required(worker: Worker, context: Context) -> list[str]:
+    return lacks(worker, context.encoding.agency_required) if worker.agency else []
+
+
+def in_post_without_required(worker: Worker, context: Context) -> list[str]:
+    if worker.agency or is_leaver(worker):
+        return []
+    return lacks(worker, context.encoding.in_post_required)
+
+
+def employed_without_sex(worker: Worker, _: Context) -> list[str]:
+    return [] if worker.agency or worker.get("Sex") else ["Sex"]
 
 
 def both_or_neither(first: str, second: str) -> Check:
@@ -205,22 +246,25 @@ def more_days_lost_than_a_year(worker: Worker, _: Context) -> list[str]:
     return ["WorkingDaysLost"] if days is not None and days > WORKING_DAYS_IN_A_YEAR else []
 
 
+REDELIVER = "then deliver the extract again and rerun the pipeline"
 RULES: tuple[Rule, ...] = (
     Rule(
         "CSWW01",
-        "A directly employed worker must have this item (DfE requires it of every employed "
-        "CFSW; the extracts do not supply it)",
-        EMPLOYED_MANDATORY,
+        "A directly employed worker must have this item (the collection requires it of every "
+        "employed CFSW; the extracts do not supply it)",
+        (),
         "error",
-        missing(*EMPLOYED_MANDATORY, employed_only=True),
+        employed_without_required,
+        f"Record {{source}}, {REDELIVER}",
     ),
     Rule(
         "CSWW02",
-        "An agency worker must have an SWE number and a qualifying institution (the schema "
-        "requires both of every record)",
-        ("SWENo", "QualInst"),
+        "An agency worker must have this item (the collection's schema requires it of every "
+        "record)",
+        (),
         "error",
-        missing("SWENo", "QualInst", agency_only=True),
+        agency_without_required,
+        f"Ask the agency provider for it: {{source}}, {REDELIVER}",
     ),
     Rule(
         "CSWW03",
@@ -228,6 +272,7 @@ RULES: tuple[Rule, ...] = (
         ("RoleStartDate", "StartOrigin"),
         "error",
         both_or_neither("RoleStartDate", "StartOrigin"),
+        f"Record {{source}}, {REDELIVER}",
     ),
     Rule(
         "CSWW04",
@@ -235,6 +280,7 @@ RULES: tuple[Rule, ...] = (
         ("FTE",),
         "error",
         leaver_fte_not_zero,
+        "Report it: the return writes a leaver's FTE as 0 itself",
     ),
     Rule(
         "CSWW05",
@@ -242,6 +288,7 @@ RULES: tuple[Rule, ...] = (
         ("ReasonLeave", "LeaverDestination"),
         "error",
         leaver_without_reasons,
+        f"Record leaving_reason and leaver_destination in hr_staff, {REDELIVER}",
     ),
     Rule(
         "CSWW06",
@@ -249,6 +296,7 @@ RULES: tuple[Rule, ...] = (
         ("ReasonLeave", "LeaverDestination"),
         "error",
         non_leaver_with_reasons,
+        f"Clear leaving_reason and leaver_destination of the posts still held, {REDELIVER}",
     ),
     Rule(
         "CSWW07",
@@ -256,6 +304,7 @@ RULES: tuple[Rule, ...] = (
         ("FTE", "FTE30"),
         "error",
         fte_outside_0_1,
+        f"Correct fte of the worker's posts in hr_staff (they add up to more than 1), {REDELIVER}",
     ),
     Rule(
         "CSWW08",
@@ -264,6 +313,8 @@ RULES: tuple[Rule, ...] = (
         ("Cases30",),
         "query",
         case_holder_without_cases,
+        "Check org_role in hr_staff and the case_allocations extract; if right, explain in "
+        "COLLECT (e.g. a new starter not yet allocated)",
     ),
     Rule(
         "CSWW09",
@@ -271,6 +322,7 @@ RULES: tuple[Rule, ...] = (
         ("RoleStartDate",),
         "error",
         after_census_date("RoleStartDate"),
+        f"Correct start_date in hr_staff, {REDELIVER}",
     ),
     Rule(
         "CSWW10",
@@ -279,6 +331,7 @@ RULES: tuple[Rule, ...] = (
         ("RoleEndDate",),
         "error",
         after_census_date("RoleEndDate"),
+        f"Correct end_date in hr_staff, {REDELIVER}",
     ),
     Rule(
         "CSWW11",
@@ -286,6 +339,7 @@ RULES: tuple[Rule, ...] = (
         ("RoleEndDate",),
         "error",
         ends_before_it_starts,
+        f"Correct start_date or end_date in hr_staff, {REDELIVER}",
     ),
     Rule(
         "CSWW12",
@@ -293,6 +347,7 @@ RULES: tuple[Rule, ...] = (
         ("RoleEndDate",),
         "error",
         left_before_the_year,
+        f"Correct end_date in hr_staff, {REDELIVER}",
     ),
     Rule(
         "CSWW13",
@@ -300,6 +355,8 @@ RULES: tuple[Rule, ...] = (
         ("SWENo",),
         "error",
         counted_twice,
+        "Correct swe_number of one of the two people in hr_staff or agency_assignments (or end "
+        f"the agency assignment of a worker the authority took on), {REDELIVER}",
     ),
     Rule(
         "CSWW14",
@@ -308,6 +365,7 @@ RULES: tuple[Rule, ...] = (
         ("SWENo",),
         "query",
         returned_in_the_year,
+        "If they are one person, explain in COLLECT; if not, correct swe_number",
     ),
     Rule(
         "CSWW15",
@@ -315,6 +373,7 @@ RULES: tuple[Rule, ...] = (
         ("PersonBirthDate",),
         "query",
         age_implausible,
+        "Check date_of_birth in hr_staff; if right, explain in COLLECT",
     ),
     Rule(
         "CSWW16",
@@ -323,6 +382,7 @@ RULES: tuple[Rule, ...] = (
         ("ReasonAbsence",),
         "error",
         absence_without_reason,
+        f"Correct absence_type of the episode covering 30 September in hr_absence, {REDELIVER}",
     ),
     Rule(
         "CSWW17",
@@ -330,17 +390,39 @@ RULES: tuple[Rule, ...] = (
         ("WorkingDaysLost",),
         "query",
         more_days_lost_than_a_year,
+        "Check working_days_lost of the worker's episodes in hr_absence (FTE-adjusted)",
+    ),
+    Rule(
+        "CSWW18",
+        "A directly employed worker in post on 30 September must have this item (the "
+        "collection expects it of every LA-employed worker in post)",
+        ("BaseSalary",),
+        "error",
+        in_post_without_required,
+        f"Record {{source}}, {REDELIVER}",
+    ),
+    Rule(
+        "CSWW19",
+        "Sex is not given: the worker's gender code is not 1 (male) or 2 (female), or is not "
+        "recorded",
+        ("Sex",),
+        "query",
+        employed_without_sex,
+        "Check gender in hr_staff; if it is right, explain in COLLECT",
     ),
 )
 assert len({rule.code for rule in RULES}) == len(RULES), "rule codes are unique"
+# The authority's items and the continuity with last year's return are checked in la_level.py
+# and continuity.py; their codes follow these.
 
 
 def check_workers(census: Return, rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """Every rule on every record."""
+    """Every rule the collection asks for on every record."""
     context = Context.of(census)
+    applying = [rule for rule in rules if rule.applies(census.encoding)]
     findings = []
     for worker in census.workers:
-        for rule in rules:
+        for rule in applying:
             for item in rule.check(worker, context):
                 findings.append(
                     Finding(
@@ -348,8 +430,32 @@ def check_workers(census: Return, rules: Sequence[Rule] = RULES) -> list[Finding
                         rule.severity,
                         rule.message,
                         worker.label,
-                        item,
+                        census.encoding.element(item),
                         shown(item, worker.get(item)),
+                        rule.how_to_fix(item),
                     )
                 )
     return findings
+
+
+def check_la_level(census: Return) -> list[Finding]:
+    """CSWW20: every item of the authority's block must be there (the schema requires each)."""
+    sources = {
+        "NumberOfVacancies": "an hr_establishment snapshot for the census year",
+        "NoAgencyFTE": "an agency_assignments snapshot for the census year",
+    }
+    return [
+        Finding(
+            "CSWW20",
+            "error",
+            "The authority's item is missing: the collection requires each of its "
+            f"{census.encoding.la_level_element} items",
+            "LA level",
+            element,
+            "",
+            f"Deliver {sources.get(fact, 'an hr_pay_offer snapshot for the census year with every item')}"
+            f", {REDELIVER}",
+        )
+        for element, fact in census.encoding.la_level_items
+        if census.la_level.get(fact) is None
+    ]

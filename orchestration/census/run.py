@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.census.continuity import check_continuity
+from orchestration.census.encoding import Encoding, EncodingError, encoding_for
 from orchestration.census.identifiers import recover_swe_numbers
 from orchestration.census.records import Return, build_return, to_xml
 from orchestration.census.report import summary_line, write_csv, write_html
-from orchestration.census.rules import Finding, check_workers
-from orchestration.census.schema import check_schema
-from orchestration.census.source import CensusError, read_source
+from orchestration.census.rules import Finding, check_la_level, check_workers
+from orchestration.census.schema import check_schema, folded
+from orchestration.census.source import CensusError, CensusSource, read_source
 from orchestration.settings import Settings, write_owner_only
 from orchestration.warehouse import warehouse_lock
 
@@ -60,6 +62,8 @@ class CensusResult:
     findings: list[Finding]
     workers: int
     publication_run_id: str
+    collection: int  # the collection whose encoding the return is written in
+    note: str | None = None  # why that is not the census year's own, when it is not
 
     @property
     def errors(self) -> list[Finding]:
@@ -77,21 +81,33 @@ class CensusResult:
     def summary(self) -> str:
         state = "ready to submit" if self.ready else "NOT READY (errors to fix)"
         return (
-            f"Census return {self.la_code} {self.census_year}: {self.workers} worker record(s), "
-            f"{summary_line(self.findings)}: {state}"
+            f"Census return {self.la_code} {self.census_year} ({self.collection} encoding): "
+            f"{self.workers} worker record(s), {summary_line(self.findings)}: {state}"
         )
 
 
-def validate(census: Return, document: bytes) -> list[Finding]:
+def validate(census: Return, document: bytes, source: CensusSource) -> list[Finding]:
+    """The business rules, the authority's items, continuity with last year, then the schema
+    errors no rule explains."""
     labels = {f"record {w.number}": w.label for w in census.workers}
-    return check_schema(document, labels) + check_workers(census)
+    findings = check_la_level(census) + check_workers(census) + check_continuity(census, source)
+    return findings + folded(check_schema(document, census.encoding, labels), findings)
 
 
 def generate_census_return(
-    settings: Settings, la_code: str, census_year: int, out: Path | None = None
+    settings: Settings,
+    la_code: str,
+    census_year: int,
+    out: Path | None = None,
+    encoding: Encoding | None = None,
 ) -> CensusResult:
     """Build the return from the publication's build, validate it, write it and its report.
-    Raises CensusError when it cannot be built (nothing is written then)."""
+    `encoding` defaults to the census year's collection (encoding.py). Raises CensusError when
+    it cannot be built (nothing is written then)."""
+    try:
+        encoding = encoding or encoding_for(census_year)
+    except EncodingError as e:
+        raise CensusError(str(e)) from None
     with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "workforce census"}):
         source = read_source(settings, la_code, census_year)
         wanted = [row["swe_pseudonym"] for row in source.employed + source.agency]
@@ -104,9 +120,9 @@ def generate_census_return(
                 "agency_assignments": source.year.agency_basis_date,
             },
         )
-    census = build_return(source, swe)
+    census = build_return(source, swe, encoding)
     document = to_xml(census)
-    findings = validate(census, document)
+    findings = validate(census, document, source)
     paths = Paths.for_return(settings, la_code, census_year, out)
     if out is None:  # the home's census folder is owner-only, like the home
         paths.ready.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -119,9 +135,10 @@ def generate_census_return(
         write_owner_only(paths.ready, document)
         written = paths.ready
         paths.not_ready.unlink(missing_ok=True)
-    title = f"CSWW census return {la_code}, year to {source.year.census_date:%d %B %Y}"
+    name = f"{source.la_name} ({la_code})" if source.la_name else la_code
+    title = f"CSWW census return, {name}, year to {source.year.census_date:%d %B %Y}"
     status = f"{written.name}: " + ("NOT READY" if written == paths.not_ready else "ready")
-    write_html(paths.report_html, title, status, findings)
+    write_html(paths.report_html, title, status, findings, encoding)
     write_csv(paths.report_csv, findings)
     return CensusResult(
         la_code,
@@ -132,4 +149,6 @@ def generate_census_return(
         findings,
         len(census.workers),
         source.publication_run_id,
+        encoding.collection,
+        encoding.substitute,
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import duckdb
 
@@ -42,238 +41,29 @@ class CensusYear:
     has_absence_extract: bool
 
 
-@dataclass(frozen=True)
-class LaLevel:
-    vacancy_fte: Decimal | None
-    agency_fte: Decimal | None
-
-
-# One row per employed CFSW spell in the return (in post on 30 September or ended in the
-# year). A spell's `relevant` assignments are those in post on the census date (a worker in
-# post) or ending on the spell's last day (a leaver); its role is the most senior of them, and
-# every other item is read from the first assignment that has it, relevant ones first, then the
-# largest FTE, the earliest start and the first id (as int_caseloads_as_at picks a worker's main
-# assignment): taken from another of the person's records, never made up.
+# The records, as the dbt models of the census return derive them (models/intermediate/
+# census_return), in the order the return lists them. Dates of birth are joined from the raw
+# layer here, by the version each record names: they never enter a model.
 EMPLOYED_SQL = """
-with
-
-census_year as (
-    select * from intermediate.int_census_years where la_code = $la and census_year = $year
-),
-
-spells as (
-    select spells.*, census_year.census_date, census_year.period_start_date
-    from intermediate.int_cfsw_spells as spells
-    inner join census_year using (la_code, census_year)
-    where spells.spell_start_date <= census_year.census_date
-        and (spells.spell_end_date is null
-            or spells.spell_end_date >= census_year.period_start_date)
-),
-
-versions as (
-    select staff.*, raw_staff.date_of_birth, {qual_inst} as qual_inst
-    from staging.stg_hr__staff as staff
-    inner join census_year on staff.la_code = census_year.la_code
-    inner join raw.hr_staff as raw_staff
-        on staff.la_code = raw_staff.la_code
-            and staff.assignment_id = raw_staff.assignment_id
-            and staff.valid_from = raw_staff.valid_from
-    where staff.valid_from <= census_year.staff_basis_date
-        and (staff.valid_to is null or staff.valid_to > census_year.staff_basis_date)
-),
-
-spell_assignments as (
-    select
-        spells.employee_pseudonym,
-        spells.spell_number,
-        versions.* exclude (employee_pseudonym),
-        versions.start_date <= spells.census_date
-            and (versions.end_date is null or versions.end_date > spells.census_date)
-            as in_post,
-        case
-            when spells.is_leaver then versions.end_date = spells.spell_end_date
-            else versions.start_date <= spells.census_date
-                and (versions.end_date is null or versions.end_date > spells.census_date)
-        end as relevant
-    from spells
-    inner join versions
-        on versions.is_cfsw
-            and spells.employee_pseudonym = versions.employee_pseudonym
-            and versions.start_date >= spells.spell_start_date
-            and versions.start_date <= coalesce(spells.spell_end_date, date '9999-12-31')
-),
-
-ranked_assignments as (
-    select
-        *,
-        row_number() over (
-            partition by employee_pseudonym, spell_number
-            order by relevant desc, fte desc, start_date, assignment_id
-        ) as rank
-    from spell_assignments
-),
-
-by_spell as (
-    select
-        employee_pseudonym,
-        spell_number,
-        coalesce(sum(fte) filter (where in_post), 0) as fte_in_post,
-        coalesce(min(org_role) filter (where relevant), arg_min(org_role, rank)) as org_role,
-        min(leaver_destination) filter (where relevant) as leaver_destination,
-        arg_min(swe_pseudonym, rank) filter (where swe_pseudonym is not null) as swe_pseudonym,
-        arg_min(date_of_birth, rank) filter (where date_of_birth is not null) as date_of_birth,
-        arg_min(gender, rank) filter (where gender is not null) as gender,
-        arg_min(ethnicity, rank) filter (where ethnicity is not null) as ethnicity,
-        arg_min(qual_inst, rank) filter (where qual_inst is not null) as qual_inst,
-        arg_min(qual_level, rank) filter (where qual_level is not null) as qual_level,
-        arg_min(cfkss_status, rank) filter (where cfkss_status is not null) as cfkss_status,
-        list(assignment_id order by rank) as assignment_ids
-    from ranked_assignments
-    group by employee_pseudonym, spell_number
-),
-
--- the route into the authority, over all of the person's assignments in the snapshot
-routes as (
-    select
-        employee_pseudonym,
-        count(recruitment_route) > 0 as has_route,
-        bool_or(recruitment_route = 'step_up') as step_up,
-        bool_or(recruitment_route = 'frontline') as frontline
-    from versions
-    group by employee_pseudonym
-),
-
-cases as (
-    select worker_pseudonym, cases
-    from intermediate.int_caseloads_as_at
-    where la_code = $la and census_year = $year and date_kind = 'census_date'
-        and worker_source = 'employee'
-),
-
-sickness as (
-    select employee_pseudonym, sum(working_days_lost_in_year) as days_lost
-    from intermediate.int_sickness_days_by_census_year
-    where la_code = $la and census_year = $year
-    group by employee_pseudonym
-),
-
--- an absence episode of any type covering 30 September (open: known up to its extract)
-absent_on_census_date as (
-    select absences.employee_pseudonym, arg_min(absences.absence_type, absences.start_date) as absence_type
-    from staging.stg_hr__absence as absences
-    inner join census_year on absences.la_code = census_year.la_code
-    where absences.start_date <= census_year.census_date
-        and coalesce(absences.end_date, absences.extract_date) >= census_year.census_date
-    group by absences.employee_pseudonym
-),
-
-latest_spell as (
-    select employee_pseudonym, max(spell_number) as spell_number from spells group by all
-)
-
-select
-    spells.employee_pseudonym,
-    spells.spell_number,
-    spells.is_starter,
-    spells.is_leaver,
-    spells.spell_start_date,
-    spells.spell_end_date,
-    spells.start_origin,
-    spells.leaving_reason,
-    spells.starting_fte,
-    spells.ending_fte,
-    by_spell.* exclude (employee_pseudonym, spell_number),
-    routes.has_route,
-    routes.step_up,
-    routes.frontline,
-    cases.cases,
-    case when latest_spell.spell_number is not null then coalesce(sickness.days_lost, 0) else 0 end
-        as days_lost,
-    absent_on_census_date.absence_type
-from spells
-inner join by_spell using (employee_pseudonym, spell_number)
-left join routes using (employee_pseudonym)
-left join cases on spells.employee_pseudonym = cases.worker_pseudonym and not spells.is_leaver
-left join sickness using (employee_pseudonym)
-left join latest_spell using (employee_pseudonym, spell_number)
-left join absent_on_census_date
-    on spells.employee_pseudonym = absent_on_census_date.employee_pseudonym
-        and not spells.is_leaver
-order by spells.spell_start_date, by_spell.assignment_ids[1], spells.spell_number
+select records.*, raw_staff.date_of_birth
+from intermediate.int_census_return_employed as records
+left join raw.hr_staff as raw_staff
+    on records.la_code = raw_staff.la_code
+        and records.date_of_birth_assignment_id = raw_staff.assignment_id
+        and records.date_of_birth_valid_from = raw_staff.valid_from
+where records.la_code = $la and records.census_year = $year
+order by records.spell_start_date, records.assignment_ids[1], records.spell_number
 """
 
-# One row per agency CFSW in post on 30 September (DfE counts agency workers on that day; the
-# agency extract records no leaving reason or destination for a leaver).
 AGENCY_SQL = """
-with
+select *
+from intermediate.int_census_return_agency
+where la_code = $la and census_year = $year
+order by assignment_ids[1]
+"""
 
-census_year as (
-    select * from intermediate.int_census_years where la_code = $la and census_year = $year
-),
-
-versions as (
-    select agency.*, {qual_inst} as qual_inst
-    from staging.stg_agency__assignments as agency
-    inner join census_year on agency.la_code = census_year.la_code
-    inner join raw.agency_assignments as raw_agency
-        on agency.la_code = raw_agency.la_code
-            and agency.assignment_id = raw_agency.assignment_id
-            and agency.valid_from = raw_agency.valid_from
-    where agency.valid_from <= census_year.agency_basis_date
-        and (agency.valid_to is null or agency.valid_to > census_year.agency_basis_date)
-        and agency.is_cfsw
-),
-
-in_post as (
-    select
-        versions.*,
-        row_number() over (
-            partition by versions.agency_worker_pseudonym
-            order by versions.fte desc, versions.start_date, versions.assignment_id
-        ) as rank
-    from versions
-    inner join census_year on true
-    where versions.start_date <= census_year.census_date
-        and (versions.end_date is null or versions.end_date > census_year.census_date)
-),
-
-workers as (
-    select
-        agency_worker_pseudonym,
-        sum(fte) as fte_in_post,
-        min(org_role) as org_role,
-        arg_min(swe_pseudonym, rank) filter (where swe_pseudonym is not null) as swe_pseudonym,
-        arg_min(qual_inst, rank) filter (where qual_inst is not null) as qual_inst,
-        list(assignment_id order by rank) as assignment_ids
-    from in_post
-    group by agency_worker_pseudonym
-),
-
--- days of the census year on which the worker held a CFSW agency assignment
-days_worked as (
-    select versions.agency_worker_pseudonym, count(distinct day) as days
-    from versions
-    inner join census_year on true,
-        unnest(generate_series(
-            greatest(versions.start_date, census_year.period_start_date),
-            least(coalesce(versions.end_date - 1, census_year.census_date), census_year.census_date),
-            interval 1 day
-        )) as days (day)
-    group by versions.agency_worker_pseudonym
-),
-
-cases as (
-    select worker_pseudonym, cases
-    from intermediate.int_caseloads_as_at
-    where la_code = $la and census_year = $year and date_kind = 'census_date'
-        and worker_source = 'agency'
-)
-
-select workers.*, coalesce(days_worked.days, 0) as days_worked, cases.cases
-from workers
-left join days_worked using (agency_worker_pseudonym)
-left join cases on workers.agency_worker_pseudonym = cases.worker_pseudonym
-order by workers.assignment_ids[1]
+LA_LEVEL_SQL = """
+select * from intermediate.int_census_return_la_level where la_code = $la and census_year = $year
 """
 
 
@@ -283,23 +73,15 @@ def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def has_column(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return bool(
-        conn.execute(
-            "select 1 from information_schema.columns where table_schema = 'raw' "
-            "and table_name = ? and column_name = ?",
-            [table, column],
-        ).fetchone()
-    )
-
-
 @dataclass(frozen=True)
 class CensusSource:
     year: CensusYear
-    la_level: LaLevel
-    employed: list[dict]
-    agency: list[dict]
-    publication_run_id: str
+    la_level: dict  # int_census_return_la_level's row
+    employed: list[dict]  # int_census_return_employed's rows, with date_of_birth
+    agency: list[dict]  # int_census_return_agency's rows
+    publication_run_id: str = ""
+    la_name: str = ""
+    previous: CensusSource | None = None  # the census year before, when the data covers it
 
 
 def published_years(settings: Settings) -> list[tuple[str, int]]:
@@ -337,46 +119,37 @@ def read_source(settings: Settings, la_code: str, census_year: int) -> CensusSou
                 "place (a later run was blocked or failed, or the project changed since): run "
                 "`workforce run` until it publishes, then build the return"
             )
-        (
-            period_start,
-            census_date,
-            staff_basis,
-            agency_basis,
-            allocations_basis,
-            has_absence,
-        ) = conn.execute(
-            "select period_start_date, census_date, staff_basis_date, agency_basis_date, "
-            "allocations_basis_date, has_absence_extract from intermediate.int_census_years "
-            "where la_code = ? and census_year = ?",
-            [la_code, census_year],
+        la_name = conn.execute(
+            "select la_name from reference.dfe_authorities where la_code = ?", [la_code]
         ).fetchone()
-        vacancy_fte, agency_fte = conn.execute(
-            "select vacancy_fte, agency_fte from marts.fct_workforce_census "
-            "where la_code = ? and census_year = ?",
-            [la_code, census_year],
-        ).fetchone()
-        params = {"la": la_code, "year": census_year}
-        # a warehouse created before the contract gained qual_inst has no such column yet
-        staff_inst = "raw_staff.qual_inst" if has_column(conn, "hr_staff", "qual_inst") else "null"
-        agency_inst = (
-            "raw_agency.qual_inst"
-            if has_column(conn, "agency_assignments", "qual_inst")
-            else "null"
-        )
-        employed = rows(conn, EMPLOYED_SQL.replace("{qual_inst}", staff_inst), params)
-        agency = (
-            rows(conn, AGENCY_SQL.replace("{qual_inst}", agency_inst), params)
-            if agency_basis
-            else []
-        )
-    year = CensusYear(
-        la_code,
-        census_year,
-        period_start,
-        census_date,
-        staff_basis,
-        agency_basis,
-        allocations_basis,
-        bool(has_absence),
+        previous = read_year(conn, la_code, census_year - 1)
+        source = read_year(conn, la_code, census_year)
+    return CensusSource(
+        source.year,
+        source.la_level,
+        source.employed,
+        source.agency,
+        run_id,
+        la_name[0] if la_name else "",
+        previous,
     )
-    return CensusSource(year, LaLevel(vacancy_fte, agency_fte), employed, agency, run_id)
+
+
+def read_year(
+    conn: duckdb.DuckDBPyConnection, la_code: str, census_year: int
+) -> CensusSource | None:
+    """One census year's records, or None when the data does not cover it."""
+    found = conn.execute(
+        "select period_start_date, census_date, staff_basis_date, agency_basis_date, "
+        "allocations_basis_date, has_absence_extract from intermediate.int_census_years "
+        "where la_code = ? and census_year = ?",
+        [la_code, census_year],
+    ).fetchone()
+    if found is None:
+        return None
+    params = {"la": la_code, "year": census_year}
+    (la_level,) = rows(conn, LA_LEVEL_SQL, params)
+    year = CensusYear(la_code, census_year, *found[:5], bool(found[5]))
+    return CensusSource(
+        year, la_level, rows(conn, EMPLOYED_SQL, params), rows(conn, AGENCY_SQL, params)
+    )

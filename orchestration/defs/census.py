@@ -17,6 +17,11 @@ from orchestration.defs.run_guard import PUBLICATION_KEY
 from orchestration.settings import Settings
 
 CENSUS_KEY = dg.AssetKey(["census", "csww_return"])
+# the dbt models the return's records come from (models/intermediate/census_return)
+CENSUS_MODELS = [
+    dg.AssetKey(["intermediate", f"int_census_return_{part}"])
+    for part in ("employed", "agency", "la_level")
+]
 AUTHORITIES = dg.DynamicPartitionsDefinition(name="census_authority")
 CENSUS_YEARS = dg.DynamicPartitionsDefinition(name="census_year")
 census_partitions = dg.MultiPartitionsDefinition(
@@ -52,7 +57,7 @@ def register_published_partitions(instance: dg.DagsterInstance, settings: Settin
 
 @dg.asset(
     key=CENSUS_KEY,
-    deps=[PUBLICATION_KEY],
+    deps=[PUBLICATION_KEY, *CENSUS_MODELS],
     partitions_def=census_partitions,
     group_name="census",
     kinds={"xml"},
@@ -79,6 +84,8 @@ def csww_return(context: dg.AssetExecutionContext, config: CensusConfig) -> dg.M
         Settings.from_env(), la_code, census_year, Path(config.out) if config.out else None
     )
     context.log.info(result.summary)
+    if result.note:
+        context.log.warning(result.note)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
@@ -90,6 +97,8 @@ def csww_return(context: dg.AssetExecutionContext, config: CensusConfig) -> dg.M
             "report_csv": dg.MetadataValue.path(str(result.report_csv)),
             "publication_run_id": result.publication_run_id,
             "summary": result.summary,
+            "collection": result.collection,
+            "encoding_note": result.note or "",
         },
         check_results=[
             dg.AssetCheckResult(

@@ -244,11 +244,23 @@ class AuthorityExtracts:
     def base_salaries(self, as_at: date) -> pa.Array:
         """Each assignment's contracted annual base salary as at the date: its salary at the
         pay level of that date (NJC awards from April), as paid, so a part-timer's is the
-        full-time rate x FTE. Staff paid by the hours they claim have none."""
+        full-time rate x FTE; staff paid by the hours they claim, their rate for the contracted
+        hours. A few are not recorded, drawn from the assignment's position (stable across
+        snapshots)."""
         wf, policy = self.history.workforce, self.history.pay_policy
-        salaried = (policy.salary > 0) & (policy.hourly_rate == 0)
-        salary = policy.salary * pay_index(as_at.year, as_at.month) * wf.fte
-        return money(np.where(salaried, salary, 0.0), ~salaried)
+        annual = np.where(
+            policy.hourly_rate > 0, policy.hourly_rate * ref.CONTRACTED_HOURS_A_YEAR, policy.salary
+        )
+        salary = annual * pay_index(as_at.year, as_at.month) * wf.fte
+        draws = np.array(
+            [
+                int.from_bytes(hashlib.sha256(f"base_salary:{n}".encode()).digest()[:8], "big")
+                for n in range(len(salary))
+            ]
+        )
+        unrecorded = (draws % 10_000) / 10_000 < ref.BASE_SALARY_NOT_RECORDED
+        missing = (annual <= 0) | unrecorded
+        return money(np.where(missing, 0.0, salary), missing)
 
     def hr_establishment(self) -> SnapshotRecords:
         wf = self.history.workforce

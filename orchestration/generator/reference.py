@@ -241,6 +241,10 @@ SALARY_BANDS: dict[str, tuple[int, int]] = {
     "Independent Reviewing Officer": (46_000, 52_000),
     CHILD_PROTECTION_CHAIR: (46_000, 52_000),
     SUPERVISING_SOCIAL_WORKER: (38_000, 44_000),
+    "Court Team Social Worker": (40_000, 46_000),
+    "Practice Educator": (42_000, 48_000),
+    "Family Group Conference Coordinator": (36_000, 42_000),
+    "Quality Assurance Social Worker": (42_000, 48_000),
     "Quality Assurance Officer": (40_000, 46_000),
     "Practice Development Officer": (40_000, 46_000),
     "Workforce Development Officer": (40_000, 46_000),
@@ -288,6 +292,10 @@ QUALIFYING_INSTITUTIONS = (
     "Lancaster University", "University of Central Lancashire", "Goldsmiths University of London",
 )  # fmt: skip
 QUAL_INST_NOT_RECORDED = 0.02
+# Share of assignments whose base salary HR has not recorded (the census return's CSWW18 finds
+# them); staff paid by claimed hours are recorded at their rate for the contracted hours.
+BASE_SALARY_NOT_RECORDED = 0.01
+CONTRACTED_HOURS_A_YEAR = 37 * 52.143
 
 # ReasonLeave for people leaving the CFSW workforce below retirement age (5 is drawn by age).
 RESIGNATION, RETIRED, MOVED_TO_NON_CFSW_ROLE, OTHER_REASON = 1, 5, 7, 8

@@ -2,7 +2,8 @@
 
 Census year 2025 (1 Oct 2024 to 30 Sep 2025); every snapshot dated 31 Oct 2025, inside the
 return window, so it is the basis of year 2025. Authority 383 holds every case the return must
-get right; 202 holds one worker whose return has no error.
+get right. 202 holds two workers whose returns have no error in any collection: its snapshots
+of 31 October 2022, 2023 and 2024 are the basis of those census years, one per encoding.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.builders import (
     case_allocations,
     hr_absence,
     hr_establishment,
+    hr_pay_offer,
     hr_staff,
     payroll,
     write_extract,
@@ -24,6 +26,59 @@ from tests.builders import (
 from tests.conftest import published_once
 
 SNAPSHOT = "2025-10-31"
+# the census years 202 is returned for, each from its own snapshot of 31 October
+YEARS_202 = (2022, 2023, 2024, 2025)
+REGISTER_SWE = "SW12345"  # as on Social Work England's register (no leading zeros)
+OFFER_ITEMS = (
+    "recruitment_bonus", "retention_bonus", "performance_award", "car_allowance",
+    "relocation_package", "regional_weighting", "cost_swe", "cost_dbs",
+)  # fmt: skip
+
+
+def pay_offer(eligible: dict[str, str], other_allowances: str) -> list[dict]:
+    """Every item of the offer: `none` unless `eligible` says otherwise."""
+    return [
+        hr_pay_offer(item=item, eligible=eligible.get(item, "none")) for item in OFFER_ITEMS
+    ] + [hr_pay_offer(item="other_allowances", eligible=None, detail=other_allowances)]
+
+
+def staff_202() -> list[dict]:
+    return [
+        # a senior practitioner since 2017, every item supplied
+        hr_staff(
+            assignment_id="D1",
+            employee_id="EMPD01",
+            org_role=4,
+            post_id="Q1",
+            start_date="2017-02-01",
+            start_origin="2",
+            recruitment_route="step_up",
+            qual_level="2",
+            qual_inst="University of Sussex",
+            base_salary_gbp="45000",
+        ),
+        # a man working part time in two posts (0.5 + 0.3), his SWE number as registered
+        *(
+            hr_staff(
+                assignment_id=assignment,
+                employee_id="EMPD02",
+                swe_number=REGISTER_SWE,
+                gender="1",
+                post_id=post,
+                fte=fte,
+                start_date="2021-03-01",
+                start_origin="2",
+                recruitment_route="external",
+                qual_level="1",
+                qual_inst="University of Brighton",
+                base_salary_gbp=salary,
+            )
+            for assignment, post, fte, salary in (
+                ("D2", "Q2", 0.5, "19000.50"),
+                ("D3", "Q3", 0.3, "£11,400.30"),
+            )
+        ),
+    ]
 
 
 def staff_383() -> list[dict]:
@@ -38,6 +93,7 @@ def staff_383() -> list[dict]:
             recruitment_route="external",
             qual_level="1",
             qual_inst="University of Leeds",
+            base_salary_gbp="41250.00",
         ),
         # moves from P2 (a case holder) to P3 (a senior practitioner) on 1 April: one record
         # from the start of the first post, neither a starter nor a leaver
@@ -52,6 +108,7 @@ def staff_383() -> list[dict]:
             recruitment_route="external",
             qual_level="2",
             qual_inst="University of York",
+            base_salary_gbp="38000",
         ),
         hr_staff(
             assignment_id="C2B",
@@ -63,6 +120,7 @@ def staff_383() -> list[dict]:
             recruitment_route="internal",
             qual_level="2",
             qual_inst="University of York",
+            base_salary_gbp="44000",
         ),
         # leaves on 30 September: a leaver (not in post), FTE 0.8 on leaving
         hr_staff(
@@ -78,6 +136,7 @@ def staff_383() -> list[dict]:
             recruitment_route="external",
             qual_level="1",
             qual_inst="University of Bradford",
+            base_salary_gbp="33000",
         ),
         # a part-time starter (newly qualified, ASYE) holding one case
         hr_staff(
@@ -92,6 +151,7 @@ def staff_383() -> list[dict]:
             cfkss_status="1",
             qual_level="1",
             qual_inst="Sheffield Hallam University",
+            base_salary_gbp="18500",
         ),
         # a case holder with no case on 30 September (a query), born in 1948 (a query)
         hr_staff(
@@ -104,8 +164,10 @@ def staff_383() -> list[dict]:
             recruitment_route="frontline",
             qual_level="2",
             qual_inst="Northumbria University",
+            base_salary_gbp="39000",
         ),
-        # a team manager without a qualifying institution recorded (an error)
+        # a team manager without a qualifying institution recorded (an error to 2024) and
+        # without a salary (an error from 2025)
         hr_staff(
             assignment_id="C6",
             employee_id="EMPC06",
@@ -200,31 +262,86 @@ def write_census_fixture(landing: Path) -> None:
             )
         ],
     )
-    write_extract(landing, "383", "payroll", SNAPSHOT, [payroll(employee_id="EMPC01")])
+    write_extract(
+        landing,
+        "383",
+        "payroll",
+        SNAPSHOT,
+        [
+            payroll(employee_id="EMPC01", assignment_id="C1"),
+            # the starter's golden hello; the leaver's last overtime
+            payroll(
+                employee_id="EMPC04",
+                assignment_id="C4",
+                pay_period="2025-01",
+                pay_element="golden_hello",
+                amount_gbp="2000",
+            ),
+            payroll(
+                employee_id="EMPC03",
+                assignment_id="C3",
+                pay_period="2025-09",
+                pay_element="overtime",
+                amount_gbp="150.50",
+            ),
+        ],
+    )
     write_extract(landing, "383", "agency_timesheets", SNAPSHOT, [agency_timesheets()])
-    # 202: one senior practitioner, every item supplied; no agency worker, no absence
+    write_extract(
+        landing,
+        "383",
+        "hr_pay_offer",
+        SNAPSHOT,
+        pay_offer({"cost_swe": "All", "cost_dbs": "all"}, other_allowances=""),
+    )
+    # 202: the same two workers on 31 October of each year, no agency worker, no absence
+    for year in YEARS_202:
+        snapshot = f"{year}-10-31"
+        write_extract(landing, "202", "hr_staff", snapshot, staff_202())
+        write_extract(
+            landing,
+            "202",
+            "hr_establishment",
+            snapshot,
+            [
+                hr_establishment(post_id=post, budgeted_fte=fte)
+                for post, fte in (("Q1", 1.0), ("Q2", 0.5), ("Q3", 0.3))
+            ],
+        )
+        write_extract(landing, "202", "agency_assignments", snapshot, [])
+        write_extract(landing, "202", "hr_absence", snapshot, [])
     write_extract(
         landing,
         "202",
-        "hr_staff",
+        "hr_pay_offer",
+        SNAPSHOT,
+        pay_offer(
+            {"recruitment_bonus": "some", "retention_bonus": "all", "cost_swe": "all"},
+            other_allowances="Essential car user lump sum",
+        ),
+    )
+    write_extract(
+        landing,
+        "202",
+        "payroll",
         SNAPSHOT,
         [
-            hr_staff(
-                assignment_id="D1",
-                employee_id="EMPD01",
-                org_role=4,
-                post_id="Q1",
-                start_date="2017-02-01",
-                start_origin="2",
-                recruitment_route="step_up",
-                qual_level="2",
-                qual_inst="University of Sussex",
+            payroll(
+                employee_id=person,
+                assignment_id=assignment,
+                pay_period=period,
+                pay_element=element,
+                amount_gbp=amount,
+            )
+            for person, assignment, period, element, amount in (
+                ("EMPD01", "D1", "2024-10", "overtime", "80.10"),
+                ("EMPD01", "D1", "2024-09", "golden_hello", "1000"),  # census year 2024
+                ("EMPD01", "D1", "2025-06", "basic", "3750"),  # basic pay is no payment
+                ("EMPD02", "D2", "2025-03", "market_supplement", "250"),
+                ("EMPD02", "D3", "2025-06", "retention_allowance", "100.00"),
             )
         ],
     )
-    write_extract(landing, "202", "hr_establishment", SNAPSHOT, [hr_establishment(post_id="Q1")])
-    write_extract(landing, "202", "agency_assignments", SNAPSHOT, [])
-    write_extract(landing, "202", "hr_absence", SNAPSHOT, [])
 
 
 @pytest.fixture(scope="session")

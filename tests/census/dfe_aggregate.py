@@ -8,7 +8,7 @@ published KPIs if the XML says it. DfE's counts (their methodology and the censu
   and with an FTE: headcount, and FTE summed (not de-duplicated);
 - starters / leavers: employed records whose RoleStartDate / RoleEndDate falls in the year
   (1 October to 30 September), FTE30 summed;
-- agency workers and vacancies: the LA-level items (LALevelVacancies);
+- agency workers and vacancies: the LA-level items (LALevelVacancies, LALevel from 2025);
 - case holders: records, employed or agency, in post with Cases30 above 0: their FTE summed,
   their cases summed;
 - working days lost: WorkingDaysLost summed over employed records;
@@ -37,7 +37,10 @@ def aggregate(path: Path) -> dict[str, Decimal]:
     root = ET.parse(path).getroot()
     census_date = date.fromisoformat(root.findtext("Header/CollectionDetails/ReferenceDate"))
     year_start = census_date.replace(year=census_date.year - 1) + timedelta(days=1)
+    # LALevelVacancies to the 2024 collection, LALevel from 2025
     la_level = root.find("LALevelVacancies")
+    if la_level is None:
+        la_level = root.find("LALevel")
     counts = dict.fromkeys(
         (
             "inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "case_holders_fte",

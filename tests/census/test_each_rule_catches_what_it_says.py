@@ -1,5 +1,6 @@
 """Every business rule of the return on hand-made records: one that breaks it (the items it
-names) and one that keeps it, with no pipeline run. The schema's own check is tested too."""
+names) and one that keeps it, with no pipeline run. The schema's own check is tested too. The
+records are the 2023 collection's unless a rule checks items of a later one."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from orchestration.census.records import ITEMS, Return, Worker, to_xml
-from orchestration.census.rules import RULES, check_workers
+from orchestration.census.encoding import encoding_for
+from orchestration.census.records import Return, Worker, to_xml
+from orchestration.census.rules import RULES, check_la_level, check_workers
 from orchestration.census.schema import check_schema
 from tests.conftest import PROJECT_ROOT
 
@@ -56,17 +58,30 @@ AGENCY = {
 }
 
 
-def census_of(*records: dict) -> Return:
+# the collection whose items a rule checks, where it is not 2023
+COLLECTION = {"CSWW18": 2025, "CSWW19": 2025}
+LA_LEVEL = {
+    "NumberOfVacancies": Decimal("2.00"),
+    "NoAgencyFTE": Decimal("1.00"),
+    "NoAgencyHeadcount": 1,
+}
+
+
+def census_of(*records: dict, collection: int = 2023) -> Return:
+    encoding = encoding_for(collection)
+    facts = [fact for _, fact in encoding.worker_items]
     workers = [
-        Worker(n, {item: record.get(item) for item in ITEMS}) for n, record in enumerate(records, 1)
+        Worker(n, {fact: record.get(fact) for fact in facts}) for n, record in enumerate(records, 1)
     ]
-    return Return("383", 2025, CENSUS, YEAR_START, Decimal("2.00"), Decimal("1.00"), 1, workers)
+    la_level = {fact: LA_LEVEL.get(fact) for _, fact in encoding.la_level_items}
+    return Return("383", "Leeds", 2025, CENSUS, YEAR_START, encoding, la_level, workers)
 
 
 def broken(code: str, *records: dict) -> list[tuple[str, str]]:
     """(record, item) of each finding of rule `code` on the records."""
     rule = [r for r in RULES if r.code == code]
-    return [(f.worker, f.item) for f in check_workers(census_of(*records), rule)]
+    census = census_of(*records, collection=COLLECTION.get(code, 2023))
+    return [(f.worker, f.item) for f in check_workers(census, rule)]
 
 
 # rule code, records breaking it, the (record, item) findings, records keeping it
@@ -181,13 +196,25 @@ CASES = [
         [("record 1 (employed)", "WorkingDaysLost")],
         [{**EMPLOYED, "WorkingDaysLost": Decimal("253.00")}],
     ),
+    (
+        "CSWW18",
+        [{**EMPLOYED, "BaseSalary": None}],
+        [("record 1 (employed)", "BaseSalary")],
+        [{**EMPLOYED, "BaseSalary": Decimal("38000.00")}, {**LEAVER, "BaseSalary": None}, AGENCY],
+    ),
+    (
+        "CSWW19",
+        [{**EMPLOYED, "Sex": None}],
+        [("record 1 (employed)", "Sex")],
+        [{**EMPLOYED, "Sex": "F"}, {**EMPLOYED, "Sex": "M"}, AGENCY],
+    ),
 ]
 
 
 def test_every_rule_has_a_case_and_says_what_it_checks():
     assert [code for code, *_ in CASES] == [rule.code for rule in RULES]
     for rule in RULES:
-        assert rule.severity in ("error", "query") and rule.fields and rule.message
+        assert rule.severity in ("error", "query") and rule.message and rule.fix
 
 
 @pytest.mark.parametrize(
@@ -200,12 +227,46 @@ def test_the_rule_flags_the_breaking_records_and_passes_the_others(
     assert broken(code, *keeping) == []
 
 
-def test_mandatory_items_of_employed_workers_follow_the_alliances_validator():
-    (rule,) = [r for r in RULES if r.code == "CSWW01"]
-    assert set(rule.fields) == {
+def test_mandatory_items_of_employed_workers_follow_each_collection():
+    alliance = {
         "SWENo", "PersonBirthDate", "GenderCurrent", "Ethnicity", "QualInst", "StepUpGrad",
         "OrgRole", "RoleStartDate", "StartOrigin", "FTE30", "WorkingDaysLost", "FrontlineGrad",
     }  # fmt: skip
+    required = {
+        year: set(encoding_for(year).employed_required) for year in (2022, 2023, 2024, 2025)
+    }
+    assert required[2022] == required[2023] == alliance
+    # Sex is asked for from 2024 but a code other than 1 or 2 has none: a query, not an error
+    assert required[2024] == alliance - {"GenderCurrent"}
+    assert required[2025] == alliance - {"GenderCurrent", "QualInst"}
+    assert encoding_for(2025).in_post_required == ("BaseSalary",)
+    assert [encoding_for(year).agency_required for year in (2024, 2025)] == [
+        ("SWENo", "QualInst"),
+        ("SWENo",),
+    ]
+
+
+def test_a_rule_of_items_the_collection_does_not_ask_for_does_not_apply():
+    # QualInst is gone from 2025: a record without it breaks nothing
+    complete = {**EMPLOYED, "Sex": "F", "BaseSalary": Decimal("38000.00"), "QualInst": None}
+    assert check_workers(census_of(complete, collection=2025)) == []
+    assert check_workers(census_of(complete, collection=2024))[0].item == "QualInst"
+    assert {r.code for r in RULES if r.applies(encoding_for(2023))} == {r.code for r in RULES} - {
+        "CSWW18",
+        "CSWW19",
+    }
+
+
+def test_a_missing_offer_item_is_an_error_of_the_authority():
+    census = census_of(EMPLOYED, collection=2025)
+    findings = check_la_level(census)
+    assert [(f.code, f.severity, f.worker) for f in findings][0] == ("CSWW20", "error", "LA level")
+    assert [f.item for f in findings] == [
+        "RecruitmentBonus", "RetentionBonus", "PerformanceAward", "CarAllowance",
+        "RelocationPackage", "RegionalWeighting", "CostSWE", "CostDBS", "OtherAllowances",
+    ]  # fmt: skip
+    assert all("hr_pay_offer" in f.fix for f in findings)
+    assert check_la_level(census_of(EMPLOYED)) == []
 
 
 def test_a_finding_never_shows_an_identifier_or_a_date_of_birth():
@@ -215,19 +276,67 @@ def test_a_finding_never_shows_an_identifier_or_a_date_of_birth():
 
 
 def test_the_schema_names_the_record_and_item_without_the_value():
-    census = census_of(EMPLOYED, {**AGENCY, "QualInst": None}, {**EMPLOYED, "SWENo": "SW12"})
-    findings = check_schema(to_xml(census))
+    census = census_of(
+        EMPLOYED, {**AGENCY, "QualInst": None}, {**EMPLOYED, "SWENo": "SW12"}, collection=2022
+    )
+    findings = check_schema(to_xml(census), census.encoding)
     assert [(f.code, f.worker, f.item) for f in findings] == [
         ("XSD", "record 2", "QualInst"),
         ("XSD", "record 3", "SWENo"),
     ]
     assert all("SW12" not in f.message for f in findings)
-    assert check_schema(to_xml(census_of(EMPLOYED, LEAVER, AGENCY))) == []
+    for year in (2022, 2023):
+        census = census_of(EMPLOYED, LEAVER, AGENCY, collection=year)
+        assert check_schema(to_xml(census), census.encoding) == []
 
 
 def test_the_schema_check_finds_what_the_published_sample_lacks():
     """The alliance's synthetic sample return (reference/csww_2022_sample.xml): 12 of its 30
     records lack QualInst, which DfE's schema requires; nothing else is wrong with it."""
     sample = (PROJECT_ROOT / "reference" / "csww_2022_sample.xml").read_bytes()
-    findings = check_schema(sample)
+    findings = check_schema(sample, encoding_for(2022))
     assert len(findings) == 12 and {f.item for f in findings} == {"QualInst"}
+
+
+def test_continuity_with_last_years_return_names_records_not_values():
+    """Last year: A, B, C and D in post, E a leaver. Now: A unchanged; B's role start moved;
+    C's date of birth changed and FTE fell from 1.0 to 0.4; D is gone with no leaving date
+    (CSWW21, named as last year's record); E, a leaver then, is not looked for."""
+    from orchestration.census.continuity import check_continuity
+    from orchestration.census.source import CensusSource
+
+    def row(person, start, born, fte, leaver=False, starter=False):
+        return {
+            "employee_pseudonym": person,
+            "spell_start_date": start,
+            "date_of_birth": born,
+            "fte_in_post": fte,
+            "is_leaver": leaver,
+            "is_starter": starter,
+        }
+
+    born, start = date(1984, 3, 7), date(2019, 1, 1)
+    before = [
+        row("A", start, born, 1),
+        row("B", start, born, 1),
+        row("C", start, born, 1),
+        row("D", start, born, 1),
+        row("E", start, born, 0, leaver=True),
+    ]
+    now = [
+        row("A", start, born, 1),
+        row("B", date(2020, 6, 1), born, 1),
+        row("C", start, date(1985, 3, 7), Decimal("0.4")),
+    ]
+    previous = CensusSource(None, {}, before, [])
+    source = CensusSource(None, {}, now, [], previous=previous)
+    census = census_of(EMPLOYED, EMPLOYED, EMPLOYED)
+    findings = check_continuity(census, source)
+    assert sorted((f.code, f.severity, f.worker, f.item, f.value) for f in findings) == [
+        ("CSWW21", "query", "record 4 (employed) of the 2024 return", "RoleEndDate", ""),
+        ("CSWW22", "query", "record 2 (employed)", "RoleStartDate", ""),
+        ("CSWW23", "query", "record 3 (employed)", "PersonBirthDate", ""),
+        ("CSWW24", "query", "record 3 (employed)", "FTE", ""),
+    ]
+    assert all(f.fix for f in findings)
+    assert check_continuity(census, CensusSource(None, {}, now, [])) == []

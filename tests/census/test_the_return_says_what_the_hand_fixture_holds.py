@@ -14,12 +14,14 @@ from lxml import etree
 
 from tests.builders import swe_number
 from tests.census.dfe_aggregate import aggregate
+from tests.census.test_each_collection_writes_its_own_items import EXPECTED_202_2025
 from tests.conftest import PROJECT_ROOT, query, run_workforce
 
 # the tests of this module write into one home: one xdist worker runs them all
 pytestmark = pytest.mark.xdist_group("census_home")
 
-SCHEMA = etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "reference" / "csww_2022.xsd")))
+COLLECTIONS = PROJECT_ROOT / "orchestration" / "census" / "collections"
+SCHEMA = etree.XMLSchema(etree.parse(str(COLLECTIONS / "csww_2025.xsd")))
 NOT_READY = "csww-383-2025-NOT-READY-has-errors.xml"
 
 
@@ -50,9 +52,8 @@ EXPECTED_383 = {
         "EMPC01",
         ("FTE", "1.000000"),
         ("PersonBirthDate", "1984-03-07"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
-        ("QualInst", "University of Leeds"),
         ("QualLevel", "1"),
         ("StepUpGrad", "0"),
         ("OrgRole", "5"),
@@ -64,15 +65,17 @@ EXPECTED_383 = {
         ("FrontlineGrad", "0"),
         ("Absat30Sept", "1"),
         ("ReasonAbsence", "SIC"),
+        ("BaseSalary", "41250.00"),
+        ("RRPayments", "0.00"),
+        ("OtherPayments", "0.00"),
     ),
     # the mover: one record, started in the first post, the second post's role
     swe_number("EMPC02"): employed(
         "EMPC02",
         ("FTE", "1.000000"),
         ("PersonBirthDate", "1984-03-07"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
-        ("QualInst", "University of York"),
         ("QualLevel", "2"),
         ("StepUpGrad", "0"),
         ("OrgRole", "4"),
@@ -83,15 +86,17 @@ EXPECTED_383 = {
         ("WorkingDaysLost", "0.00"),
         ("FrontlineGrad", "0"),
         ("Absat30Sept", "0"),
+        ("BaseSalary", "44000.00"),
+        ("RRPayments", "0.00"),
+        ("OtherPayments", "0.00"),
     ),
     # the leaver on 30 September: FTE 0, the FTE on leaving in FTE30, reason and destination
     swe_number("EMPC03"): employed(
         "EMPC03",
         ("FTE", "0"),
         ("PersonBirthDate", "1984-03-07"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
-        ("QualInst", "University of Bradford"),
         ("QualLevel", "1"),
         ("StepUpGrad", "0"),
         ("OrgRole", "5"),
@@ -103,15 +108,16 @@ EXPECTED_383 = {
         ("FTE30", "0.800000"),
         ("WorkingDaysLost", "0.00"),
         ("FrontlineGrad", "0"),
+        ("RRPayments", "0.00"),
+        ("OtherPayments", "150.50"),
     ),
     # the part-time starter
     swe_number("EMPC04"): employed(
         "EMPC04",
         ("FTE", "0.500000"),
         ("PersonBirthDate", "1999-05-01"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
-        ("QualInst", "Sheffield Hallam University"),
         ("QualLevel", "1"),
         ("StepUpGrad", "0"),
         ("OrgRole", "5"),
@@ -122,16 +128,17 @@ EXPECTED_383 = {
         ("WorkingDaysLost", "1.00"),
         ("FrontlineGrad", "0"),
         ("Absat30Sept", "0"),
-        ("CFKSSstatus", "1"),
+        ("BaseSalary", "18500.00"),
+        ("RRPayments", "2000.00"),
+        ("OtherPayments", "0.00"),
     ),
     # the case holder without cases, recruited through Frontline
     swe_number("EMPC05"): employed(
         "EMPC05",
         ("FTE", "1.000000"),
         ("PersonBirthDate", "1948-01-01"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
-        ("QualInst", "Northumbria University"),
         ("QualLevel", "2"),
         ("StepUpGrad", "0"),
         ("OrgRole", "5"),
@@ -142,13 +149,16 @@ EXPECTED_383 = {
         ("WorkingDaysLost", "0.00"),
         ("FrontlineGrad", "1"),
         ("Absat30Sept", "0"),
+        ("BaseSalary", "39000.00"),
+        ("RRPayments", "0.00"),
+        ("OtherPayments", "0.00"),
     ),
     # no qualifying institution: the item is left out, never made up
     swe_number("EMPC06"): employed(
         "EMPC06",
         ("FTE", "1.000000"),
         ("PersonBirthDate", "1984-03-07"),
-        ("GenderCurrent", "2"),
+        ("Sex", "F"),
         ("Ethnicity", "WBRI"),
         ("QualLevel", "1"),
         ("StepUpGrad", "0"),
@@ -160,13 +170,14 @@ EXPECTED_383 = {
         ("WorkingDaysLost", "0.00"),
         ("FrontlineGrad", "0"),
         ("Absat30Sept", "0"),
+        ("RRPayments", "0.00"),
+        ("OtherPayments", "0.00"),
     ),
     # the agency worker in post on 30 September (AGC02 left in August: not returned)
     swe_number("AGC01"): [
         ("AgencyWorker", "1"),
         ("SWENo", swe_number("AGC01")),
         ("FTE", "1.000000"),
-        ("QualInst", "The Open University"),
         ("OrgRole", "5"),
         ("FTE30", "1.000000"),
         ("Cases30", "3"),
@@ -182,7 +193,9 @@ def test_the_return_with_errors_exits_3_and_says_it_is_not_ready(census_home, re
     folder = census_home / "census"
     assert (folder / NOT_READY).exists() and not (folder / "csww-383-2025.xml").exists()
     assert f"Return (NOT READY): {folder / NOT_READY}" in result.stdout
-    assert "7 worker record(s), 2 error(s), 2 query(ies): NOT READY" in result.stdout
+    assert "(2025 encoding): 7 worker record(s), 1 error(s), 2 query(ies): NOT READY" in (
+        result.stdout
+    )
 
 
 def test_the_xml_is_owner_only(census_home, returns):
@@ -197,7 +210,7 @@ def test_every_worker_and_item_is_as_the_extracts_say(census_home, returns):
     root = etree.parse(str(path)).getroot()
     assert [child.tag for child in root] == [
         "Header",
-        "LALevelVacancies",
+        "LALevel",
         *["CSWWWorker"] * len(EXPECTED_383),
     ]
     header = {
@@ -205,20 +218,28 @@ def test_every_worker_and_item_is_as_the_extracts_say(census_home, returns):
     }
     assert header["Collection"] == "CSWW" and header["Year"] == "2025"
     assert header["ReferenceDate"] == "2025-09-30" and header["LEA"] == "383"
-    # vacancies: P2 emptied by the move 1.0, P4 left on 30 September 0.8, P5 half filled 0.5
-    assert [(e.tag, e.text) for e in root.find("LALevelVacancies")] == [
+    # vacancies: P2 emptied by the move 1.0, P4 left on 30 September 0.8, P5 half filled 0.5;
+    # the offer: registration and DBS fees paid for all, nothing else, no other allowance
+    assert [(e.tag, e.text) for e in root.find("LALevel")] == [
         ("NumberOfVacancies", "2.30"),
         ("NoAgencyFTE", "1.00"),
         ("NoAgencyHeadcount", "1"),
+        ("RecruitmentBonus", "0"),
+        ("RetentionBonus", "0"),
+        ("PerformanceAward", "0"),
+        ("CarAllowance", "0"),
+        ("RelocationPackage", "0"),
+        ("RegionalWeighting", "0"),
+        ("CostSWE", "1"),
+        ("CostDBS", "1"),
+        ("OtherAllowances", None),
     ]
 
 
-def test_the_schema_rejects_only_the_missing_qualifying_institution(census_home, returns):
-    document = etree.parse(str(census_home / "census" / NOT_READY))
-    assert not SCHEMA.validate(document)
-    errors = [(e.path, e.message) for e in SCHEMA.error_log]
-    assert len(errors) == 1 and "Expected is ( QualInst )" in errors[0][1], errors
-    assert SCHEMA.validate(etree.parse(str(census_home / "census" / "csww-202-2025.xml")))
+def test_the_2025_schema_accepts_both_returns_and_the_error_is_a_rule(census_home, returns):
+    # 383's error is a missing salary, which the schema leaves optional and the rules require
+    for name in (NOT_READY, "csww-202-2025.xml"):
+        assert SCHEMA.validate(etree.parse(str(census_home / "census" / name))), SCHEMA.error_log
 
 
 def test_the_report_lists_each_finding_without_personal_values(census_home, returns):
@@ -229,18 +250,22 @@ def test_the_report_lists_each_finding_without_personal_values(census_home, retu
     manager = f"record {position[swe_number('EMPC06')]} (employed)"
     no_cases = f"record {position[swe_number('EMPC05')]} (employed)"
     assert sorted((r["rule"], r["severity"], r["worker"], r["item"], r["value"]) for r in rows) == [
-        ("CSWW01", "error", manager, "QualInst", ""),
         ("CSWW08", "query", no_cases, "Cases30", "0"),
         ("CSWW15", "query", no_cases, "PersonBirthDate", ""),  # a date of birth is not shown
-        ("XSD", "error", manager, "QualInst", ""),
+        ("CSWW18", "error", manager, "BaseSalary", ""),  # a salary is not shown either
     ]
+    fixes = {r["rule"]: r["fix"] for r in rows}
+    assert "base_salary_gbp in hr_staff" in fixes["CSWW18"]
+    assert "case_allocations" in fixes["CSWW08"]
     html = (census_home / "census" / "csww-383-2025-report.html").read_text()
-    assert "CSWW08" in html and "NOT READY" in html
+    assert "Leeds (383)" in html and "NOT READY" in html and "CSWW08" in html
+    assert "how to fix" in html and "base_salary_gbp in hr_staff" in html
     for report in ("csww-383-2025-report.csv", "csww-383-2025-report.html"):
         text = (census_home / "census" / report).read_text()
         for person in ("EMPC01", "EMPC05", "EMPC06", "AGC01"):
             assert swe_number(person) not in text and person not in text
         assert "1948-01-01" not in text and "1984-03-07" not in text
+        assert "41250" not in text and "2000.00" not in text
 
 
 def test_a_return_without_errors_exits_0_named_ready(census_home, returns):
@@ -248,33 +273,16 @@ def test_a_return_without_errors_exits_0_named_ready(census_home, returns):
     assert result.returncode == 0, result.stdout + result.stderr
     path = census_home / "census" / "csww-202-2025.xml"
     assert f"Return (ready to submit): {path}" in result.stdout
-    assert workers_by_swe(path) == {
-        swe_number("EMPD01"): employed(
-            "EMPD01",
-            ("FTE", "1.000000"),
-            ("PersonBirthDate", "1984-03-07"),
-            ("GenderCurrent", "2"),
-            ("Ethnicity", "WBRI"),
-            ("QualInst", "University of Sussex"),
-            ("QualLevel", "2"),
-            ("StepUpGrad", "1"),
-            ("OrgRole", "4"),
-            ("RoleStartDate", "2017-02-01"),
-            ("StartOrigin", "2"),
-            ("FTE30", "1.000000"),
-            ("WorkingDaysLost", "0.00"),  # no allocations extract: no Cases30
-            ("FrontlineGrad", "0"),
-            ("Absat30Sept", "0"),
-        )
-    }
+    assert workers_by_swe(path) == EXPECTED_202_2025
 
 
 def test_an_authority_not_published_exits_1_and_writes_nothing(census_home, returns):
     result = returns["999"]
     assert result.returncode == 1
-    assert "999, census year 2025 is not published (published: 202 2025, 383 2025)" in (
-        result.stderr
-    )
+    assert (
+        "999, census year 2025 is not published (published: 202 2022, 202 2023, 202 2024, "
+        "202 2025, 383 2025)"
+    ) in result.stderr
     assert not list((census_home / "census").glob("*999*"))
 
 

@@ -69,7 +69,14 @@ def test_the_census_return_is_partitioned_on_demand_and_outside_the_workforce_jo
     repo = defs.get_repository_def()
     census = dg.AssetKey(["census", "csww_return"])
     node = repo.asset_graph.get(census)
-    assert node.parent_keys == {dg.AssetKey(["published", "workforce"])}
+    # downstream of the publication and of the dbt models its records come from
+    assert node.parent_keys == {
+        dg.AssetKey(["published", "workforce"]),
+        *(
+            dg.AssetKey(["intermediate", f"int_census_return_{part}"])
+            for part in ("employed", "agency", "la_level")
+        ),
+    }
     partitions = node.partitions_def
     assert isinstance(partitions, dg.MultiPartitionsDefinition)
     assert {d.name for d in partitions.partitions_defs} == {"authority", "census_year"}

@@ -22,6 +22,7 @@ renamed as (
         service_area,
         team,
         cover_reason,
+        qual_inst,
 
         -- numbers
         fte,
