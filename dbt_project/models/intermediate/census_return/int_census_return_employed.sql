@@ -196,24 +196,45 @@ year_pay_lines as (
             and pay_lines.pay_period_start_date <= census_years.census_date
 ),
 
--- the year's payments on the spell's assignments
+-- each of the person's pay lines of the year goes to the record of the spell holding its
+-- assignment, or else (a post outside the spells) to the person's latest record of the year
+pay_line_spells as (
+    select
+        year_pay_lines.la_code,
+        year_pay_lines.census_year,
+        year_pay_lines.employee_pseudonym,
+        year_pay_lines.pay_element,
+        year_pay_lines.amount_gbp,
+        by_spell.spell_number,
+        row_number() over (
+            partition by
+                year_pay_lines.la_code,
+                year_pay_lines.assignment_id,
+                year_pay_lines.pay_period,
+                year_pay_lines.pay_element
+            order by
+                list_contains(by_spell.assignment_ids, year_pay_lines.assignment_id) desc,
+                by_spell.spell_number desc
+        ) as spell_rank
+    from year_pay_lines
+    inner join by_spell
+        on
+            year_pay_lines.la_code = by_spell.la_code
+            and year_pay_lines.census_year = by_spell.census_year
+            and year_pay_lines.employee_pseudonym = by_spell.employee_pseudonym
+),
+
 spell_pay as (
     select
-        by_spell.la_code,
-        by_spell.census_year,
-        by_spell.employee_pseudonym,
-        by_spell.spell_number,
-        sum(year_pay_lines.amount_gbp) filter (where year_pay_lines.pay_element in {{ rr_elements }})
-            as recruitment_retention_gbp,
-        sum(year_pay_lines.amount_gbp) filter (where year_pay_lines.pay_element in ('overtime', 'other'))
-            as other_payments_gbp
-    from by_spell
-    inner join year_pay_lines
-        on
-            by_spell.la_code = year_pay_lines.la_code
-            and by_spell.census_year = year_pay_lines.census_year
-            and list_contains(by_spell.assignment_ids, year_pay_lines.assignment_id)
-    group by by_spell.la_code, by_spell.census_year, by_spell.employee_pseudonym, by_spell.spell_number
+        la_code,
+        census_year,
+        employee_pseudonym,
+        spell_number,
+        sum(amount_gbp) filter (where pay_element in {{ rr_elements }}) as recruitment_retention_gbp,
+        sum(amount_gbp) filter (where pay_element in ('overtime', 'other')) as other_payments_gbp
+    from pay_line_spells
+    where spell_rank = 1
+    group by la_code, census_year, employee_pseudonym, spell_number
 ),
 
 -- whether any pay line of the census year was delivered: without one, payments are not known
