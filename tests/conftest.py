@@ -103,11 +103,11 @@ def published_once(
 # What starts first (`--no-loadscope-reorder`: xdist hands out work in this order), longest
 # first, so that the two workers finish together rather than one starting a run of minutes as
 # the other runs out of work: the longest runs of `workforce` (seconds of one test or group, of
-# fixtures it is first to build, on two busy cores), then the rest as collected.
+# fixtures it is first to build, on two busy cores), then the rest as collected; a module's
+# tests stay together.
 LONGEST_FIRST = (
-    "tests/cli/test_faults_leave_the_publication_intact.py::test_a_run_killed_at_any_point",  # 490
+    "tests/cli/test_faults_leave_the_publication_intact.py",  # 490 (killed runs), 165, 145
     "tests/cli/test_a_blocked_file_blocks_until_corrected_or_accepted.py",  # 230
-    "tests/cli/test_faults_leave_the_publication_intact.py",  # 165 and 145
     "tests/cli/test_incremental_runs_publish_what_one_run_publishes.py",  # 230
     "tests/cli/test_pipeline_matches_the_hand_computation.py",  # 105, 65, 45, 30
     "tests/defs/test_run_path.py",  # 130
@@ -169,7 +169,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item, key in shared.items():
         module, name = root(key)
         item.add_marker(pytest.mark.xdist_group(f"{module}::{name}"))
-    items.sort(key=start_rank)  # stable: as collected within a rank
+    # a module's tests stay together (a plain `pytest` builds each module fixture once)
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        module_rank[module] = min(module_rank.get(module, len(LONGEST_FIRST)), start_rank(item))
+    items.sort(key=lambda item: module_rank[item.nodeid.split("::")[0]])  # stable
 
 
 @pytest.fixture(scope="session")
