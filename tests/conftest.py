@@ -100,21 +100,81 @@ def published_once(
     return built_once(tmp_path_factory, worker_id, name, build)
 
 
+# What starts first (`--no-loadscope-reorder`: xdist hands out work in this order), longest
+# first, so that the two workers finish together rather than one starting a run of minutes as
+# the other runs out of work: the longest runs of `workforce` (seconds of one test or group, of
+# fixtures it is first to build, on two busy cores), then the rest as collected; a module's
+# tests stay together.
+LONGEST_FIRST = (
+    "tests/cli/test_faults_leave_the_publication_intact.py",  # 490 (killed runs), 165, 145
+    "tests/cli/test_a_blocked_file_blocks_until_corrected_or_accepted.py",  # 230
+    "tests/cli/test_incremental_runs_publish_what_one_run_publishes.py",  # 230
+    "tests/cli/test_pipeline_matches_the_hand_computation.py",  # 105, 65, 45, 30
+    "tests/defs/test_run_path.py",  # 130
+    "tests/cli/test_board_kpis_match_the_hand_computation.py",  # 110
+    "tests/census/test_the_return_says_what_the_hand_fixture_holds.py",  # 90
+    "tests/dbt/test_benchmarks_compare_with_neighbours_and_england.py",  # 170
+    "tests/cli/test_hostile_deliveries_leak_nothing_and_wedge_nothing.py",  # 70, 40, 115
+    "demo_home",  # the demo's run, then its reports, exports and browser tests
+    "tests/ingest/test_real_export_styles_load_as_written.py",  # 60
+    "tests/cli/test_bad_inputs_are_rejected_or_quarantined.py",  # 35, 25, 20
+    "tests/cli/test_a_run_with_another_pseudonym_key_is_refused.py",  # 80
+)
+
+
+def start_rank(item: pytest.Item) -> int:
+    for rank, start in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(start) or start in getattr(item, "fixturenames", ()):
+            return rank
+    return len(LONGEST_FIRST)
+
+
+def module_fixtures(item: pytest.Item) -> list[str]:
+    """The module- and class-scoped fixtures a test uses, directly or through other fixtures."""
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return []
+    return sorted(
+        name
+        for name, definitions in fixtures.name2fixturedefs.items()
+        if definitions[-1].scope in ("module", "class")
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Which tests share an xdist worker (`--dist loadgroup`), so that what they share is built
     once: the tests of the demo home (they write reports, exports and docs into it) share one,
-    and so do the tests of a module that builds a module-scoped fixture (typically a pipeline
-    run), which each worker would otherwise build again."""
+    and so do the tests of a module that share a module-scoped fixture (typically a pipeline
+    run), which each worker would otherwise build again. A module's tests that share no such
+    fixture (say, one pipeline run each) are in groups of their own, so the two workers can
+    run them side by side."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(key: tuple[str, str]) -> tuple[str, str]:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    shared = {}
     for item in items:
-        fixtures = getattr(item, "_fixtureinfo", None)
         if "demo_home" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo_home"))
-        elif fixtures and any(
-            definitions[-1].scope in ("module", "class")
-            for definitions in fixtures.name2fixturedefs.values()
-        ):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        elif names := module_fixtures(item):
+            module = item.nodeid.split("::")[0]
+            shared[item] = (module, names[0])
+            for name in names[1:]:  # the smaller name stands for both (the same on every worker)
+                a, b = sorted((root((module, names[0])), root((module, name))))
+                parent[b] = a
+    for item, key in shared.items():
+        module, name = root(key)
+        item.add_marker(pytest.mark.xdist_group(f"{module}::{name}"))
+    # a module's tests stay together (a plain `pytest` builds each module fixture once)
+    module_rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        module_rank[module] = min(module_rank.get(module, len(LONGEST_FIRST)), start_rank(item))
+    items.sort(key=lambda item: module_rank[item.nodeid.split("::")[0]])  # stable
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ STAFF_HEADER = (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # the shared hand_home: not a module's own build
 def baseline(hand_home: Path) -> Path:
     return hand_home
 

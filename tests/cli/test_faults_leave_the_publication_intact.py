@@ -281,7 +281,7 @@ def debris(home: Path) -> list[str]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # the shared hand_home: not a module's own build
 def published_base(hand_home: Path) -> Path:
     """The hand fixture, run once and published."""
     return hand_home

@@ -470,7 +470,7 @@ def expected_kpis(la: str) -> dict[str, float]:
     return kpis
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # the shared hand_home: not a module's own build
 def published_home(hand_home: Path) -> Path:
     return hand_home
 
