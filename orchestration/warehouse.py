@@ -182,11 +182,16 @@ def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
 
 def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     """A column the contract gained after this warehouse was created (an optional one, such
-    as `qual_inst`) is added to the raw table, null in the rows loaded before it existed."""
+    as `qual_inst` or the agency rules' columns) is added to the raw table, null in the rows
+    loaded before it existed. A snapshot kind's row hashes are computed again over the wider
+    row (the new cells null), so a later snapshot without the column compares like with like
+    and opens no version for a record that did not change."""
     have = set(table_columns(conn, "raw", kind.name))
-    for name, sql_type in raw_columns(kind):
-        if name not in have:
-            conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
+    added = [(name, sql_type) for name, sql_type in raw_columns(kind) if name not in have]
+    for name, sql_type in added:
+        conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
+    if added and have and kind.snapshot:
+        conn.execute(f"update raw.{kind.name} set row_hash = {row_hash_sql(kind)}")
 
 
 def row_hash_sql(kind: Kind) -> str:
