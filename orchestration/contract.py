@@ -478,7 +478,8 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
                     pattern=(r"[0-9]+(\.[0-9]+)?", "is not an amount in pounds (e.g. 45.50)"),
                 ),
                 SourceColumn("applies_from", "applies_from", True, pattern=ISO_DATE),
-                SourceColumn("applies_to", "applies_to", True, pattern=ISO_DATE),
+                # empty = open-ended; a file without the column: every cap open-ended
+                SourceColumn("applies_to", "applies_to", pattern=ISO_DATE),
             ),
             key=("region", "role_category", "applies_from"),
             not_empty=("region", "role_category", "cap_gbp_per_hour", "applies_from"),
