@@ -337,3 +337,40 @@ def test_the_published_kpis_count_each_rule_without_personal_data(agency_home):
         "where la_code = '383' and quarter = '2025Q3'",
     )
     assert sign_off == ("SSW", "Director of Children's Services", 1)
+
+
+def test_the_board_pack_shows_the_agency_rules_without_names(agency_home, tmp_path):
+    import html
+    import re
+
+    pack = tmp_path / "pack.html"
+    result = run_workforce(agency_home, "report", "--la", "383", "--out", str(pack))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = pack.read_text(encoding="utf-8")
+    section = page[page.index('<section id="agency-rules"') :]
+    section = section[: section.index("</section>")]
+
+    def table(table_id: str) -> list[list[str]]:
+        body = re.search(rf'<table id="{table_id}">(.*?)</table>', section, re.S)[1]
+        return [
+            [html.unescape(re.sub(r"<[^>]+>", " ", cell)).split() for cell in cells]
+            for cells in (re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+                          for row in re.findall(r"<tr>(.*?)</tr>", body, re.S))
+        ]  # fmt: skip
+
+    rules = table("agency-rules-table")
+    # quarters 2025Q1 (A12 alone) to 2025Q4, the newest extract's; 2025Q4 is "this quarter"
+    assert [" ".join(c) for c in rules[0][1:]] == [
+        "2025Q1", "2025Q2", "2025Q3", "2025Q4 this quarter"
+    ]  # fmt: skip
+    by_rule = {" ".join(row[0]): [" ".join(c) for c in row[1:]] for row in rules[1:]}
+    assert by_rule["Over the price cap, not signed off"][2] == "1"
+    assert by_rule["Re-engaged within three months of leaving a permanent post"][2] == "2"
+    assert by_rule["Active in the quarter"] == ["1", "2", "12", "12"]
+    costs = {" ".join(row[0]): " ".join(row[1]) for row in table("agency-rules-cost-table")[1:]}
+    assert costs["July 2025"] == "£2,500" and costs["October 2025"] == "£888"
+    sign_offs = table("agency-rules-sign-offs")[1:]
+    assert [[" ".join(c) for c in row] for row in sign_offs] == [
+        ["SSW", "Director of Children's Services", "1"]
+    ]
+    assert "SW1000002" not in page and "A06" not in section
