@@ -210,10 +210,14 @@ AGENCY_RULES = (
 )
 
 
+SHOWN_QUARTERS = 6  # the agency rules' quarters the board pack shows, this one the last
+
+
 @dataclass
 class AgencyRules:
     """The agency rules for one authority: every published quarter (oldest first; the last is
-    'this quarter'), the months of those quarters, and this quarter's cap sign-offs by role."""
+    'this quarter'), the months of those quarters, and the cap sign-offs by role of the
+    quarters the pack shows (the latest SHOWN_QUARTERS), newest first."""
 
     quarters: list[dict]
     months: list[dict]
@@ -602,9 +606,10 @@ class Loader:
         )
         sign_offs = rows(
             self.conn,
-            "select role_category, approved_by, assignments from fct_agency_cap_sign_offs "
-            "where la_code = ? and quarter_start = ? order by role_category, approved_by",
-            [self.la, quarters[-1]["quarter_start"]],
+            "select quarter, role_category, approved_by, assignments from fct_agency_cap_sign_offs "
+            "where la_code = ? and quarter_start >= ? "
+            "order by quarter_start desc, role_category, approved_by",
+            [self.la, quarters[-SHOWN_QUARTERS:][0]["quarter_start"]],
         )
         return AgencyRules(quarters, months, sign_offs)
 

@@ -15,6 +15,7 @@ from orchestration.report.data import (
     AGENCY_RULES,
     RECRUITMENT_ROUTE_LABELS,
     SERVICE_BAND_LABELS,
+    SHOWN_QUARTERS,
     BoardPackData,
     Kpi,
     month_span,
@@ -437,6 +438,7 @@ def render(data: BoardPackData) -> str:
             failed_checks=[c for c in data.checks or [] if not c["passed"]],
             role_labels=data.rules.labels("csww_org_roles"),
             agency_rule_labels=AGENCY_RULES,
+            shown_quarters=SHOWN_QUARTERS,
         )
     )
 

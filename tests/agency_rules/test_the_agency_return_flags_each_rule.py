@@ -26,6 +26,9 @@ from tests.builders import (
 )
 from tests.conftest import published_once, query, run_workforce
 
+# the tests of this module write returns into one home (one writer at a time): one xdist worker
+pytestmark = pytest.mark.xdist_group("agency_home")
+
 SNAPSHOT = "2025-10-31"
 QUARTER = "2025Q3"
 CAPS = """region,role_category,cap_gbp_per_hour,applies_from,applies_to
@@ -370,7 +373,9 @@ def test_the_board_pack_shows_the_agency_rules_without_names(agency_home, tmp_pa
     costs = {" ".join(row[0]): " ".join(row[1]) for row in table("agency-rules-cost-table")[1:]}
     assert costs["July 2025"] == "£2,500" and costs["October 2025"] == "£888"
     sign_offs = table("agency-rules-sign-offs")[1:]
+    # A03, signed off, is active in 2025Q3 and 2025Q4 (this quarter, first)
     assert [[" ".join(c) for c in row] for row in sign_offs] == [
-        ["SSW", "Director of Children's Services", "1"]
+        ["2025Q4", "SSW", "Director of Children's Services", "1"],
+        ["2025Q3", "SSW", "Director of Children's Services", "1"],
     ]
     assert "SW1000002" not in page and "A06" not in section
