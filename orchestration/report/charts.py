@@ -506,17 +506,23 @@ def agency_cost_against_cap(rules: AgencyRules) -> go.Figure | None:
                 marker={"color": AUTHORITY},
                 hovertemplate="%{x|%b %Y}: £%{y:,.1f}k<extra></extra>",
             ),
-            go.Bar(
+            go.Scatter(
                 x=xs,
-                y=[float(m["pay_above_cap_gbp"]) / 1000 for m in rules.months],
-                name="Pay above the price caps",
-                marker={"color": TARGET, "pattern": {"shape": "/"}},
-                hovertemplate="%{x|%b %Y}: £%{y:,.1f}k above the caps<extra></extra>",
+                y=[float(m["pay_above_cap_gbp"]) for m in rules.months],
+                name="Pay above the price caps (£, right axis)",
+                mode="lines+markers",
+                line={"color": TARGET, "dash": "dash"},
+                yaxis="y2",
+                hovertemplate="%{x|%b %Y}: £%{y:,.0f} above the caps<extra></extra>",
             ),
         ]
     )
     layout(fig, "Cost of the agency workforce by month, against the price caps", "Month",
-           "£ thousands")  # fmt: skip
-    fig.update_layout(barmode="group")
+           "Agency cost (£ thousands)")  # fmt: skip
+    # the pay above the caps is a small part of the cost: its own axis, so it can be read
+    fig.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "tickformat": ",.0f",
+                "showgrid": False, "title": {"text": "Above the caps (£)"}},
+    )  # fmt: skip
     fig.update_xaxes(tickformat="%b %Y")
     return fig
