@@ -182,9 +182,11 @@ def agency_home(tmp_path_factory, worker_id) -> Path:
     return published_once(tmp_path_factory, worker_id, "agency_rules", write_home)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def written(agency_home: Path) -> subprocess.CompletedProcess:
-    """The return for Leeds 2025Q3 in the home's default folder."""
+    """The return for Leeds 2025Q3 in the home's default folder. Session-scoped, so that the
+    module's tests stay in the one xdist group `agency_home` (a module-scoped fixture would put
+    those using it in a group of their own, beside the others writing into the same home)."""
     return run_workforce(agency_home, "agency-return", "--la", "383", "--quarter", QUARTER)
 
 
