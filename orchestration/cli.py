@@ -522,6 +522,87 @@ def census(
     raise typer.Exit(code)
 
 
+def agency_return_lines(settings: Settings, la: str, quarter: str, out: Path | None) -> int:
+    """Build and write one agency rules return through its Dagster asset; print what it found
+    and where it went; return the exit code (0 written, 1 not built)."""
+    from orchestration.agency_rules.run import RESTRICTED_NOTICE
+    from orchestration.agency_rules.source import (
+        AgencyReturnError,
+        published_quarters,
+        quarter_dates,
+        refusal,
+    )
+
+    try:
+        quarter_dates(quarter)
+    except AgencyReturnError as e:
+        console.print(f"[red]{escape(str(e))}[/red]")
+        return EXIT_FAILED
+    quarter = quarter.strip().upper()
+    if why := refusal(published_quarters(settings), la, quarter):  # said at once
+        console.print(f"[red]{escape(why)}[/red]")
+        return EXIT_FAILED
+    console.print(f"[yellow]{escape(RESTRICTED_NOTICE)}[/yellow]")
+    refuse_if_busy(settings)
+    log_path = (
+        settings.home / "logs" / f"agency-return-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.defs.agency_rules import materialize_agency_return
+
+    metadata, error = materialize_agency_return(settings, la, quarter, out, log_path)
+    if error:
+        console.print(f"[red]Agency rules return not built: {escape(error)}[/red]")
+        console.print(f"Log: {log_path}")
+        return EXIT_FAILED
+    typer.echo(
+        f"Agency rules return {la} {quarter}: {metadata['assignments']} agency assignment(s) of "
+        "registered social workers active in the quarter"
+    )
+    from orchestration.agency_rules.run import RULE_MEASURES
+
+    for measure, _ in RULE_MEASURES:
+        typer.echo(f"  {measure}: {metadata[measure]}")
+    for key, value in metadata.items():
+        if key.startswith("agency_cost_gbp "):
+            typer.echo(f"  agency_cost_gbp {key.split()[1]}: £{value}")
+    if metadata["missing_swe_numbers"]:
+        console.print(
+            f"[yellow]  {metadata['missing_swe_numbers']} assignment(s) without an SWE number "
+            "in the deliveries: its cell is empty[/yellow]"
+        )
+    typer.echo(f"Assignments (owner-only): {metadata['assignments_file']}")
+    typer.echo(f"Summary (owner-only): {metadata['summary_file']}")
+    return EXIT_PUBLISHED
+
+
+@app.command("agency-return")
+def agency_return(
+    la: Annotated[str, typer.Option("--la", help="3-digit DfE authority code.")],
+    quarter: Annotated[str, typer.Option("--quarter", help="Calendar quarter, YYYYQn (2025Q3).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write to \\[default: $WORKFORCE_HOME/agency-returns/]."),
+    ] = None,
+) -> None:
+    """Write the authority's agency rules return to DfE for the quarter: every agency
+    assignment active in it with its SWE number and each rule's flag, and the per-rule counts
+    and monthly agency cost, from the published, validated data (two owner-only CSV files).
+
+    Exit codes: 0 written, 1 not built (unknown authority, a quarter without data, no
+    publication).
+    """
+    settings = Settings.from_env()
+    try:
+        code = agency_return_lines(settings, la, quarter, out)
+    except typer.Exit:  # refused, already said why
+        raise
+    except Exception as e:  # anything unforeseen still gets a clear line and exit 1
+        console.print(f"[red]workforce agency-return failed: {escape(str(e))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from e
+    raise typer.Exit(code)
+
+
 def headline_table(published: Path) -> Table:
     """The headline KPIs with their target and RAG, and England's figure for the rates (a
     council's count set against England's total compares nothing)."""

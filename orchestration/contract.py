@@ -153,6 +153,9 @@ PAY_OFFER_ITEMS = (
     "relocation_package", "regional_weighting", "cost_swe", "cost_dbs", "other_allowances",
 )  # fmt: skip
 OTHER_ALLOWANCES = "other_allowances"  # the pay offer's item described in words, not by eligibility
+# The agency rules' role categories: social worker, senior social worker, advanced practitioner,
+# team manager, independent reviewing officer or child protection conference chair
+AGENCY_ROLE_CATEGORIES = ("SW", "SSW", "AP", "TM", "IRO")
 FTE_RULE = ("{v} > 0 and {v} <= 1", "must be more than 0 and at most 1")
 NOT_NEGATIVE = ("{v} >= 0", "must not be negative")
 
@@ -285,6 +288,14 @@ KINDS: dict[str, Kind] = {
                 C("end_date", T.DATE),
                 C("hourly_charge_gbp", T.MONEY, True, rule=("{v} > 0", "must be more than 0")),
                 C("qual_inst", T.TEXT),
+                # the agency rules (docs/agency-rules.md): all optional, so older extracts load
+                C("role_category", T.CODE, codes=AGENCY_ROLE_CATEGORIES),
+                C("hourly_pay_rate_gbp", T.MONEY, rule=NOT_NEGATIVE),
+                C("hourly_oncosts_gbp", T.MONEY, rule=NOT_NEGATIVE),
+                C("project_team", T.BOOL),
+                C("pqe_la_years", T.QUANTITY, rule=NOT_NEGATIVE),
+                C("cap_exceeded_approved_by", T.TEXT),
+                C("practice_reference_received", T.BOOL),
             ),
         ),
         Kind(
@@ -422,6 +433,9 @@ INDICATORS_REQUIRED = (
     "time_period", "geographic_level", "old_la_code", "la_name", *BENCHMARKED_KPIS,
 )  # fmt: skip
 
+# a date as ISO writes it (the price caps file's dates)
+ISO_DATE = (r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", "is not a date (YYYY-MM-DD)")
+
 REFERENCE_KINDS: dict[str, ReferenceKind] = {
     k.name: k
     for k in (
@@ -464,6 +478,35 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
             # rows without an LA code are DfE's notes and section labels ("Old SNs:")
             key=("la_code",),
             codes=("la_code", *(f"sn{n}" for n in range(1, NEIGHBOURS + 1))),
+        ),
+        ReferenceKind(
+            "agency_price_caps",
+            "The agency rules' regional price caps: per region (DfE region name, as in "
+            "seeds/dfe_authorities.csv) and role category, the most an hour of an agency "
+            "worker's pay rate plus employer on-costs may cost, over the dates it applies",
+            columns=(
+                SourceColumn("region", "region", True),
+                SourceColumn(
+                    "role_category",
+                    "role_category",
+                    True,
+                    pattern=(
+                        "(?i)" + "|".join(AGENCY_ROLE_CATEGORIES),
+                        f"is not a role category ({', '.join(AGENCY_ROLE_CATEGORIES)})",
+                    ),
+                ),
+                SourceColumn(
+                    "cap_gbp_per_hour",
+                    "cap_gbp_per_hour",
+                    True,
+                    pattern=(r"[0-9]+(\.[0-9]+)?", "is not an amount in pounds (e.g. 45.50)"),
+                ),
+                SourceColumn("applies_from", "applies_from", True, pattern=ISO_DATE),
+                # empty = open-ended; a file without the column: every cap open-ended
+                SourceColumn("applies_to", "applies_to", pattern=ISO_DATE),
+            ),
+            key=("region", "role_category", "applies_from"),
+            not_empty=("region", "role_category", "cap_gbp_per_hour", "applies_from"),
         ),
     )
 }

@@ -182,15 +182,16 @@ def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
 
 def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     """A column the contract gained after this warehouse was created (an optional one, such
-    as `qual_inst` or `base_salary_gbp`) is added to the raw table, null in the rows loaded
-    before it existed, so staging always finds it. A snapshot kind's row hashes are computed
-    again with the new column in them (null), so the next snapshot opens a version only for
-    a record whose delivered value is new, not for every record the table holds."""
+    as `qual_inst`, `base_salary_gbp` or the agency rules' columns) is added to the raw
+    table, null in the rows loaded before it existed, so staging always finds it. A snapshot
+    kind's row hashes are computed again over the wider row (the new cells null), so the next
+    snapshot opens a version only for a record whose delivered value is new, not for every
+    record the table holds."""
     have = set(table_columns(conn, "raw", kind.name))
     added = [(name, sql_type) for name, sql_type in raw_columns(kind) if name not in have]
     for name, sql_type in added:
         conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
-    if added and kind.snapshot:
+    if added and have and kind.snapshot:
         conn.execute(f"update raw.{kind.name} set row_hash = {row_hash_sql(kind)}")
 
 

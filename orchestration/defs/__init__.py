@@ -6,6 +6,7 @@ dbt.py          the dbt project's models, seeds and tests as assets and blocking
 checks.py       the Great Expectations suites and the plausibility bounds as blocking checks
 publication.py  the published file, and its own check on the candidate before the swap
 census.py       the DfE census return: an asset per authority and census year, on demand
+agency_rules.py the agency rules' quarterly return: an asset per authority and quarter, on demand
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
 automation.py   the job, the landing-folder sensor, the nightly schedule
 launch.py       `workforce run`: the same job, on the same instance, from the command line
@@ -17,6 +18,7 @@ import logging
 
 import dagster as dg
 
+from orchestration.defs.agency_rules import agency_return, agency_return_job
 from orchestration.defs.automation import (
     landing_folder,
     nightly,
@@ -43,9 +45,10 @@ defs = dg.Definitions(
         workforce_dbt_models,
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
         csww_return,
+        agency_return,
     ],
     asset_checks=[*gx_checks, plausibility_check],
-    jobs=[workforce_job, census_job],
+    jobs=[workforce_job, census_job, agency_return_job],
     schedules=[nightly],
     sensors=[landing_folder, record_failed_publication],
     resources={

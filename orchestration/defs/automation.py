@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.agency_rules import AGENCY_RETURN_KEY
 from orchestration.defs.census import CENSUS_KEY
 from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
 from orchestration.ingest.landing import (
@@ -20,11 +21,12 @@ from orchestration.ingest.landing import (
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
 
-# Everything but the census return: that asset is partitioned by authority and census year,
-# holds real identifiers and is built only on demand (defs/census.py).
+# Everything but the returns: the census return (partitioned by authority and census year) and
+# the agency rules return (by authority and quarter) hold real identifiers and are built only
+# on demand (defs/census.py, defs/agency_rules.py).
 workforce_job = dg.define_asset_job(
     "workforce",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CENSUS_KEY),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CENSUS_KEY, AGENCY_RETURN_KEY),
     description="Ingest every new or corrected extract, build, validate, publish.",
 )
 

@@ -133,13 +133,14 @@ def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
 def dfe_file_check(kind: str) -> dg.AssetCheckResult:
     """The stored DfE file's shape (publish/dfe_files.py): a broken one blocks publication, an
     authority code the seed does not know only warns (DfE may list one before the seed does)."""
-    from orchestration.publish.dfe_files import check_dfe_file
+    from orchestration.publish.dfe_files import SHAPES, check_dfe_file
     from orchestration.warehouse import connect
 
     with connect(Settings.from_env().warehouse, read_only=True) as conn:
         found = check_dfe_file(conn, REFERENCE_KINDS[kind])
+    what = "regions" if SHAPES[kind].regions else "authority codes"
     unknown = (
-        [f"authority codes not in seeds/dfe_authorities.csv: {', '.join(found.unknown_codes)}"]
+        [f"{what} not in seeds/dfe_authorities.csv: {', '.join(found.unknown_codes)}"]
         if found.unknown_codes
         else []
     )

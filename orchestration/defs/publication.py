@@ -2,6 +2,9 @@
 
 import dagster as dg
 
+from orchestration.defs.agency_rules import (
+    register_published_partitions as register_agency_return_partitions,
+)
 from orchestration.defs.census import register_published_partitions
 from orchestration.defs.run_guard import (
     PUBLICATION_KEY,
@@ -125,6 +128,8 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
             )
         # the census return's partitions: every authority and census year now published
         register_published_partitions(context.instance, settings)
+        # and the agency rules return's: every authority and quarter with agency rules data
+        register_agency_return_partitions(context.instance, settings)
         audit = audit_folder(settings, run_id)
         yield dg.MaterializeResult(
             check_results=[checked],

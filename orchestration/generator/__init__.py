@@ -3,7 +3,8 @@
 `generate` simulates each authority's children's social care workforce (posts, staff moving,
 leaving and starting, agency cover, absence, case allocations, pay) from two years before its
 first extract to the end date, then writes what its HR, payroll, agency and case systems would
-have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv` (see timeline.Timeline for the dates). Output depends only on the
+have delivered: `<out>/<la_code>/<kind>_<YYYYMMDD>.csv` (see timeline.Timeline for the dates),
+and the agency rules' regional price caps as `<out>/agency_price_caps_20250401.csv`. Output depends only on the
 arguments: the same arguments give byte-identical files, and each authority has its own random
 streams so adding authorities leaves the earlier ones unchanged. One authority is held in
 memory at a time. A calibrated authority (`calibrate`) meets DfE's published counts in the
@@ -17,6 +18,7 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
+from orchestration.generator.agency_rules import write_price_caps
 from orchestration.generator.authority import simulate_authority
 from orchestration.generator.calibration import dfe_counts
 from orchestration.generator.extracts import write_extracts
@@ -54,6 +56,8 @@ def generate(
         if progress:
             in_post = history.workforce.social_workers_at(timeline.end_day)
             progress(f"{la_code} {name}: {len(files)} files, {in_post} social workers in post")
+    # the agency rules' regional price caps, in the landing folder's root
+    written.append(write_price_caps(Path(out)))
     return written
 
 

@@ -21,6 +21,7 @@ import pyarrow.csv as pa_csv
 
 from orchestration.contract import KINDS, OTHER_ALLOWANCES, PAY_OFFER_ITEMS, Type
 from orchestration.generator import reference as ref
+from orchestration.generator.agency_rules import agency_rules_columns
 from orchestration.generator.authority import AuthorityHistory
 from orchestration.generator.payroll import PAY_ELEMENTS, monthly_pay, pay_index
 from orchestration.generator.timeline import (
@@ -63,7 +64,7 @@ def build_table(kind: str, columns: dict[str, object]) -> pa.Table:
         if column.type is Type.DATE:
             arrays.append(pa.array(np.asarray(values, dtype=np.int32), arrow_type, mask=mask))
         elif column.type in (Type.FTE, Type.QUANTITY):
-            arrays.append(pa.array(np.round(np.asarray(values, dtype=float), 2)))
+            arrays.append(pa.array(np.round(np.asarray(values, dtype=float), 2), mask=mask))
         elif column.type is Type.MONEY:
             arrays.append(money(values, mask))
         else:
@@ -302,6 +303,13 @@ class AuthorityExtracts:
                 "end_date": dates(agency.end),
                 "hourly_charge_gbp": agency.hourly_rate,
                 "qual_inst": qualifying_institutions(agency.worker_swe[agency.worker]),
+                **agency_rules_columns(
+                    self.la_code,
+                    self.agency_assignment_ids,
+                    agency.registered,
+                    agency.role,
+                    agency.cover_reason,
+                ),  # fmt: skip
             },
         )
         return SnapshotRecords("agency_assignments", table, agency.start, agency.end, ("end_date",))

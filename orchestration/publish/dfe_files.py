@@ -28,6 +28,7 @@ class Shape:
     rows: str  # the rows the key (the contract's) and the codes apply to: not DfE's notes
     codes: tuple[str, ...]  # columns holding authority codes
     code_rows: str  # the rows where those columns hold one
+    regions: tuple[str, ...] = ()  # columns holding a DfE region name
 
 
 SHAPES = {
@@ -41,6 +42,8 @@ SHAPES = {
         codes=REFERENCE_KINDS["dfe_statistical_neighbours"].codes,
         code_rows="la_code is not null",
     ),
+    # the agency rules' price caps: a region the authority list does not name caps nobody
+    "agency_price_caps": Shape(rows="true", codes=(), code_rows="true", regions=("region",)),
 }
 
 
@@ -55,8 +58,8 @@ def description(kind: ReferenceKind) -> str:
     return (
         f"The loaded DfE {kind.name} files: raw.{kind.name} has every column of the contract and "
         f"the newest file a value in each required one ({', '.join(kind.required)}); one row per "
-        f"{key} in each file; every authority code of the newest file is in "
-        "seeds/dfe_authorities.csv (an unknown code is a warning, not a block)."
+        f"{key} in each file; every authority code (price caps: region) of the newest file is "
+        "in seeds/dfe_authorities.csv (an unknown one is a warning, not a block)."
     )
 
 
@@ -91,11 +94,30 @@ def check_dfe_file(conn: duckdb.DuckDBPyConnection, kind: ReferenceKind) -> File
         values = ", ".join("" if v is None else str(v) for v in row[1:-1])
         errors.append(f"{table}: {row[-1]} rows for {key} = {values} (file of {row[0]})")
 
+    unknown: list[str] = []
+    if shape.codes:
+        unknown += authority_codes_unknown(conn, table, newest, shape)
+    for column in shape.regions:
+        unknown += [
+            f"region {region!r}"
+            for (region,) in conn.execute(
+                f"select distinct {column} from {table} where {newest} and {column} not in "
+                "(select region_name from read_csv(?, all_varchar = true)) order by 1",
+                [str(AUTHORITIES_SEED)],
+            ).fetchall()
+        ]
+    return FileFindings(errors, unknown)
+
+
+def authority_codes_unknown(
+    conn: duckdb.DuckDBPyConnection, table: str, newest: str, shape: Shape
+) -> list[str]:
+    """The authority codes of the newest file (combined areas part by part) the seed lacks."""
     codes = " union ".join(
         f"select {c} as code from {table} where {newest} and {shape.code_rows} and {c} is not null"
         for c in shape.codes
     )
-    unknown = [
+    return [
         code
         for (code,) in conn.execute(
             f"""
@@ -111,4 +133,3 @@ def check_dfe_file(conn: duckdb.DuckDBPyConnection, kind: ReferenceKind) -> File
             [str(AUTHORITIES_SEED)],
         ).fetchall()
     ]
-    return FileFindings(errors, unknown)

@@ -6,7 +6,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from orchestration.report.data import Trend
+from orchestration.report.data import AGENCY_RULES, AgencyRules, Trend
 
 WIDTH, HEIGHT = 680, 320  # px: the printable width of A4 portrait with 15 mm margins
 AUTHORITY, DFE_OWN, ENGLAND, NEIGHBOURS, TARGET = (
@@ -464,4 +464,65 @@ def horizontal_bars(
     layout(fig, title, x_title, "", height=max(240, 34 * len(pairs) + 100), legend=False)
     fig.update_layout(margin={"l": 250, "r": 40, "t": 45, "b": 55})
     fig.update_xaxes(range=[0, max(v for _, v in pairs) * 1.2])
+    return fig
+
+
+def agency_rules_trend(rules: AgencyRules) -> go.Figure | None:
+    """Assignments breaching each agency rule, quarter by quarter."""
+    if len(rules.quarters) < 2:
+        return None
+    xs = [q["quarter"] for q in rules.quarters]
+    fig = go.Figure()
+    dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+    for (measure, label), dash in zip(AGENCY_RULES, dashes, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[q[measure] for q in rules.quarters],
+                name=label,
+                mode="lines+markers",
+                line={"dash": dash},
+                hovertemplate=f"{label}, %{{x}}: %{{y}}<extra></extra>",
+            )
+        )
+    layout(fig, "Agency assignments breaching each rule, by quarter", "Quarter", "Assignments",
+           height=HEIGHT + 80)  # fmt: skip
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    return fig
+
+
+def agency_cost_against_cap(rules: AgencyRules) -> go.Figure | None:
+    """The agency workforce's monthly cost, and what the hours over the price caps cost above
+    them."""
+    if not rules.months:
+        return None
+    xs = [m["period_start"] for m in rules.months]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=xs,
+                y=[float(m["agency_cost_gbp"]) / 1000 for m in rules.months],
+                name="Agency cost (timesheets)",
+                marker={"color": AUTHORITY},
+                hovertemplate="%{x|%b %Y}: £%{y:,.1f}k<extra></extra>",
+            ),
+            go.Scatter(
+                x=xs,
+                y=[float(m["pay_above_cap_gbp"]) for m in rules.months],
+                name="Pay above the price caps (£, right axis)",
+                mode="lines+markers",
+                line={"color": TARGET, "dash": "dash"},
+                yaxis="y2",
+                hovertemplate="%{x|%b %Y}: £%{y:,.0f} above the caps<extra></extra>",
+            ),
+        ]
+    )
+    layout(fig, "Cost of the agency workforce by month, against the price caps", "Month",
+           "Agency cost (£ thousands)")  # fmt: skip
+    # the pay above the caps is a small part of the cost: its own axis, so it can be read
+    fig.update_layout(
+        yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "tickformat": ",.0f",
+                "showgrid": False, "title": {"text": "Above the caps (£)"}},
+    )  # fmt: skip
+    fig.update_xaxes(tickformat="%b %Y")
     return fig

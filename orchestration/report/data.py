@@ -199,6 +199,35 @@ class Trend:
     target_rule: tuple[str, bool] = ("lower_is_better", True)  # direction, on target is met
 
 
+# The agency rules' measures as the board pack names them, in the order it lists them
+AGENCY_RULES = (
+    ("over_cap_not_approved", "Over the price cap, not signed off"),
+    ("over_cap_approved", "Over the price cap, signed off"),
+    ("under_3_years_pqe", "Under three years' post-qualifying experience"),
+    ("reengaged_within_3_months", "Re-engaged within three months of leaving a permanent post"),
+    ("no_practice_reference", "No practice-based reference"),
+    ("project_team_workers", "Engaged through a project team"),
+)
+
+
+SHOWN_QUARTERS = 6  # the agency rules' quarters the board pack shows, this one the last
+
+
+@dataclass
+class AgencyRules:
+    """The agency rules for one authority: every published quarter (oldest first; the last is
+    'this quarter'), the months of those quarters, and the cap sign-offs by role of the
+    quarters the pack shows (the latest SHOWN_QUARTERS), newest first."""
+
+    quarters: list[dict]
+    months: list[dict]
+    sign_offs: list[dict]
+
+    @property
+    def this_quarter(self) -> dict:
+        return self.quarters[-1]
+
+
 @dataclass
 class BoardPackData:
     la_code: str
@@ -226,6 +255,8 @@ class BoardPackData:
     # when and why (the published `acceptances` table; [] before it existed)
     accepted: list[dict] = field(default_factory=list)
     dfe_difference: float = 2.0  # workforce.yaml board_pack.dfe_difference
+    # the agency rules (fct_agency_rules_by_quarter and friends); None when none is published
+    agency_rules: AgencyRules | None = None
 
     @property
     def authority(self) -> str:
@@ -553,6 +584,35 @@ class Loader:
             [self.la],
         )
 
+    def agency_rules(self) -> AgencyRules | None:
+        """The published agency rules of the authority, or None (none published, or a file
+        published before the agency rules existed)."""
+        if not table_columns(self.conn, "main", "fct_agency_rules_by_quarter"):
+            return None
+        quarters = rows(
+            self.conn,
+            "select * from fct_agency_rules_by_quarter where la_code = ? "
+            "and (assignments > 0 or agency_cost_gbp <> 0) order by quarter_start",
+            [self.la],
+        )
+        if not quarters:
+            return None
+        months = rows(
+            self.conn,
+            "select period_start, agency_cost_gbp, over_cap_hours, pay_above_cap_gbp "
+            "from fct_agency_cost_by_month where la_code = ? and period_start between ? and ? "
+            "order by period_start",
+            [self.la, quarters[0]["quarter_start"], quarters[-1]["quarter_end"]],
+        )
+        sign_offs = rows(
+            self.conn,
+            "select quarter, role_category, approved_by, assignments from fct_agency_cap_sign_offs "
+            "where la_code = ? and quarter_start >= ? "
+            "order by quarter_start desc, role_category, approved_by",
+            [self.la, quarters[-SHOWN_QUARTERS:][0]["quarter_start"]],
+        )
+        return AgencyRules(quarters, months, sign_offs)
+
     def data(self) -> BoardPackData:
         run_id, published_at = self.run()
         checks, files, quarantined = self.quality(run_id)
@@ -614,4 +674,5 @@ class Loader:
             files=files,
             quarantined_rows=quarantined,
             accepted=self.accepted(),
+            agency_rules=self.agency_rules(),
         )

@@ -12,8 +12,10 @@ from plotly.offline import get_plotlyjs
 
 from orchestration.report import charts
 from orchestration.report.data import (
+    AGENCY_RULES,
     RECRUITMENT_ROUTE_LABELS,
     SERVICE_BAND_LABELS,
+    SHOWN_QUARTERS,
     BoardPackData,
     Kpi,
     month_span,
@@ -340,6 +342,13 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         ),
     )
     add("spend", "chart-agency-spend", charts.spend_chart(data.spend))
+    if data.agency_rules:
+        add("agency_rules", "chart-agency-rules", charts.agency_rules_trend(data.agency_rules))
+        add(
+            "agency_rules",
+            "chart-agency-cost-cap",
+            charts.agency_cost_against_cap(data.agency_rules),
+        )
     add(
         "caseload",
         "chart-caseload-teams",
@@ -429,6 +438,8 @@ def render(data: BoardPackData) -> str:
             file_groups=file_groups(data.files),
             failed_checks=[c for c in data.checks or [] if not c["passed"]],
             role_labels=data.rules.labels("csww_org_roles"),
+            agency_rule_labels=AGENCY_RULES,
+            shown_quarters=SHOWN_QUARTERS,
         )
     )
 

@@ -90,7 +90,9 @@ def test_generate_returns_the_files_it_wrote_and_reports_each_authority(tmp_path
     lines = []
     written = generate(tmp_path, authorities=1, years=1, seed=SEED, progress=lines.append)
     assert sorted(written) == sorted(tmp_path.rglob("*.csv"))
-    assert all(path.parent.name == AUTHORITIES[0] for path in written)
+    # each authority's extracts in its folder, then the agency rules' price caps in the root
+    assert all(path.parent.name == AUTHORITIES[0] for path in written[:-1])
+    assert written[-1] == tmp_path / "agency_price_caps_20250401.csv"
     assert len(lines) == 1 and lines[0].startswith("383 Leeds")
 
 

@@ -36,6 +36,14 @@ month_end_inputs as (
     select * from {{ ref('int_kpi_inputs__month_ends') }}
 ),
 
+agency_rules_inputs as (
+    select * from {{ ref('int_kpi_inputs__agency_rules') }}
+),
+
+authorities as (
+    select * from {{ ref('dfe_authorities') }}
+),
+
 definitions as (
     select * from {{ ref('kpi_definitions') }}
 ),
@@ -68,6 +76,8 @@ kpi_inputs as (
     select * from cost_per_fte_inputs
     union all by name
     select * from month_end_inputs
+    union all by name
+    select * from agency_rules_inputs
 ),
 
 -- a KPI is known for an authority when its inputs are: a count needs its numerator, a rate
@@ -217,6 +227,32 @@ own_ranks as (
     group by valued.la_code, valued.kpi_code, valued.census_year
 ),
 
+-- the agency rules' quarters: the median of the same figure over the other authorities of the
+-- authority's region loaded in this home (a regional hub holds them; DfE publishes no such
+-- figure to compare with)
+region_medians as (
+    select
+        valued.la_code,
+        valued.kpi_code,
+        valued.period_start,
+        median(neighbours.kpi_value) as region_median
+    from valued
+    inner join authorities as own_region
+        on valued.la_code = own_region.la_code
+    inner join authorities as neighbour_region
+        on own_region.region_name = neighbour_region.region_name
+            and own_region.la_code <> neighbour_region.la_code
+    inner join valued as neighbours
+        on neighbour_region.la_code = neighbours.la_code
+            and valued.kpi_code = neighbours.kpi_code
+            and valued.period_type = neighbours.period_type
+            and valued.period_start = neighbours.period_start
+            and valued.breakdown = neighbours.breakdown
+            and valued.breakdown_value = neighbours.breakdown_value
+    where valued.period_type = 'quarter' and valued.breakdown = 'total'
+    group by valued.la_code, valued.kpi_code, valued.period_start
+),
+
 national_values as (
     unpivot national_indicators
     on columns(* exclude (time_period))
@@ -245,7 +281,7 @@ final as (
             'against_targets.on_target_is_met'
         ) }} as rag,
         national_values.national_value,
-        benchmarks.neighbour_median,
+        coalesce(benchmarks.neighbour_median, region_medians.region_median) as neighbour_median,
         cast(own_ranks.own_rank as integer) as rank,  -- noqa: RF04
         cast(own_ranks.own_rank_of as integer) as rank_of,
         cast(null as varchar) as published_run_id
@@ -263,6 +299,13 @@ final as (
             and against_targets.census_year = benchmarks.census_year
             and against_targets.breakdown = 'total'
             and against_targets.period_type = 'census_year'
+    left join region_medians
+        on
+            against_targets.la_code = region_medians.la_code
+            and against_targets.kpi_code = region_medians.kpi_code
+            and against_targets.period_start = region_medians.period_start
+            and against_targets.period_type = 'quarter'
+            and against_targets.breakdown = 'total'
     left join own_ranks
         on
             against_targets.la_code = own_ranks.la_code

@@ -32,6 +32,11 @@ settings as (
             'agency_spend_avoided_gbp: the baseline level grows by this many percent a year.'
         ),
         (
+            'agency_rules_from',
+            {{ var_as_text('agency_rules_from') }},
+            'The agency rules took effect on this date: their KPIs are counted from its quarter.'
+        ),
+        (
             'suppression_threshold',
             {{ var_as_text('suppression_threshold') }},
             'kpi_values_for_publication: counts of people below this are shown as c; null: none.'

@@ -24,9 +24,18 @@ renamed as (
         cover_reason,
         qual_inst,
 
+        -- agency rules (optional columns: null where the provider did not deliver them)
+        role_category,
+        project_team,
+        practice_reference_received,
+        nullif(trim(cap_exceeded_approved_by), '') as cap_exceeded_approved_by,
+
         -- numbers
         fte,
         hourly_charge_gbp,
+        hourly_pay_rate_gbp,
+        hourly_oncosts_gbp,
+        pqe_la_years,
 
         -- dates
         start_date,
