@@ -45,9 +45,9 @@ lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
 
-test: setup manifest chromium  ## every test on three workers (a run waits on files and locks: two cores stay busy), and the lint beside them
+test: setup manifest chromium  ## every test on two workers, and the lint beside them
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/python -m pytest -q -n 3 --dist loadgroup; tests=$$?; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; tests=$$?; \
 	wait $$lint; linted=$$?; echo "make lint:"; cat $(VENV)/lint.log; \
 	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
