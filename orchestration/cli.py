@@ -70,6 +70,14 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def command_log(settings: Settings, command: str) -> Path:
+    """A new log file for one command's run: the process id too, since two runs started in
+    the same second must not share a log."""
+    path = settings.home / "logs" / f"{command}-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def refuse_if_configuration_is_wrong(settings: Settings) -> None:
     """Say at once when workforce.yaml cannot be read or says what cannot be (naming the file,
     the line and the key), before anything runs: exit 1. (A wrong mapping is the authority's
@@ -90,9 +98,7 @@ def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutco
     refuse_if_busy(settings)  # (its callers refuse a wrong workforce.yaml before anything else)
     refuse_if_key_is_not_the_warehouses(settings)
     prepare_manifest(log=console.print)
-    # the process id too: two runs started in the same second must not share a log
-    log_path = settings.home / "logs" / f"run-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = command_log(settings, "run")
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
     from orchestration.defs.launch import run_pipeline
 
@@ -450,8 +456,7 @@ def census_lines(settings: Settings, la: str, year: int, out: Path | None) -> in
         )
         return EXIT_FAILED
     refuse_if_busy(settings)
-    log_path = settings.home / "logs" / f"census-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = command_log(settings, "census")
     from orchestration.defs.census import materialize_census_return
 
     metadata, error = materialize_census_return(settings, la, year, out, log_path)
@@ -544,10 +549,7 @@ def agency_return_lines(settings: Settings, la: str, quarter: str, out: Path | N
         return EXIT_FAILED
     console.print(f"[yellow]{escape(RESTRICTED_NOTICE)}[/yellow]")
     refuse_if_busy(settings)
-    log_path = (
-        settings.home / "logs" / f"agency-return-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
-    )
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = command_log(settings, "agency-return")
     from orchestration.defs.agency_rules import materialize_agency_return
 
     metadata, error = materialize_agency_return(settings, la, quarter, out, log_path)

@@ -9,11 +9,11 @@ builds. Like the census return, the asset is not part of the unpartitioned `work
 build it.
 """
 
-import logging
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs import on_demand
 from orchestration.defs.run_guard import PUBLICATION_KEY
 from orchestration.settings import Settings
 
@@ -37,13 +37,7 @@ def partition_key(la_code: str, quarter: str) -> dg.MultiPartitionKey:
 
 def register_partitions(instance: dg.DagsterInstance, pairs: list[tuple[str, str]]) -> None:
     """Add the authorities and quarters of `pairs` the instance does not know yet."""
-    for dimension, values in (
-        (AUTHORITIES, sorted({la for la, _ in pairs})),
-        (QUARTERS, sorted({quarter for _, quarter in pairs})),
-    ):
-        known = set(instance.get_dynamic_partitions(dimension.name))
-        if new := [v for v in values if v not in known]:
-            instance.add_dynamic_partitions(dimension.name, new)
+    on_demand.register_partitions(instance, (AUTHORITIES, QUARTERS), pairs)
 
 
 def published_pairs(settings: Settings) -> list[tuple[str, str]]:
@@ -103,43 +97,20 @@ agency_return_job = dg.define_asset_job(
 )
 
 
-@dg.logger(
-    config_schema={"path": str},
-    description="The agency-return command's run log: to a file, nothing on the console.",
-)
-def to_file(init_context) -> logging.Logger:
-    log = logging.Logger("workforce.agency_return", level=logging.INFO)
-    handler = logging.FileHandler(init_context.logger_config["path"])
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    return log
-
-
 def materialize_agency_return(
     settings: Settings, la_code: str, quarter: str, out: Path | None, log_path: Path
 ) -> tuple[dict, str | None]:
     """`workforce agency-return`: the asset's partition materialized on the home's instance, as
     the UI would. Returns (the materialization's metadata, None) or ({}, why it failed)."""
-    from orchestration.defs import defs
     from orchestration.defs.launch import instance_for
-    from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
 
-    instance = instance_for(settings)
-    register_partitions(instance, [(la_code, quarter), *published_pairs(settings)])
-    job = defs.resolve_job_def(JOB_NAME).with_logger_defs({"to_file": to_file})
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=partition_key(la_code, quarter),
-        raise_on_error=False,
-        run_config={
-            "loggers": {"to_file": {"config": {"path": str(log_path)}}},
-            "ops": {NODE: {"config": {"out": str(out) if out else None}}},
-        },
-        tags={LAUNCHED_BY_TAG: "workforce agency-return (command line)"},
+    register_partitions(instance_for(settings), [(la_code, quarter), *published_pairs(settings)])
+    return on_demand.materialize_partition(
+        settings,
+        JOB_NAME,
+        NODE,
+        partition_key(la_code, quarter),
+        out,
+        log_path,
+        "workforce agency-return (command line)",
     )
-    if result.success:
-        (materialization,) = result.asset_materializations_for_node(NODE)
-        return {k: v.value for k, v in materialization.metadata.items()}, None
-    failures = [e for e in result.all_events if e.is_step_failure]
-    errors = [root_cause(e.step_failure_data.error) for e in failures]
-    return {}, "; ".join(filter(None, errors)) or "the agency return run failed"

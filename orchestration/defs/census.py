@@ -8,11 +8,11 @@ the sensor and the schedule never build a return: it holds real identifiers and 
 when someone asks for it.
 """
 
-import logging
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs import on_demand
 from orchestration.defs.run_guard import PUBLICATION_KEY
 from orchestration.settings import Settings
 
@@ -40,13 +40,9 @@ def partition_key(la_code: str, census_year: int) -> dg.MultiPartitionKey:
 
 def register_partitions(instance: dg.DagsterInstance, pairs: list[tuple[str, int]]) -> None:
     """Add the authorities and census years of `pairs` the instance does not know yet."""
-    for dimension, values in (
-        (AUTHORITIES, sorted({la for la, _ in pairs})),
-        (CENSUS_YEARS, sorted({str(year) for _, year in pairs})),
-    ):
-        known = set(instance.get_dynamic_partitions(dimension.name))
-        if new := [v for v in values if v not in known]:
-            instance.add_dynamic_partitions(dimension.name, new)
+    on_demand.register_partitions(
+        instance, (AUTHORITIES, CENSUS_YEARS), [(la, str(year)) for la, year in pairs]
+    )
 
 
 def register_published_partitions(instance: dg.DagsterInstance, settings: Settings) -> None:
@@ -118,44 +114,23 @@ census_job = dg.define_asset_job(
 )
 
 
-@dg.logger(
-    config_schema={"path": str},
-    description="The census command's run log: to a file, nothing on the console.",
-)
-def to_file(init_context) -> logging.Logger:
-    log = logging.Logger("workforce.census", level=logging.INFO)
-    handler = logging.FileHandler(init_context.logger_config["path"])
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    return log
-
-
 def materialize_census_return(
     settings: Settings, la_code: str, census_year: int, out: Path | None, log_path: Path
 ) -> tuple[dict, str | None]:
     """`workforce census`: the asset's partition materialized on the home's instance, as the
     UI would. Returns (the materialization's metadata, None) or ({}, why it failed)."""
     from orchestration.census.source import published_years
-    from orchestration.defs import defs
     from orchestration.defs.launch import instance_for
-    from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
 
-    instance = instance_for(settings)
-    register_partitions(instance, [(la_code, census_year), *published_years(settings)])
-    job = defs.resolve_job_def("census_return").with_logger_defs({"to_file": to_file})
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=partition_key(la_code, census_year),
-        raise_on_error=False,
-        run_config={
-            "loggers": {"to_file": {"config": {"path": str(log_path)}}},
-            "ops": {"census__csww_return": {"config": {"out": str(out) if out else None}}},
-        },
-        tags={LAUNCHED_BY_TAG: "workforce census (command line)"},
+    register_partitions(
+        instance_for(settings), [(la_code, census_year), *published_years(settings)]
     )
-    if result.success:
-        (materialization,) = result.asset_materializations_for_node("census__csww_return")
-        return {k: v.value for k, v in materialization.metadata.items()}, None
-    failures = [e for e in result.all_events if e.is_step_failure]
-    errors = [root_cause(e.step_failure_data.error) for e in failures]
-    return {}, "; ".join(filter(None, errors)) or "the census run failed"
+    return on_demand.materialize_partition(
+        settings,
+        "census_return",
+        "census__csww_return",
+        partition_key(la_code, census_year),
+        out,
+        log_path,
+        "workforce census (command line)",
+    )
