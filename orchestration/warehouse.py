@@ -168,6 +168,15 @@ def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
 
 
+def records(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
+) -> list[dict]:
+    """A query's rows as dicts keyed by column name."""
+    cursor = conn.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     """The table's column names, in order ([] when there is no such table)."""
     return [

@@ -17,8 +17,9 @@ from decimal import Decimal
 
 import duckdb
 
-from orchestration.publish.publication import up_to_date_since
+from orchestration.publish.publication import not_the_published_build, up_to_date_since
 from orchestration.settings import Settings
+from orchestration.warehouse import records
 
 QUARTER = re.compile(r"(\d{4})Q([1-4])")
 
@@ -143,15 +144,9 @@ def read_source(settings: Settings, la_code: str, quarter: str) -> AgencySource:
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         run_id = up_to_date_since(conn, settings)
         if run_id is None:
-            raise AgencyReturnError(
-                f"The warehouse {settings.warehouse} is not the build behind the publication in "
-                "place (a later run was blocked or failed, or the project changed since): run "
-                "`workforce run` until it publishes, then build the return"
-            )
+            raise AgencyReturnError(not_the_published_build(settings))
         params = {"la": la_code, "quarter_start": start, "quarter_end": end}
-        cursor = conn.execute(ASSIGNMENTS_SQL, params)
-        names = [d[0] for d in cursor.description]
-        assignments = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        assignments = records(conn, ASSIGNMENTS_SQL, params)
         costs = dict(conn.execute(COSTS_SQL, params).fetchall())
         (basis,) = conn.execute(
             "select max(extract_date) from audit.files where la_code = ? "

@@ -20,8 +20,9 @@ from datetime import date
 
 import duckdb
 
-from orchestration.publish.publication import up_to_date_since
+from orchestration.publish.publication import not_the_published_build, up_to_date_since
 from orchestration.settings import Settings
+from orchestration.warehouse import records
 
 
 class CensusError(Exception):
@@ -67,12 +68,6 @@ select * from intermediate.int_census_return_la_level where la_code = $la and ce
 """
 
 
-def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 @dataclass(frozen=True)
 class CensusSource:
     year: CensusYear
@@ -114,11 +109,7 @@ def read_source(settings: Settings, la_code: str, census_year: int) -> CensusSou
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         run_id = up_to_date_since(conn, settings)
         if run_id is None:
-            raise CensusError(
-                f"The warehouse {settings.warehouse} is not the build behind the publication in "
-                "place (a later run was blocked or failed, or the project changed since): run "
-                "`workforce run` until it publishes, then build the return"
-            )
+            raise CensusError(not_the_published_build(settings))
         la_name = conn.execute(
             "select la_name from reference.dfe_authorities where la_code = ?", [la_code]
         ).fetchone()
@@ -148,8 +139,8 @@ def read_year(
     if found is None:
         return None
     params = {"la": la_code, "year": census_year}
-    (la_level,) = rows(conn, LA_LEVEL_SQL, params)
+    (la_level,) = records(conn, LA_LEVEL_SQL, params)
     year = CensusYear(la_code, census_year, *found[:5], bool(found[5]))
     return CensusSource(
-        year, la_level, rows(conn, EMPLOYED_SQL, params), rows(conn, AGENCY_SQL, params)
+        year, la_level, records(conn, EMPLOYED_SQL, params), records(conn, AGENCY_SQL, params)
     )

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.warehouse import create_schemas, table_columns
+from orchestration.warehouse import create_schemas, records, table_columns
 
 CHECK_NAME = "quarantine_share"
 SETTING = "max_quarantine_share in workforce.yaml"
@@ -136,9 +136,7 @@ def accepted_loaded(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     name first; [] in a warehouse without acceptances."""
     if not has_acceptances(conn):
         return []
-    cursor = conn.execute(ACCEPTED_LOADED_SQL)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return records(conn, ACCEPTED_LOADED_SQL)
 
 
 class NotAcceptable(Exception):

@@ -22,6 +22,7 @@ import duckdb
 from orchestration.cells import csv_safe
 from orchestration.publish.outcome import CheckResult, RunOutcome, audit_folder
 from orchestration.settings import Settings
+from orchestration.warehouse import records
 
 FILES_SQL = """
     select file_name, kind, la_code, extract_date::varchar as extract_date, file_id as sha256,
@@ -43,9 +44,7 @@ def write_run_audit(
     folder.mkdir(parents=True, exist_ok=True)
     files: list[dict] = []
     if conn is not None:
-        cursor = conn.execute(FILES_SQL, [outcome.run_id])
-        names = [d[0] for d in cursor.description]
-        files = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        files = records(conn, FILES_SQL, [outcome.run_id])
         quarantine = conn.execute(QUARANTINE_SQL, [outcome.run_id])
         with (folder / "quarantine.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)

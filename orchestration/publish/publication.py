@@ -182,6 +182,15 @@ def verify_in_place(conn: duckdb.DuckDBPyConnection, settings: Settings) -> Veri
     return verify(settings.published, expected=last_published(conn) is not None)
 
 
+def not_the_published_build(settings: Settings) -> str:
+    """Why a return (census, agency rules) is not built from the warehouse in place."""
+    return (
+        f"The warehouse {settings.warehouse} is not the build behind the publication in place "
+        "(a later run was blocked or failed, or the project changed since): run `workforce run` "
+        "until it publishes, then build the return"
+    )
+
+
 def up_to_date_since(
     conn: duckdb.DuckDBPyConnection, settings: Settings, check_file: bool = True
 ) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse import table_columns
+from orchestration.warehouse import records, table_columns
 
 RECRUITMENT_ROUTE_LABELS = {
     "external": "External recruitment",
@@ -274,12 +274,6 @@ class BoardPackData:
         return abs(round(kpi.value, 1) - kpi.dfe_value) > self.dfe_difference
 
 
-def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cursor = conn.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def choose(conn: duckdb.DuckDBPyConnection, la: str | None, year: int | None) -> tuple[str, int]:
     """The authority and census year asked for, or the defaults, or a clear refusal."""
     authorities = [
@@ -346,7 +340,7 @@ class Loader:
         self.census_date = date(year, 9, 30)
         self.kpi_columns = table_columns(conn, "main", "kpi_values")
         self.benchmarks = (
-            rows(
+            records(
                 conn,
                 "select * from kpi_benchmarks where la_code = ? order by kpi_code, census_year",
                 [la],
@@ -357,7 +351,7 @@ class Loader:
 
     def census(self, kpi_code: str, breakdown: str = "total") -> list[dict]:
         extra = [c for c in ("neighbour_median", "rank", "rank_of") if c in self.kpi_columns]
-        return rows(
+        return records(
             self.conn,
             "select year(period_end) as year, breakdown_value, value, numerator, denominator, "
             f"unit, target, rag, national_value{''.join(', ' + c for c in extra)} "
@@ -435,7 +429,7 @@ class Loader:
         """Agency spend by financial year against the baseline year, like with like: a part
         year (fewer than 12 months of timesheets) is compared with the same calendar months of
         the baseline year, never with its whole year."""
-        years = rows(
+        years = records(
             self.conn,
             """
             select year(period_start) as start_year, period_start, period_end,
@@ -547,13 +541,13 @@ class Loader:
     def quality(self, run_id: str) -> tuple[list[dict] | None, list[dict], int | None]:
         checks = None
         if table_columns(self.conn, "main", "checks"):
-            checks = rows(
+            checks = records(
                 self.conn,
                 "select asset, check_name, passed, severity, description from checks "
                 "order by passed, asset, check_name",
             )
         if table_columns(self.conn, "main", "source_files"):
-            files = rows(
+            files = records(
                 self.conn,
                 "select file_name, kind, la_code, extract_date, sha256, rows_read, rows_loaded, "
                 "rows_quarantined from source_files where la_code = ? or la_code is null "
@@ -562,7 +556,7 @@ class Loader:
             )
             quarantined = sum(f["rows_quarantined"] or 0 for f in files)
         else:  # an older publication: names and hashes only, from its log
-            files = rows(
+            files = records(
                 self.conn,
                 "select f.file_name, f.sha256 from (select unnest(source_files) as f "
                 "from publications where run_id = ?) order by f.file_name",
@@ -576,7 +570,7 @@ class Loader:
         accepted them (`workforce accept`)."""
         if not table_columns(self.conn, "main", "acceptances"):
             return []
-        return rows(
+        return records(
             self.conn,
             "select file_name, kind, extract_date, rows_read, rows_quarantined, max_share, "
             "reason, accepted_by, accepted_at from acceptances "
@@ -589,7 +583,7 @@ class Loader:
         published before the agency rules existed)."""
         if not table_columns(self.conn, "main", "fct_agency_rules_by_quarter"):
             return None
-        quarters = rows(
+        quarters = records(
             self.conn,
             "select * from fct_agency_rules_by_quarter where la_code = ? "
             "and (assignments > 0 or agency_cost_gbp <> 0) order by quarter_start",
@@ -597,14 +591,14 @@ class Loader:
         )
         if not quarters:
             return None
-        months = rows(
+        months = records(
             self.conn,
             "select period_start, agency_cost_gbp, over_cap_hours, pay_above_cap_gbp "
             "from fct_agency_cost_by_month where la_code = ? and period_start between ? and ? "
             "order by period_start",
             [self.la, quarters[0]["quarter_start"], quarters[-1]["quarter_end"]],
         )
-        sign_offs = rows(
+        sign_offs = records(
             self.conn,
             "select quarter, role_category, approved_by, assignments from fct_agency_cap_sign_offs "
             "where la_code = ? and quarter_start >= ? "
