@@ -22,7 +22,7 @@ $(BIN)/workforce: pyproject.toml
 setup: $(BIN)/workforce  ## create .venv with the pinned stack
 
 $(MANIFEST): $(BIN)/workforce $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.md' | grep -v target) $(wildcard seeds/*.csv)
-	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	$(BIN)/python -m orchestration.dbt_manifest
 	@touch $@
 
 manifest: $(MANIFEST)  ## parse the dbt project now (loading the Dagster definitions does it too when needed)

@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging import version
 
+from orchestration.dbt_manifest import seed_partial_parse
 from orchestration.defs.project import dbt_project
 from orchestration.defs.run_guard import WorkforceRun
 from orchestration.settings import Settings
@@ -85,6 +86,7 @@ def workforce_dbt_models(
     context.log.info(scope.describe())
     # Unit tests check the SQL on hand-made rows, not the delivered data: `make test` runs them
     # (tests/dbt); a pipeline run builds the models and runs the data tests only.
+    seed_partial_parse(settings.dbt_target)
     with terminable_children():
         invocation = dbt.cli(
             [

@@ -8,17 +8,14 @@ recomputed here with the model's logic.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.ingest.run import Ingestor
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
 from tests.cli.test_pipeline_matches_the_hand_computation import write_hand_fixture
 from tests.conftest import (
     DFE_REFERENCE_FILES,
@@ -26,6 +23,7 @@ from tests.conftest import (
     query,
     run_workforce,
 )
+from tests.dbt.dbt_cli import run_dbt
 
 BENCHMARKED = ("agency_rate_fte", "caseload_fte", "turnover_rate_fte", "vacancy_rate_fte")
 
@@ -192,28 +190,10 @@ def write_small_dfe_files(landing: Path, extract_date: str = "20250101") -> None
 
 
 def build_benchmarks(warehouse: Path) -> None:
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "build",
-            "--quiet",
-            "--select",
-            "+kpi_benchmarks",
-            "--indirect-selection",
-            "cautious",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(warehouse.parent / "target"),
-            "--log-path",
-            str(warehouse.parent / "logs"),
-        ],
-        check=True,
-        env={**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)},
-        cwd=DBT_PROJECT_DIR,
-    )
+    run_dbt(
+        "build", "--quiet", "--select", "+kpi_benchmarks", "--indirect-selection", "cautious",
+        warehouse=warehouse, work_dir=warehouse.parent,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,14 @@ Rows of the DfE indicators file (reference/, DfE's own copy) are written into
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse import create_schemas
 from tests.conftest import REFERENCE
+from tests.dbt.dbt_cli import run_dbt
 
 # (time_period, la_name): England, and authorities of different sizes and regions. DfE rounds
 # counts to 1 dp before publishing them, so for small counts (a handful of agency staff) the
@@ -75,31 +72,24 @@ def dfe_rows() -> list[dict]:
     return chosen
 
 
-def dbt(*args: str, env: dict) -> None:
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            *args,
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-    )
+def dbt(*args: str, warehouse: Path) -> None:
+    run_dbt(*args, "--quiet", warehouse=warehouse, work_dir=warehouse.parent)
 
 
 @pytest.fixture(scope="module")
 def rates_from_dfe_counts(tmp_path_factory) -> tuple[list[dict], dict]:
     warehouse = tmp_path_factory.mktemp("dfe") / "warehouse.duckdb"
-    env = {**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)}
     with duckdb.connect(str(warehouse)) as conn:
         create_schemas(conn)
     # every model and seed on an empty warehouse; their tests run elsewhere (tests/dbt)
-    dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", env=env)
+    dbt(
+        "build",
+        "--exclude-resource-type",
+        "test",
+        "--exclude-resource-type",
+        "unit_test",
+        warehouse=warehouse,
+    )
     rows = dfe_rows()
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("delete from marts.fct_workforce_census")
@@ -112,7 +102,7 @@ def rates_from_dfe_counts(tmp_path_factory) -> tuple[list[dict], dict]:
                 + ", ".join(f"?::double as {c}" for c in COUNTS),
                 [row["la_code"], year, year, year, *[float(row[c]) for c in COUNTS]],
             )
-    dbt("run", "--select", "kpi_values", env=env)
+    dbt("run", "--select", "kpi_values", warehouse=warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         computed = {
             (la, code): value

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -24,6 +22,7 @@ from tests.builders import (
     hr_pay_offer,
     hr_staff,
 )
+from tests.dbt.dbt_cli import run_dbt
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 KPI_COLUMNS = [
@@ -34,16 +33,7 @@ KPI_COLUMNS = [
 
 
 def dbt_build(warehouse: Path, work_dir: Path) -> subprocess.CompletedProcess:
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt), "build",
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
-    ]  # fmt: skip
-    env = {**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)}
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    return result
+    return run_dbt("build", warehouse=warehouse, work_dir=work_dir)
 
 
 class RawWriter:
