@@ -677,14 +677,19 @@ def demo(
     """Generate one authority's sample extracts, run the pipeline, show the headline KPIs.
 
     The authority (Leeds, 383) is calibrated to DfE's published counts, so its headline rates
-    are DfE's for the census years DfE publishes."""
+    are DfE's for the census years DfE publishes. DfE's indicators and statistical neighbour
+    groupings are delivered beside the extracts, so the authority is compared with its
+    neighbours and ranked among the other authorities."""
     from orchestration.generator import generate as write_extracts
+    from orchestration.generator.dfe_files import LICENCE, write_dfe_files
 
     settings = Settings.from_env()
     settings.prepare()
     refuse_if_configuration_is_wrong(settings)
     console.print(f"Writing sample extracts for one authority into {settings.landing} ...")
     write_extracts(settings.landing, 1, years, seed, calibrate=True)
+    dfe_files = ", ".join(path.name for path in write_dfe_files(settings.landing))
+    console.print(f"and DfE's published files beside them ({dfe_files}). {LICENCE}")
     outcome = execute_pipeline(settings)
     print_outcome(settings, outcome)
     if outcome.exit_code in (EXIT_PUBLISHED, EXIT_REJECTED):

@@ -15,6 +15,8 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from orchestration.generator.dfe_files import DFE_FILES, DOWNLOADED_ON, write_dfe_files
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = PROJECT_ROOT / "reference"  # DfE's published files (reference/README.md)
 WORKFORCE = Path(sys.executable).with_name("workforce")
@@ -50,17 +52,12 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "workforce-data"
 
 
-DFE_REFERENCE_FILES = {
-    "dfe_indicators": REFERENCE / "csww_indicators_2017_to_2025.csv",
-    "dfe_statistical_neighbours": REFERENCE / "New_Statistical_Neighbour_Groupings_April_2021.csv",
-}
+DFE_REFERENCE_FILES = DFE_FILES  # the shipped copies, by reference kind
 
 
-def drop_dfe_reference_files(landing: Path, extract_date: str = "20251201") -> None:
+def drop_dfe_reference_files(landing: Path, extract_date: str = DOWNLOADED_ON) -> None:
     """Deliver the DfE indicators and neighbour groupings as a council would: landing/ itself."""
-    landing.mkdir(parents=True, exist_ok=True)
-    for kind, source in DFE_REFERENCE_FILES.items():
-        (landing / f"{kind}_{extract_date}.csv").write_bytes(source.read_bytes())
+    write_dfe_files(landing, extract_date)
 
 
 def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
@@ -182,10 +179,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
     """One demo publication shared by the tests that only read it (board pack, exports, guide):
-    `workforce demo` for Leeds (383, calibrated to DfE's counts) with the DfE reference files
-    delivered beside it (one run)."""
+    `workforce demo` for Leeds (383, calibrated to DfE's counts), which delivers DfE's
+    reference files beside its extracts itself (one run)."""
     home = tmp_path_factory.mktemp("demo") / "workforce-data"
-    drop_dfe_reference_files(home / "landing")
     demo = run_workforce(home, "demo")
     assert demo.returncode == 0, demo.stdout + demo.stderr
     return home

@@ -1,6 +1,7 @@
--- The establishment table boards read, per census date, by service area and by CSWW role:
--- budgeted FTE of social-work posts, employed and agency CFSWs in post, and vacant FTE. Posts and
--- vacancies count under the post's service area and role, workers under their assignment's.
+-- The establishment table boards read, per census date, by service area, by team and by CSWW
+-- role: budgeted FTE of social-work posts, employed and agency CFSWs in post, and vacant FTE.
+-- Posts and vacancies count under the post's service area, team and role, workers under their
+-- assignment's.
 with
 
 census_years as (
@@ -33,6 +34,7 @@ stock_items as (
         la_code,
         census_year,
         service_area,
+        team,
         org_role,
         'establishment' as stock,
         budgeted_fte as fte
@@ -45,6 +47,7 @@ stock_items as (
         la_code,
         census_year,
         service_area,
+        team,
         org_role,
         'vacancy' as stock,
         vacancy_fte as fte
@@ -57,6 +60,7 @@ stock_items as (
         la_code,
         census_year,
         service_area,
+        team,
         org_role,
         'inpost' as stock,
         fte
@@ -69,6 +73,7 @@ stock_items as (
         la_code,
         census_year,
         service_area,
+        team,
         org_role,
         'agency' as stock,
         fte
@@ -90,6 +95,7 @@ by_breakdown as (
         lateral (
             values
             ('service_area', stock_items.service_area),
+            ('team', stock_items.team),
             ('org_role', coalesce(cast(stock_items.org_role as varchar), 'not_recorded'))
         ) as breakdowns (breakdown, breakdown_value)
     group by stock_items.la_code, stock_items.census_year, breakdowns.breakdown, breakdowns.breakdown_value

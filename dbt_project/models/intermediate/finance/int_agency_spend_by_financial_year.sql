@@ -1,7 +1,8 @@
 -- Agency spend per authority and financial year (1 Apr - 31 Mar, as boards read it), the sum of
--- its months, and how it compares with a baseline year: the change since the baseline and the
--- spend avoided, cumulatively, by not spending at the baseline year's level every year since
--- (that level uplifted by var agency_spend_baseline_uplift_percent a year, 0 by default).
+-- its months (all agency spend, and the part on agency CFSWs), and how it compares with a
+-- baseline year: the change since the baseline and the spend avoided, cumulatively, by not
+-- spending at the baseline year's level every year since (that level uplifted by var
+-- agency_spend_baseline_uplift_percent a year, 0 by default).
 -- A part year (fewer than 12 months with spend, the baseline year aside) is compared like with
 -- like: its months against the same calendar months of the baseline year, never a part year
 -- against a whole one; with no month in common it is not compared.
@@ -24,7 +25,8 @@ financial_years as (
         financial_year_start,
         sum(timesheet_count) as timesheet_count,
         count(distinct period_start_date) as months_with_spend,
-        sum(agency_spend_gbp) as agency_spend_gbp
+        sum(agency_spend_gbp) as agency_spend_gbp,
+        sum(agency_spend_cfsw_gbp) as agency_spend_cfsw_gbp
     from months
     group by la_code, financial_year_start
 ),
@@ -162,6 +164,7 @@ final as (
         timesheet_count,
         months_with_spend,
         agency_spend_gbp,
+        agency_spend_cfsw_gbp,
 
         -- against the baseline year (null before it, when the baseline year has no spend, or
         -- for a part year with no month in common with it)

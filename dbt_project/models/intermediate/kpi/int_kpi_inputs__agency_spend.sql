@@ -1,5 +1,5 @@
 -- Agency spend per financial year (with its change against the baseline year and the spend
--- avoided) and per calendar month.
+-- avoided) and per calendar month; all of it, and the part on agency CFSWs.
 with
 
 agency_spend as (
@@ -26,6 +26,7 @@ financial_years as (
         lateral (
             values
             ('agency_spend_gbp', cast(spend.agency_spend_gbp as decimal(38, 12)), null),
+            ('agency_spend_cfsw_gbp', cast(spend.agency_spend_cfsw_gbp as decimal(38, 12)), null),
             ('agency_spend_change_gbp', cast(spend.agency_spend_change_gbp as decimal(38, 12)), null),
             (
                 'agency_spend_change_percent',
@@ -38,17 +39,22 @@ financial_years as (
 
 months as (
     select
-        la_code,
-        'agency_spend_gbp' as kpi_code,
+        month_spend.la_code,
+        formulas.kpi_code,
         'total' as breakdown,
         'total' as breakdown_value,
         'month' as period_type,
-        period_start_date as period_start,
-        period_end_date as period_end,
+        month_spend.period_start_date as period_start,
+        month_spend.period_end_date as period_end,
         cast(null as integer) as census_year,
-        cast(agency_spend_gbp as decimal(38, 12)) as numerator,
+        formulas.numerator,
         cast(null as decimal(38, 12)) as denominator
-    from agency_spend_months
+    from agency_spend_months as month_spend,
+        lateral (
+            values
+            ('agency_spend_gbp', cast(month_spend.agency_spend_gbp as decimal(38, 12))),
+            ('agency_spend_cfsw_gbp', cast(month_spend.agency_spend_cfsw_gbp as decimal(38, 12)))
+        ) as formulas (kpi_code, numerator)
 ),
 
 final as (

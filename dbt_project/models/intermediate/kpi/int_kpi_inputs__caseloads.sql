@@ -1,5 +1,7 @@
--- The caseload distribution of each census year by service area and by team: the share of case
--- holders above var caseload_threshold (a headcount rate) and the largest caseload.
+-- The caseload distribution of each census year by service area, team and length of service: the
+-- share of case holders above var caseload_threshold (a headcount rate), the largest caseload,
+-- and the average caseload (cases over the FTE of the case holders; its headline figure is
+-- int_kpi_inputs__census_counts').
 with
 
 census_years as (
@@ -33,8 +35,14 @@ final as (
                 cast(distribution.case_holders_above_threshold as decimal(38, 12)),
                 cast(distribution.case_holders as decimal(38, 12))
             ),
-            ('caseload_max', cast(distribution.max_cases as decimal(38, 12)), null)
+            ('caseload_max', cast(distribution.max_cases as decimal(38, 12)), null),
+            (
+                'caseload_fte',
+                cast(distribution.cases as decimal(38, 12)),
+                cast(distribution.case_holders_fte as decimal(38, 12))
+            )
         ) as formulas (kpi_code, numerator, denominator)
+    where not (formulas.kpi_code = 'caseload_fte' and distribution.breakdown = 'total')
 )
 
 select * from final

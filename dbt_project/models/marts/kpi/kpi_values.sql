@@ -40,6 +40,14 @@ agency_rules_inputs as (
     select * from {{ ref('int_kpi_inputs__agency_rules') }}
 ),
 
+agency_cover_inputs as (
+    select * from {{ ref('int_kpi_inputs__agency_cover') }}
+),
+
+recruitment_and_retention_payment_inputs as (
+    select * from {{ ref('int_kpi_inputs__recruitment_and_retention_payments') }}
+),
+
 authorities as (
     select * from {{ ref('dfe_authorities') }}
 ),
@@ -78,6 +86,10 @@ kpi_inputs as (
     select * from month_end_inputs
     union all by name
     select * from agency_rules_inputs
+    union all by name
+    select * from agency_cover_inputs
+    union all by name
+    select * from recruitment_and_retention_payment_inputs
 ),
 
 -- a KPI is known for an authority when its inputs are: a count needs its numerator, a rate
