@@ -441,7 +441,7 @@ def caseload_chart(teams: list[dict], threshold: int) -> go.Figure | None:
 
 
 def leavers_by_band(
-    bands: list[tuple[str, dict[int, float]]], labels: dict[str, str]
+    bands: list[tuple[str, dict[int, float]]], labels: dict[str, str], title: str
 ) -> go.Figure | None:
     years = sorted({y for _, values in bands for y in values})
     if not years:
@@ -465,9 +465,7 @@ def leavers_by_band(
                 hovertemplate="%{x}: %{y:.1f} FTE<extra>" + str(year) + "</extra>",
             )
         )
-    layout(
-        fig, "Leavers by length of service", "Length of service with the authority", "Leavers (FTE)"
-    )
+    layout(fig, title, "Length of service with the authority", "Leavers (FTE)")
     fig.update_layout(legend_title_text="Year to 30 September: ")
     top = max(v for _, values in bands for v in values.values())
     fig.update_yaxes(range=[0, top * 1.25])
@@ -538,7 +536,9 @@ def agency_rules_trend(rules: AgencyRules) -> go.Figure | None:
             )
         )
     layout(fig, "Agency assignments breaching each rule, by quarter", "Quarter", "Assignments",
-           height=HEIGHT + 80)  # fmt: skip
+           height=HEIGHT + 130)  # fmt: skip
+    # the rules' long names take a legend row each: room for all six under the title
+    fig.update_layout(margin={"t": 55 + 20 * len(AGENCY_RULES)})
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return fig
 

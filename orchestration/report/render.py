@@ -381,6 +381,13 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
             rules.caseload_threshold,
         ),
     )
+
+    def by(kpi_code: str, breakdown: str, when: str) -> str:
+        """A chart's title from the published names: "Leavers (FTE) by reason for leaving"."""
+        label = rules.breakdown_labels.get(breakdown, breakdown.replace("_", " "))
+        return f"{rules.kpi_labels.get(kpi_code, kpi_code)} by {label.lower()}, {when}"
+
+    year_to = f"year to 30 Sep {data.census_year}"
     add("spend", "chart-agency-spend", charts.spend_chart(data.spend))
     if data.agency_rules:
         add("agency_rules", "chart-agency-rules", charts.agency_rules_trend(data.agency_rules))
@@ -398,7 +405,9 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "leavers",
         "chart-leavers-service",
         charts.leavers_by_band(
-            data.leavers["service_band"], rules.value_labels.get("service_band", {})
+            data.leavers["service_band"],
+            rules.value_labels.get("service_band", {}),
+            by("leavers_fte", "service_band", "by census year"),
         ),
     )
     this_year = [
@@ -411,7 +420,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "chart-leavers-reason",
         charts.horizontal_bars(
             this_year,
-            f"Leavers by reason for leaving, year to 30 Sep {data.census_year}",
+            by("leavers_fte", "leaving_reason", year_to),
             "Leavers (FTE)",
         ),
     )
@@ -423,7 +432,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
                 (rules.label("recruitment_route", r), v)
                 for r, v in data.starters["recruitment_route"]
             ],
-            f"Starters by recruitment route, year to 30 Sep {data.census_year}",
+            by("starters_fte", "recruitment_route", year_to),
             "Starters (FTE)",
         ),
     )
@@ -432,7 +441,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "chart-starters-origin",
         charts.horizontal_bars(
             [(rules.label("start_origin", o), v) for o, v in data.starters["start_origin"]],
-            f"Starters by where they came from (DfE origin), year to 30 Sep {data.census_year}",
+            by("starters_fte", "start_origin", year_to),
             "Starters (FTE)",
         ),
     )
@@ -446,7 +455,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "chart-experience-profile",
         charts.horizontal_bars(
             experience,  # shortest service at the top, as the table lists it
-            f"Social workers in post by length of service, 30 Sep {data.census_year}",
+            by("inpost_headcount", "service_band", f"30 Sep {data.census_year}"),
             "Social workers (headcount)",
             unit="people",
             fmt=".0f",

@@ -37,6 +37,8 @@ CENSUS_ROWS = [
     ("caseload_fte", "service_band", "<2y", 12.5, 250, 20),
     ("caseload_fte", "service_band", "2-5y", 15.0, 450, 30),
     ("caseload_fte", "service_band", "5y+", 16.4, 656, 40),
+    ("caseload_fte", "service_area", "Assessment", 13.2, 132, 10),
+    ("caseload_fte", "team", "Assessment North", 11.0, 55, 5),
     ("first_year_leavers_headcount", "total", "total", 9, 9, None),
     ("first_year_leavers_percent", "total", "total", 25.0, 9, 36),
     ("leavers_fte", "org_role", "5", 4.0, 4.0, None),
@@ -186,6 +188,15 @@ def test_the_experience_profile_is_in_the_published_order_with_its_caseloads(pac
         ["Assessment", "7"],
         ["Child Protection", "5"],
     ]
+
+
+def test_average_caseload_by_service_area_and_team(pack):
+    areas = {r[0]: r[1:] for r in table(pack, "caseload-service-area")}
+    assert areas["Assessment"][0] == "13.2"
+    assert areas["Care Leavers"][0] == "–"  # case holders there, its average not published
+    teams = re.search(r'<details id="caseload-teams">(.*?)</details>', pack, re.S)[1]
+    assert "Average caseload of each team (1)" in text_of(teams)
+    assert "Assessment North 11.0" in text_of(teams)
 
 
 def test_turnover_by_role_names_the_dfe_roles(pack):
