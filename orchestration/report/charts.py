@@ -143,12 +143,9 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
             x=own,
             y=[trend.own[y] for y in own],
             name=f"{authority}, this publication (from the extracts)",
-            mode="lines+markers+text",
+            mode="lines+markers",
             line={"color": AUTHORITY, "width": 3},
             marker={"symbol": "circle", "size": 9},
-            text=[format(trend.own[y], fmt) for y in own],
-            textposition="top center",
-            textfont={"color": AUTHORITY, "size": 11},
             hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>{authority}</extra>",
         )
     )
@@ -180,9 +177,17 @@ def trend_chart(trend: Trend, title: str, y_title: str, authority: str, fmt: str
         )
     yearly_target(fig, trend.targets, trend.target_rule)
     layout(fig, title, "Census year (at 30 September)", y_title, height=HEIGHT + 40)
-    fig.update_layout(margin={"t": 115})  # room for a three-row legend under the title
+    legend_rows = (len(fig.data) + 1) // 2  # two entries to a row at A4 width
+    fig.update_layout(margin={"t": 50 + 22 * legend_rows, "b": 75})
+    # the authority's own figure under each year, not on the line, where it would sit on the
+    # England and neighbour lines close to it
     fig.update_xaxes(
-        tickmode="array", tickvals=years, ticktext=[str(y) for y in years],
+        tickmode="array", tickvals=years,
+        ticktext=[
+            f"{y}<br><b><span style='color:{AUTHORITY}'>{format(trend.own[y], fmt)}</span></b>"
+            if y in trend.own else str(y)
+            for y in years
+        ],
         range=[min(years) - 0.6, max(years) + 0.6] if years else None,
     )  # fmt: skip
     values = list(trend.own.values()) + list(trend.dfe.values())
@@ -213,12 +218,10 @@ def census_axis(fig: go.Figure, first: date, last: date) -> None:
             fig.add_vline(x=d, line={"color": "#999", "dash": "dot", "width": 1})
 
 
-def monthly_staffing(monthly: dict[str, list[tuple[date, float]]]) -> go.Figure | None:
-    series = [
-        ("inpost_fte", "Social workers in post (employed)", AUTHORITY, "solid", "circle"),
-        ("agency_fte", "Agency social workers", NEIGHBOURS, "dash", "diamond"),
-        ("vacancy_fte", "Vacant posts", ENGLAND, "dot", "square"),
-    ]
+def month_series(
+    monthly: dict[str, list[tuple[date, float]]], series: list[tuple[str, str, str, str, str]]
+) -> go.Figure | None:
+    """Month-end FTE series: (kpi_code, name, colour, dash, marker symbol) each."""
     present = [s for s in series if monthly.get(s[0])]
     if not present:
         return None
@@ -236,8 +239,38 @@ def monthly_staffing(monthly: dict[str, list[tuple[date, float]]]) -> go.Figure 
                 hovertemplate="%{x|%b %Y}: %{y:,.1f} FTE<extra>" + name + "</extra>",
             )
         )
-    dates = [d for code, *_ in present for d, _ in monthly[code]]
-    layout(fig, "Staffing at each month end", "Month end", "Full-time equivalent (FTE)")
+    return fig
+
+
+def monthly_staffing(monthly: dict[str, list[tuple[date, float]]], label: str) -> go.Figure | None:
+    """Employed social workers in post; agency workers and vacancies, a tenth of them, have a
+    chart of their own so that their scale can be read."""
+    fig = month_series(monthly, [("inpost_fte", label, AUTHORITY, "solid", "circle")])
+    if fig is None:
+        return None
+    dates = [d for d, _ in monthly["inpost_fte"]]
+    layout(fig, f"{label} at each month end", "Month end", "Full-time equivalent (FTE)",
+           legend=False)  # fmt: skip
+    census_axis(fig, min(dates), max(dates))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def monthly_agency_and_vacancies(
+    monthly: dict[str, list[tuple[date, float]]], labels: dict[str, str]
+) -> go.Figure | None:
+    fig = month_series(
+        monthly,
+        [
+            ("agency_fte", labels.get("agency_fte", "Agency"), NEIGHBOURS, "dash", "diamond"),
+            ("vacancy_fte", labels.get("vacancy_fte", "Vacancies"), ENGLAND, "dot", "square"),
+        ],
+    )
+    if fig is None:
+        return None
+    dates = [d for code in ("agency_fte", "vacancy_fte") for d, _ in monthly.get(code, [])]
+    layout(fig, "Agency workers and vacancies at each month end", "Month end",
+           "Full-time equivalent (FTE)")  # fmt: skip
     census_axis(fig, min(dates), max(dates))
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -271,6 +304,9 @@ def monthly_caseload(
 
 
 def spend_chart(spend: list[dict]) -> go.Figure | None:
+    """Agency spend of all agency staff by financial year (a part year hatched), and of agency
+    social workers beside it where published; a part year's baseline, the same months of the
+    baseline year, marked on it."""
     spend = [s for s in spend if s["spend"] is not None]
     if not spend:
         return None
@@ -280,27 +316,37 @@ def spend_chart(spend: list[dict]) -> go.Figure | None:
         go.Bar(
             x=labels,
             y=[s["spend"] / 1000 for s in spend],
-            name="Agency spend (hatched: part year)",
+            name="All agency staff (hatched: part year)",
             marker={
                 "color": [DFE_OWN if p else AUTHORITY for p in part],
                 "pattern": {"shape": ["/" if p else "" for p in part]},
             },
             text=[
-                f"£{s['spend'] / 1000:,.0f}k"
-                + (f"<br>({s['months_with_spend']} months)" if p else "")
+                f"£{s['spend'] / 1000:,.0f}k" + (f"<br>({len(s['months'])} months)" if p else "")
                 for s, p in zip(spend, part, strict=True)
             ],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: £%{y:,.0f}k<extra></extra>",
+            hovertemplate="%{x}: £%{y:,.0f}k<extra>All agency staff</extra>",
         )
     )
-    like = [s for s in spend if s["baseline_months_spend"] is not None]
+    social_workers = [s for s in spend if s.get("spend_cfsw") is not None]
+    if social_workers:
+        fig.add_trace(
+            go.Bar(
+                x=[fy_label(s["start_year"]) for s in social_workers],
+                y=[s["spend_cfsw"] / 1000 for s in social_workers],
+                name="Agency social workers",
+                marker={"color": NEIGHBOURS, "pattern": {"shape": "."}},
+                hovertemplate="%{x}: £%{y:,.0f}k<extra>Agency social workers</extra>",
+            )
+        )
+    like = [s for s in spend if s["part_year"] and not s["is_baseline"] and s["compared_with"]]
     if like:  # a part year beside the baseline year's spend in the same months
         fig.add_trace(
             go.Scatter(
                 x=[fy_label(s["start_year"]) for s in like],
-                y=[s["baseline_months_spend"] / 1000 for s in like],
+                y=[s["compared_with"] / 1000 for s in like],
                 name="Baseline year, same months",
                 mode="markers",
                 marker={
@@ -313,11 +359,12 @@ def spend_chart(spend: list[dict]) -> go.Figure | None:
         )
     layout(
         fig,
-        "Agency social work spend by financial year (hatched: part year)",
+        "Agency spend by financial year (hatched: part year)",
         "Financial year (April to March)",
         "Spend (£ thousands)",
-        legend=bool(like),
+        legend=bool(like or social_workers),
     )
+    fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, max(s["spend"] for s in spend) / 1000 * 1.3], tickformat=",.0f")
     return fig
 
@@ -333,7 +380,8 @@ def caseload_chart(teams: list[dict], threshold: int) -> go.Figure | None:
         return None
     teams = sorted(teams, key=lambda t: (t["max"], t["share_above"] or 0))
     over = [t["max"] > threshold for t in teams]
-    top = max(t["max"] for t in teams)
+    # the figures' columns stand right of the bars and of the threshold line
+    top = max([t["max"] for t in teams] + [threshold])
     fig = go.Figure(
         go.Bar(
             y=[t["label"] for t in teams],
@@ -379,25 +427,21 @@ def caseload_chart(teams: list[dict], threshold: int) -> go.Figure | None:
     layout(
         fig,
         f"Largest caseload in each team (red, crossed: above {threshold} children)",
-        "Largest number of children allocated to one social worker at 30 September",
+        f"Largest number of children allocated to one social worker at 30 September<br>"
+        f"(dashed line: the threshold, {threshold} children)",
         "",
-        height=max(320, 21 * len(teams) + 100),
+        height=max(320, 21 * len(teams) + 110),
         legend=False,
     )
-    fig.add_vline(
-        x=threshold,
-        line={"color": TARGET, "dash": "dash", "width": 1.5},
-        annotation_text=f"Threshold: {threshold}",
-        annotation_position="top",
-        annotation_font={"color": TARGET, "size": 11},
-    )
-    fig.update_layout(margin={"l": 200, "r": 20, "t": 70, "b": 55})
+    # the threshold is named under the axis: a label on the line would sit on the headings
+    fig.add_vline(x=threshold, line={"color": TARGET, "dash": "dash", "width": 1.5})
+    fig.update_layout(margin={"l": 200, "r": 20, "t": 70, "b": 75})
     fig.update_xaxes(range=[0, top * 1.45], tickvals=list(range(0, int(top) + 1, 5)))
     return fig
 
 
 def leavers_by_band(
-    bands: list[tuple[str, dict[int, float]]], labels: dict[str, str]
+    bands: list[tuple[str, dict[int, float]]], labels: dict[str, str], title: str
 ) -> go.Figure | None:
     years = sorted({y for _, values in bands for y in values})
     if not years:
@@ -421,9 +465,7 @@ def leavers_by_band(
                 hovertemplate="%{x}: %{y:.1f} FTE<extra>" + str(year) + "</extra>",
             )
         )
-    layout(
-        fig, "Leavers by length of service", "Length of service with the authority", "Leavers (FTE)"
-    )
+    layout(fig, title, "Length of service with the authority", "Leavers (FTE)")
     fig.update_layout(legend_title_text="Year to 30 September: ")
     top = max(v for _, values in bands for v in values.values())
     fig.update_yaxes(range=[0, top * 1.25])
@@ -444,7 +486,11 @@ def wrap(label: str, width: int = 34) -> str:
 
 
 def horizontal_bars(
-    pairs: list[tuple[str, float]], title: str, x_title: str, unit: str = "FTE"
+    pairs: list[tuple[str, float]],
+    title: str,
+    x_title: str,
+    unit: str = "FTE",
+    fmt: str = ".1f",
 ) -> go.Figure | None:
     if not pairs:
         return None
@@ -455,13 +501,16 @@ def horizontal_bars(
             x=[value for _, value in pairs],
             orientation="h",
             marker={"color": AUTHORITY},
-            text=[f"{value:.1f}" for _, value in pairs],
+            text=[format(value, fmt) for _, value in pairs],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}: %{x:.1f} " + unit + "<extra></extra>",
+            hovertemplate="%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>",
         )
     )
-    layout(fig, title, x_title, "", height=max(240, 34 * len(pairs) + 100), legend=False)
+    # each bar's row as tall as its longest label's lines, so wrapped labels never meet
+    lines = max(wrap(label).count("<br>") + 1 for label, _ in pairs)
+    row = max(34, 15 * lines + 10)
+    layout(fig, title, x_title, "", height=max(240, row * len(pairs) + 100), legend=False)
     fig.update_layout(margin={"l": 250, "r": 40, "t": 45, "b": 55})
     fig.update_xaxes(range=[0, max(v for _, v in pairs) * 1.2])
     return fig
@@ -474,7 +523,8 @@ def agency_rules_trend(rules: AgencyRules) -> go.Figure | None:
     xs = [q["quarter"] for q in rules.quarters]
     fig = go.Figure()
     dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-    for (measure, label), dash in zip(AGENCY_RULES, dashes, strict=True):
+    for measure, dash in zip(AGENCY_RULES, dashes, strict=True):
+        label = rules.labels.get(measure, measure)
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -486,7 +536,9 @@ def agency_rules_trend(rules: AgencyRules) -> go.Figure | None:
             )
         )
     layout(fig, "Agency assignments breaching each rule, by quarter", "Quarter", "Assignments",
-           height=HEIGHT + 80)  # fmt: skip
+           height=HEIGHT + 130)  # fmt: skip
+    # the rules' long names take a legend row each: room for all six under the title
+    fig.update_layout(margin={"t": 55 + 20 * len(AGENCY_RULES)})
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return fig
 

@@ -2,81 +2,35 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse import records, table_columns
 
-RECRUITMENT_ROUTE_LABELS = {
-    "external": "External recruitment",
-    "internal": "Internal move into social work",
-    "asye": "Newly qualified (ASYE)",
-    "frontline": "Frontline programme",
-    "step_up": "Step Up to Social Work",
-    "apprenticeship": "Social work apprenticeship",
-    "international": "International recruitment",
-    "return_to_practice": "Return to practice",
-    "agency_conversion": "Agency worker made permanent",
-}
-SERVICE_BANDS = ("<2y", "2-5y", "5y+")
-SERVICE_BAND_LABELS = {"<2y": "Under 2 years", "2-5y": "2 to 5 years", "5y+": "5 years or more"}
 
+def seed_value_labels(breakdown: str) -> dict[str, str]:
+    """Compatibility for the exports, which still name recruitment routes and service bands
+    from data.py: the seed kpi_breakdown_values, the source of the published table the board
+    pack reads (Rules.value_labels)."""
+    with (DBT_PROJECT_DIR / "seeds" / "kpi_breakdown_values.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["breakdown"] == breakdown]
+    return {
+        r["breakdown_value"]: r["label"] for r in sorted(rows, key=lambda r: int(r["sort_order"]))
+    }
+
+
+RECRUITMENT_ROUTE_LABELS = seed_value_labels("recruitment_route")
+SERVICE_BAND_LABELS = seed_value_labels("service_band")
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
-
-
-def compare_like_with_like(
-    years: list[dict], by_month: dict[date, float], uplift_percent: float
-) -> list[dict]:
-    """Each financial year's spend against the baseline year (the first year with a published
-    change), with the months it covers. A full year keeps the published change, % change and
-    spend avoided. A part year is compared with the baseline year's spend in the same calendar
-    months (`baseline_months_spend`), and its spend avoided adds that like-for-like difference
-    to the years before it: a part year is never set against a whole one."""
-    baseline = next((y for y in years if y["change"] is not None), None)
-    for y in years:
-        y["months"] = sorted(m for m in by_month if y["period_start"] <= m <= y["period_end"])
-        y["months_with_spend"] = len(y["months"])
-        y["part_year"] = len(y["months"]) < 12
-        y["baseline_months_spend"] = None
-        y["compared_months"] = []
-        y["no_common_months"] = False  # a part year sharing no month with the baseline year
-    if baseline is None:
-        return years
-    base_by_month = {
-        m.month: v
-        for m, v in by_month.items()
-        if baseline["period_start"] <= m <= baseline["period_end"]
-    }
-    avoided_before = 0.0
-    for y in years:
-        if y["start_year"] < baseline["start_year"]:
-            continue
-        if y["change"] is None and y["part_year"]:  # published without a comparison
-            y["no_common_months"] = True
-            continue
-        if y["part_year"] and y is not baseline and y["spend"] is not None:
-            shared = [m for m in y["months"] if m.month in base_by_month]
-            if not shared:  # nothing to compare like with like: no change is stated
-                y["no_common_months"] = True
-                y["change"] = y["change_percent"] = y["avoided"] = None
-                continue
-            base = sum(base_by_month[m.month] for m in shared)
-            spend = sum(by_month[m] for m in shared)
-            level = base * (1 + uplift_percent / 100) ** (y["start_year"] - baseline["start_year"])
-            y["compared_months"] = shared
-            y["baseline_months_spend"] = base
-            y["change"] = spend - base
-            y["change_percent"] = 100 * (spend - base) / base if base else None
-            y["avoided"] = avoided_before + level - spend
-        avoided_before = y["avoided"] if y["avoided"] is not None else avoided_before
-    return years
 
 
 def month_span(months: list[date]) -> str:
@@ -106,24 +60,33 @@ def published_rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 @dataclass(frozen=True)
 class Rules:
     """The business rules the publication was computed with, as it published them: a pack
-    cannot change when a seed or var is edited later."""
+    cannot change when a seed or var is edited later. Every name the pack gives a KPI, a
+    breakdown or a breakdown's value is read here, from the published seeds."""
 
-    code_lists: dict[str, dict[str, str]]  # table -> code -> label (csww_* code lists)
     kpi_labels: dict[str, str]
+    units: dict[str, str]  # kpi_code -> unit
     scorecard: list[str]  # the KPIs a board tracks against a target, in order
     benchmarked: list[str]  # the DfE rates with England and neighbour series
     targets: dict[str, tuple[str, bool]]  # direction, and whether a value on target meets it
     caseload_threshold: int
     settings: dict[str, str | None] = field(default_factory=dict)  # kpi_settings, as published
+    breakdown_labels: dict[str, str] = field(default_factory=dict)  # kpi_breakdowns.label
+    # breakdown -> value -> label, in the published order (kpi_breakdown_values, or the csww_*
+    # code list kpi_breakdowns names)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    suppress_below: dict[str, int] = field(default_factory=dict)  # breakdown -> count
 
-    def labels(self, code_list: str) -> dict[str, str]:
-        return self.code_lists.get(code_list, {})
+    def label(self, breakdown: str, value: str) -> str:
+        return self.value_labels.get(breakdown, {}).get(str(value), str(value))
+
+    def order(self, breakdown: str) -> list[str]:
+        return list(self.value_labels.get(breakdown, {}))
 
     @classmethod
     def read(cls, conn: duckdb.DuckDBPyConnection) -> Rules:
         definitions = published_rows(
             conn,
-            "select kpi_code, label, scorecard_order, is_benchmarked from kpi_definitions "
+            "select kpi_code, label, scorecard_order, is_benchmarked, unit from kpi_definitions "
             "order by kpi_code",
         )
         if not definitions:
@@ -131,18 +94,33 @@ class Rules:
                 "This publication predates the published KPI definitions: run `workforce run` "
                 "to republish it, then make the board pack."
             )
-        lists = {}
-        for table in CODE_LISTS:
-            rows = published_rows(conn, f"select code, label from {table}")
-            lists[table] = {str(code): label for code, label in rows}
+        breakdowns = (
+            records(conn, "select * from kpi_breakdowns")
+            if table_columns(conn, "main", "kpi_breakdowns")
+            else []
+        )
+        values: dict[str, dict[str, str]] = {}
+        for b in breakdowns:
+            if b.get("code_list") and table_columns(conn, "main", b["code_list"]):
+                codes = published_rows(conn, f"select code, label from {b['code_list']}")
+                values[b["breakdown"]] = {
+                    str(code): label
+                    for code, label in sorted(codes, key=lambda c: (len(str(c[0])), str(c[0])))
+                }
+        for breakdown, value, label in published_rows(
+            conn,
+            "select breakdown, breakdown_value, label from kpi_breakdown_values "
+            "order by breakdown, sort_order",
+        ):
+            values.setdefault(breakdown, {})[value] = label
         settings = dict(published_rows(conn, "select var_name, value from kpi_settings"))
         return cls(
-            code_lists=lists,
-            kpi_labels={code: label for code, label, _, _ in definitions},
+            kpi_labels={code: label for code, label, *_ in definitions},
+            units={code: unit for code, *_, unit in definitions},
             scorecard=[
-                code for code, _, order, _ in sorted(definitions, key=lambda d: d[2] or 0) if order
+                code for code, _, order, *_ in sorted(definitions, key=lambda d: d[2] or 0) if order
             ],
-            benchmarked=[code for code, _, _, benchmarked in definitions if benchmarked],
+            benchmarked=[code for code, _, _, benchmarked, _ in definitions if benchmarked],
             targets={
                 code: (direction, bool(met))
                 for code, direction, met in published_rows(
@@ -151,18 +129,14 @@ class Rules:
             },
             caseload_threshold=int(settings.get("caseload_threshold") or 20),
             settings=settings,
+            breakdown_labels={b["breakdown"]: b["label"] for b in breakdowns},
+            value_labels=values,
+            suppress_below={
+                b["breakdown"]: int(b["suppress_below"])
+                for b in breakdowns
+                if b.get("suppress_below") is not None
+            },
         )
-
-
-CODE_LISTS = (
-    "csww_org_roles",
-    "csww_leaving_reasons",
-    "csww_leaver_destinations",
-    "csww_start_origins",
-    "csww_genders",
-    "csww_ethnicities",
-    "csww_absence_types",
-)
 
 
 @dataclass
@@ -199,14 +173,15 @@ class Trend:
     target_rule: tuple[str, bool] = ("lower_is_better", True)  # direction, on target is met
 
 
-# The agency rules' measures as the board pack names them, in the order it lists them
+# The agency rules' measures in the order the board pack lists them: columns of
+# fct_agency_rules_by_quarter, each named by its KPI, agency_rules_<measure>, in kpi_definitions
 AGENCY_RULES = (
-    ("over_cap_not_approved", "Over the price cap, not signed off"),
-    ("over_cap_approved", "Over the price cap, signed off"),
-    ("under_3_years_pqe", "Under three years' post-qualifying experience"),
-    ("reengaged_within_3_months", "Re-engaged within three months of leaving a permanent post"),
-    ("no_practice_reference", "No practice-based reference"),
-    ("project_team_workers", "Engaged through a project team"),
+    "over_cap_not_approved",
+    "over_cap_approved",
+    "under_3_years_pqe",
+    "reengaged_within_3_months",
+    "no_practice_reference",
+    "project_team_workers",
 )
 
 
@@ -222,6 +197,7 @@ class AgencyRules:
     quarters: list[dict]
     months: list[dict]
     sign_offs: list[dict]
+    labels: dict[str, str] = field(default_factory=dict)  # measure -> its KPI's label
 
     @property
     def this_quarter(self) -> dict:
@@ -257,6 +233,15 @@ class BoardPackData:
     dfe_difference: float = 2.0  # workforce.yaml board_pack.dfe_difference
     # the agency rules (fct_agency_rules_by_quarter and friends); None when none is published
     agency_rules: AgencyRules | None = None
+    # this census year's figures by breakdown: (kpi_code, breakdown) -> rows (see Loader.rows)
+    by: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    # recruitment and retention payments: financial years, and each payment's spend by year
+    rr_payments: dict = field(default_factory=dict)
+    all_measures: list[dict] = field(default_factory=list)  # every KPI published for the year
+    spend_uplift_percent: float = 0.0  # var agency_spend_baseline_uplift_percent, as published
+
+    def rows(self, kpi_code: str, breakdown: str) -> list[dict]:
+        return self.by.get((kpi_code, breakdown), [])
 
     @property
     def authority(self) -> str:
@@ -425,17 +410,21 @@ class Loader:
             series.setdefault(code, []).append((end, value))
         return series
 
-    def spend(self, uplift_percent: float) -> list[dict]:
-        """Agency spend by financial year against the baseline year, like with like: a part
-        year (fewer than 12 months of timesheets) is compared with the same calendar months of
-        the baseline year, never with its whole year."""
+    def spend(self) -> list[dict]:
+        """Agency spend by financial year as published: of all agency staff and of agency
+        social workers, with the change against the baseline year, the spend it was compared
+        with (a part year's: the baseline year's spend in the same months) and the spend
+        avoided; and each year's months with spend (the published monthly figures)."""
         years = records(
             self.conn,
             """
             select year(period_start) as start_year, period_start, period_end,
                 max(value) filter (kpi_code = 'agency_spend_gbp') as spend,
+                max(value) filter (kpi_code = 'agency_spend_cfsw_gbp') as spend_cfsw,
                 max(value) filter (kpi_code = 'agency_spend_change_gbp') as change,
                 max(value) filter (kpi_code = 'agency_spend_change_percent') as change_percent,
+                max(denominator) filter (kpi_code = 'agency_spend_change_percent')
+                    as compared_with,
                 max(value) filter (kpi_code = 'agency_spend_avoided_gbp') as avoided,
                 max(value) filter (kpi_code = 'agency_cost_per_fte_gbp') as agency_cost_per_fte,
                 max(value) filter (kpi_code = 'pay_cost_per_fte_gbp') as pay_cost_per_fte,
@@ -446,16 +435,25 @@ class Loader:
             """,
             [self.la],
         )
-        by_month = {
-            start: value
-            for start, value in self.conn.execute(
-                "select period_start, value from kpi_values where la_code = ? "
+        months = [
+            start
+            for (start,) in self.conn.execute(
+                "select period_start from kpi_values where la_code = ? "
                 "and kpi_code = 'agency_spend_gbp' and period_type = 'month' "
-                "and breakdown = 'total'",
+                "and breakdown = 'total' order by period_start",
                 [self.la],
             ).fetchall()
-        }
-        return compare_like_with_like(years, by_month, uplift_percent)
+        ]
+        baseline = next((y["start_year"] for y in years if y["change"] is not None), None)
+        for y in years:
+            y["months"] = [m for m in months if y["period_start"] <= m <= y["period_end"]]
+            y["part_year"] = len(y["months"]) < 12
+            y["is_baseline"] = y["start_year"] == baseline
+            # a year after the baseline published without a change: no month in common
+            y["no_common_months"] = (
+                baseline is not None and y["start_year"] > baseline and y["change"] is None
+            )
+        return years
 
     def breakdown_table(self, breakdown: str, labels: dict[str, str] | None = None) -> list[dict]:
         """Establishment, in post, agency, vacant and (over)/under by one dimension."""
@@ -482,20 +480,99 @@ class Loader:
         return result
 
     def caseload_by(self, breakdown: str) -> list[dict]:
-        share = {
-            r["breakdown_value"]: r["value"]
-            for r in self.census("caseload_above_threshold_share", breakdown)
-            if r["year"] == self.year
-        }
-        most = {
-            r["breakdown_value"]: r["value"]
-            for r in self.census("caseload_max", breakdown)
+        """Caseloads by team or service area; a team or area with posts but no case holders on
+        30 September is listed too (`no_case_holders`), so the table explains its rows."""
+        figures = {}
+        for code, column in (
+            ("caseload_fte", "average"),
+            ("caseload_above_threshold_share", "share_above"),
+            ("caseload_max", "max"),
+        ):
+            for r in self.census(code, breakdown):
+                if r["year"] == self.year:
+                    figures.setdefault(r["breakdown_value"], {})[column] = r["value"]
+        with_posts = {
+            r["breakdown_value"]
+            for code in ("establishment_fte", "inpost_fte")
+            for r in self.census(code, breakdown)
             if r["year"] == self.year
         }
         return [
-            {"label": v, "share_above": share.get(v), "max": most.get(v)}
-            for v in sorted(set(share) | set(most))
+            {
+                "label": v,
+                "average": figures.get(v, {}).get("average"),
+                "share_above": figures.get(v, {}).get("share_above"),
+                "max": figures.get(v, {}).get("max"),
+                "no_case_holders": v not in figures,
+            }
+            for v in sorted(set(figures) | with_posts)
         ]
+
+    def rows(self, rules: Rules) -> dict[tuple[str, str], list[dict]]:
+        """This census year's figures of every KPI by every breakdown, each value named and
+        ordered as published. A suppressed value (fewer people than the breakdown's
+        suppress_below) is published as null and kept here, marked `suppressed`."""
+        by: dict[tuple[str, str], dict[str, dict]] = {}
+        for r in records(
+            self.conn,
+            "select kpi_code, breakdown, breakdown_value, value, numerator, denominator, unit "
+            "from kpi_values where la_code = ? and period_type = 'census_year' "
+            "and breakdown <> 'total' and year(period_end) = ?",
+            [self.la, self.year],
+        ):
+            by.setdefault((r["kpi_code"], r["breakdown"]), {})[r["breakdown_value"]] = r
+        result = {}
+        for (kpi_code, breakdown), values in by.items():
+            known = [v for v in rules.order(breakdown) if v in values]
+            ordered = known + sorted(v for v in values if v not in known)
+            result[kpi_code, breakdown] = [
+                {
+                    **values[v],
+                    "label": rules.label(breakdown, v),
+                    "suppressed": values[v]["value"] is None,
+                }
+                for v in ordered
+            ]
+        return result
+
+    def rr_payments(self, rules: Rules) -> dict:
+        """Recruitment and retention payments by financial year (to the one of the census
+        date), in total and by payment, named as published."""
+        rows = records(
+            self.conn,
+            "select year(period_start) as start_year, breakdown, breakdown_value, value "
+            "from kpi_values where la_code = ? and kpi_code = 'rr_payments_gbp' "
+            "and period_type = 'financial_year' and period_start <= ? order by period_start",
+            [self.la, self.census_date],
+        )
+        if not rows:
+            return {}
+        years = sorted({r["start_year"] for r in rows})
+        by_element: dict[str, dict[int, float]] = {}
+        for r in rows:
+            if r["breakdown"] == "pay_element":
+                by_element.setdefault(r["breakdown_value"], {})[r["start_year"]] = r["value"]
+        known = [v for v in rules.order("pay_element") if v in by_element]
+        elements = known + sorted(v for v in by_element if v not in known)
+        return {
+            "years": years,
+            "elements": [(rules.label("pay_element", e), by_element[e]) for e in elements],
+            "total": {r["start_year"]: r["value"] for r in rows if r["breakdown"] == "total"},
+        }
+
+    def all_measures(self) -> list[dict]:
+        """Every KPI published for the authority over a period that holds the census date (the
+        census year, the financial year, the quarter), with its label and unit: a KPI added to
+        kpi_definitions with its model is listed here with no other change."""
+        return records(
+            self.conn,
+            "select v.kpi_code, d.label, d.unit, v.period_type, v.period_start, v.period_end, "
+            "v.value from kpi_values as v inner join kpi_definitions as d using (kpi_code) "
+            "where v.la_code = ? and v.breakdown = 'total' and v.period_type <> 'month' "
+            "and ? between v.period_start and v.period_end "
+            "order by v.period_type, d.label",
+            [self.la, self.census_date],
+        )
 
     def by_year(
         self, kpi_code: str, breakdown: str, order: list[str] | None = None
@@ -578,7 +655,7 @@ class Loader:
             [self.la],
         )
 
-    def agency_rules(self) -> AgencyRules | None:
+    def agency_rules(self, labels: dict[str, str]) -> AgencyRules | None:
         """The published agency rules of the authority, or None (none published, or a file
         published before the agency rules existed)."""
         if not table_columns(self.conn, "main", "fct_agency_rules_by_quarter"):
@@ -605,19 +682,26 @@ class Loader:
             "order by quarter_start desc, role_category, approved_by",
             [self.la, quarters[-SHOWN_QUARTERS:][0]["quarter_start"]],
         )
-        return AgencyRules(quarters, months, sign_offs)
+        return AgencyRules(
+            quarters,
+            months,
+            sign_offs,
+            {m: labels.get(f"agency_rules_{m}", m.replace("_", " ")) for m in AGENCY_RULES},
+        )
 
     def data(self) -> BoardPackData:
         run_id, published_at = self.run()
         checks, files, quarantined = self.quality(run_id)
         rules = Rules.read(self.conn)
-        org_roles = rules.labels("csww_org_roles")
         context_codes = (
             "inpost_fte",
             "inpost_headcount",
             "starters_fte",
+            "starters_headcount",
             "leavers_fte",
+            "leavers_headcount",
             "agency_fte",
+            "agency_headcount",
             "vacancy_fte",
             "establishment_fte",
             "caseload_above_threshold_share",
@@ -625,12 +709,19 @@ class Loader:
             "children_with_3plus_workers_percent",
             "children_with_3plus_workers",
             "agency_cover_rate_fte",
+            "asye_inpost_headcount",
+            "first_year_leavers_headcount",
+            "first_year_leavers_percent",
+            "promotions_headcount",
+            "internal_fill_percent",
         )
         scorecard = [k for k in (self.kpi(code) for code in rules.scorecard) if k]
         for kpi in scorecard:
             kpi.direction, kpi.on_target_is_met = rules.targets.get(
                 kpi.code, (kpi.direction, kpi.on_target_is_met)
             )
+        # the benchmarked rates, then the other measures of the scorecard (sickness absence)
+        trended = rules.benchmarked + [c for c in rules.scorecard if c not in rules.benchmarked]
         return BoardPackData(
             la_code=self.la,
             la_name=self.la_name(),
@@ -641,14 +732,12 @@ class Loader:
             published_at=published_at,
             scorecard=scorecard,
             context={c: k for c in context_codes if (k := self.kpi(c))},
-            trends=[self.trend(code, rules) for code in rules.benchmarked],
+            trends=[self.trend(code, rules) for code in trended],
             has_benchmarks=bool(self.benchmarks),
             monthly=self.monthly(),
-            spend=self.spend(
-                float(rules.settings.get("agency_spend_baseline_uplift_percent") or 0)
-            ),
+            spend=self.spend(),
             establishment={
-                "role": self.breakdown_table("org_role", org_roles),
+                "role": self.breakdown_table("org_role", rules.value_labels.get("org_role")),
                 "service area": self.breakdown_table("service_area"),
             },
             caseload_by={
@@ -657,7 +746,9 @@ class Loader:
             },
             rules=rules,
             leavers={
-                "service_band": self.by_year("leavers_fte", "service_band", list(SERVICE_BANDS)),
+                "service_band": self.by_year(
+                    "leavers_fte", "service_band", rules.order("service_band") or None
+                ),
                 "leaving_reason": self.by_year("leavers_fte", "leaving_reason"),
             },
             starters={
@@ -668,5 +759,11 @@ class Loader:
             files=files,
             quarantined_rows=quarantined,
             accepted=self.accepted(),
-            agency_rules=self.agency_rules(),
+            agency_rules=self.agency_rules(rules.kpi_labels),
+            by=self.rows(rules),
+            rr_payments=self.rr_payments(rules),
+            all_measures=self.all_measures(),
+            spend_uplift_percent=float(
+                rules.settings.get("agency_spend_baseline_uplift_percent") or 0
+            ),
         )

@@ -13,8 +13,6 @@ from plotly.offline import get_plotlyjs
 from orchestration.report import charts
 from orchestration.report.data import (
     AGENCY_RULES,
-    RECRUITMENT_ROUTE_LABELS,
-    SERVICE_BAND_LABELS,
     SHOWN_QUARTERS,
     BoardPackData,
     Kpi,
@@ -36,6 +34,8 @@ def fmt_value(value: float | None, unit: str | None, dp: int = 1) -> str:
         return f"{value:,.{dp}f}%"
     if unit == "gbp":
         return f"£{value:,.0f}"
+    if unit == "headcount":  # people are counted whole
+        return f"{value:,.0f}"
     return f"{value:,.{dp}f}"
 
 
@@ -195,7 +195,7 @@ def quality_findings(data: BoardPackData, name) -> list[str]:
     if data.accepted:
         said.append(
             f"{len(data.accepted)} file(s) over the quarantine bound were accepted on the "
-            "record (section 9): "
+            "record (section 15): "
             + "; ".join(
                 f"{a['file_name']} ({a['rows_quarantined']:,} of {a['rows_read']:,} rows left "
                 f"out), accepted by {a['accepted_by']}: {a['reason']}"
@@ -221,27 +221,29 @@ def quality_findings(data: BoardPackData, name) -> list[str]:
 
 
 def spend_findings(data: BoardPackData) -> list[str]:
+    """Agency spend against the baseline year, as published: a full year against the whole
+    baseline year, a part year against the same months of it."""
     said = []
     years = [s for s in data.spend if s["change"] is not None and s["spend"] is not None]
     if not years:
         return said
-    base = years[0]
-    full = [s for s in years[1:] if not s["part_year"]]
+    base = next((s for s in years if s["is_baseline"]), years[0])
+    later = [s for s in years if s["start_year"] > base["start_year"]]
+    full = [s for s in later if not s["part_year"]]
     if full:
         last = full[-1]
         said.append(
-            f"Agency spend {charts.fy_label(last['start_year'])} (a full year): "
-            f"{fmt_gbp_k(last['spend'])}, {fmt_signed(last['change_percent'], '%', 0)} on the "
-            f"baseline year {charts.fy_label(base['start_year'])} ({fmt_gbp_k(base['spend'])})."
+            f"Agency spend (all agency staff) {charts.fy_label(last['start_year'])} (a full "
+            f"year): {fmt_gbp_k(last['spend'])}, {fmt_signed(last['change_percent'], '%', 0)} "
+            f"on the baseline year {charts.fy_label(base['start_year'])} "
+            f"({fmt_gbp_k(base['spend'])})."
         )
-    part = [s for s in years[1:] if s["part_year"] and s["baseline_months_spend"] is not None]
-    for s in part[-1:]:
-        months = s.get("compared_months") or s["months"]
+    for s in [s for s in later if s["part_year"]][-1:]:
         said.append(
-            f"{charts.fy_label(s['start_year'])} so far ({month_span(months)}, "
-            f"{len(months)} months): {fmt_gbp_k(s['spend'])}, "
+            f"{charts.fy_label(s['start_year'])} so far ({month_span(s['months'])}, "
+            f"{len(s['months'])} months): {fmt_gbp_k(s['spend'])}, "
             f"{fmt_signed(s['change_percent'], '%', 0)} on the same months of "
-            f"{charts.fy_label(base['start_year'])} ({fmt_gbp_k(s['baseline_months_spend'])})."
+            f"{charts.fy_label(base['start_year'])} ({fmt_gbp_k(s['compared_with'])})."
         )
     return said
 
@@ -303,15 +305,41 @@ def file_groups(files: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
+Y_TITLES = {"percent": "Percent", "cases": "Cases per FTE", "fte": "FTE", "days": "Days"}
+
+
+UNIT_WORDS = {
+    "fte": "FTE",
+    "headcount": "people",
+    "percent": "%",
+    "gbp": "£",
+    "cases": "cases",
+    "days": "working days",
+}
+
+
+def period_words(measure: dict) -> str:
+    """A published period as a board reads it."""
+    kind, start, end = measure["period_type"], measure["period_start"], measure["period_end"]
+    if kind == "census_year":
+        return f"Census year to 30 Sep {end.year}"
+    if kind == "financial_year":
+        return f"Financial year {charts.fy_label(start.year)}"
+    if kind == "quarter":
+        return f"Quarter {start:%b}–{end:%b %Y}"
+    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+
+
+def fewer_than(data: BoardPackData, breakdown: str) -> str:
+    """What a suppressed value says: never 0, never blank."""
+    return f"fewer than {data.rules.suppress_below.get(breakdown, 5)}"
+
+
 def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
-    """Each section's charts as (div id, html) pairs, built only when there is data."""
+    """Each section's charts as (div id, html) pairs, built only when there is data; every
+    measure and value is named as the publication names it."""
     name = data.name
-    titles = {
-        "turnover_rate_fte": ("Turnover rate", "% of FTE in post", ".1f"),
-        "vacancy_rate_fte": ("Vacancy rate", "% of FTE vacant plus in post", ".1f"),
-        "agency_rate_fte": ("Agency worker rate", "% of social workers (FTE)", ".1f"),
-        "caseload_fte": ("Average caseload", "Cases per FTE", ".1f"),
-    }
+    rules = data.rules
     blocks: dict[str, list] = defaultdict(list)
     against = "England and neighbours" if data.has_benchmarks else "England"
 
@@ -322,14 +350,26 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
     for trend in data.trends:
         if not (trend.own or trend.dfe):
             continue
-        label = data.rules.kpi_labels.get(trend.kpi_code, trend.kpi_code)
-        title, y_title, fmt = titles.get(trend.kpi_code, (label, label, ".1f"))
+        label = rules.kpi_labels.get(trend.kpi_code, trend.kpi_code)
+        unit = rules.units.get(trend.kpi_code, "")
+        compared = against if trend.kpi_code in rules.benchmarked else "England"
         add(
             "trends",
             f"chart-trend-{trend.kpi_code}",
-            charts.trend_chart(trend, f"{title}: {name} against {against}", y_title, name, fmt),
+            charts.trend_chart(
+                trend, f"{label}: {name} against {compared}", Y_TITLES.get(unit, unit), name, ".1f"
+            ),
         )
-    add("monthly", "chart-monthly-staffing", charts.monthly_staffing(data.monthly))
+    add(
+        "monthly",
+        "chart-monthly-staffing",
+        charts.monthly_staffing(data.monthly, rules.kpi_labels.get("inpost_fte", "In post")),
+    )
+    add(
+        "monthly",
+        "chart-monthly-agency-vacancies",
+        charts.monthly_agency_and_vacancies(data.monthly, rules.kpi_labels),
+    )
     caseload_target = next((k.target for k in data.scorecard if k.code == "caseload_fte"), None)
     add(
         "monthly",
@@ -337,10 +377,17 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         charts.monthly_caseload(
             data.monthly.get("caseload_fte", []),
             caseload_target,
-            data.rules.targets.get("caseload_fte", ("lower_is_better", True)),
-            data.rules.caseload_threshold,
+            rules.targets.get("caseload_fte", ("lower_is_better", True)),
+            rules.caseload_threshold,
         ),
     )
+
+    def by(kpi_code: str, breakdown: str, when: str) -> str:
+        """A chart's title from the published names: "Leavers (FTE) by reason for leaving"."""
+        label = rules.breakdown_labels.get(breakdown, breakdown.replace("_", " "))
+        return f"{rules.kpi_labels.get(kpi_code, kpi_code)} by {label.lower()}, {when}"
+
+    year_to = f"year to 30 Sep {data.census_year}"
     add("spend", "chart-agency-spend", charts.spend_chart(data.spend))
     if data.agency_rules:
         add("agency_rules", "chart-agency-rules", charts.agency_rules_trend(data.agency_rules))
@@ -352,16 +399,19 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
     add(
         "caseload",
         "chart-caseload-teams",
-        charts.caseload_chart(data.caseload_by["team"], data.rules.caseload_threshold),
+        charts.caseload_chart(data.caseload_by["team"], rules.caseload_threshold),
     )
     add(
         "leavers",
         "chart-leavers-service",
-        charts.leavers_by_band(data.leavers["service_band"], SERVICE_BAND_LABELS),
+        charts.leavers_by_band(
+            data.leavers["service_band"],
+            rules.value_labels.get("service_band", {}),
+            by("leavers_fte", "service_band", "by census year"),
+        ),
     )
-    reasons = data.rules.labels("csww_leaving_reasons")
     this_year = [
-        (reasons.get(code, f"Reason {code}"), values[data.census_year])
+        (rules.label("leaving_reason", code), values[data.census_year])
         for code, values in data.leavers["leaving_reason"]
         if values.get(data.census_year)
     ]
@@ -370,7 +420,7 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "chart-leavers-reason",
         charts.horizontal_bars(
             this_year,
-            f"Leavers by reason for leaving, year to 30 Sep {data.census_year}",
+            by("leavers_fte", "leaving_reason", year_to),
             "Leavers (FTE)",
         ),
     )
@@ -379,21 +429,36 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
         "chart-starters-route",
         charts.horizontal_bars(
             [
-                (RECRUITMENT_ROUTE_LABELS.get(r, r), v)
+                (rules.label("recruitment_route", r), v)
                 for r, v in data.starters["recruitment_route"]
             ],
-            f"Starters by recruitment route, year to 30 Sep {data.census_year}",
+            by("starters_fte", "recruitment_route", year_to),
             "Starters (FTE)",
         ),
     )
-    origins = data.rules.labels("csww_start_origins")
     add(
         "starters",
         "chart-starters-origin",
         charts.horizontal_bars(
-            [(origins.get(o, f"Origin {o}"), v) for o, v in data.starters["start_origin"]],
-            f"Starters by where they came from (DfE origin), year to 30 Sep {data.census_year}",
+            [(rules.label("start_origin", o), v) for o, v in data.starters["start_origin"]],
+            by("starters_fte", "start_origin", year_to),
             "Starters (FTE)",
+        ),
+    )
+    experience = [
+        (r["label"], r["value"])
+        for r in data.rows("inpost_headcount", "service_band")
+        if r["value"] is not None
+    ]
+    add(
+        "stability",
+        "chart-experience-profile",
+        charts.horizontal_bars(
+            experience,  # shortest service at the top, as the table lists it
+            by("inpost_headcount", "service_band", f"30 Sep {data.census_year}"),
+            "Social workers (headcount)",
+            unit="people",
+            fmt=".0f",
         ),
     )
     return blocks
@@ -437,8 +502,12 @@ def render(data: BoardPackData) -> str:
             check_groups=check_groups(data.checks) if data.checks is not None else None,
             file_groups=file_groups(data.files),
             failed_checks=[c for c in data.checks or [] if not c["passed"]],
-            role_labels=data.rules.labels("csww_org_roles"),
-            agency_rule_labels=AGENCY_RULES,
+            agency_rules=AGENCY_RULES,
+            uplift=fmt_value(data.spend_uplift_percent, "percent", 1),
+            period_words=period_words,
+            unit_words=UNIT_WORDS,
+            fewer_than=fewer_than,
+            lower_first=lambda text: text[:1].lower() + text[1:],
             shown_quarters=SHOWN_QUARTERS,
         )
     )

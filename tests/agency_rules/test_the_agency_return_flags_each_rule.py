@@ -369,8 +369,10 @@ def test_the_board_pack_shows_the_agency_rules_without_names(agency_home, tmp_pa
         "2025Q1", "2025Q2", "2025Q3", "2025Q4 this quarter"
     ]  # fmt: skip
     by_rule = {" ".join(row[0]): [" ".join(c) for c in row[1:]] for row in rules[1:]}
-    assert by_rule["Over the price cap, not signed off"][2] == "1"
-    assert by_rule["Re-engaged within three months of leaving a permanent post"][2] == "2"
+    assert by_rule["Agency assignments over the price cap without sign-off"][2] == "1"
+    assert (
+        by_rule["Agency workers re-engaged within 3 months of leaving a permanent post"][2] == "2"
+    )
     assert by_rule["Active in the quarter"] == ["1", "2", "12", "12"]
     costs = {" ".join(row[0]): " ".join(row[1]) for row in table("agency-rules-cost-table")[1:]}
     assert costs["July 2025"] == "£2,500" and costs["October 2025"] == "£888"

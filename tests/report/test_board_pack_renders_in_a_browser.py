@@ -140,3 +140,60 @@ def test_without_dfe_files_the_pack_renders_and_a_screenshot_is_kept(
     assert title.startswith("Leeds (383)"), title
     assert not page.find_elements("css selector", "#scorecard-table td.rank")
     full_page_screenshot(page, "board-pack-without-dfe.png")
+
+
+# Every text box of a chart: the title, axis titles, tick labels, legend entries, annotations
+# and the figures written on bars and points. Two that intersect (by more than a pixel each
+# way, the slack of font metrics) are returned by chart, with their texts.
+OVERLAPPING_TEXT = """
+const found = [];
+for (const chart of document.querySelectorAll('.js-plotly-plot')) {
+  const boxes = [];
+  for (const text of chart.querySelectorAll('svg text')) {
+    const label = text.textContent.trim();
+    const style = getComputedStyle(text);
+    if (!label || style.display === 'none' || style.visibility === 'hidden'
+        || style.opacity === '0') continue;
+    const r = text.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) boxes.push([label, r]);
+  }
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, p] = boxes[i], [b, q] = boxes[j];
+      const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+      const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+      if (w > 1 && h > 1) found.push([chart.id, a, b]);
+    }
+  }
+}
+return found;
+"""
+NEW_SECTIONS = ("stability", "progression", "make-up", "rr-payments", "agency-cover")
+
+
+def test_no_chart_s_texts_overlap_on_screen_or_on_a4_paper(opened):
+    """At 1,400 px on screen, then at A4 print width (794 px, print media) on the same page
+    load: no two texts of any chart touch, and every chart still has its title."""
+    charts = opened.find_elements("css selector", ".js-plotly-plot")
+    assert len(charts) >= 8
+    try:
+        for width, media in ((1400, "screen"), (794, "print")):
+            opened.set_window_size(width, 1200)
+            opened.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media})
+            assert opened.execute_script(OVERLAPPING_TEXT) == [], (width, media)
+            titles = opened.find_elements("css selector", ".js-plotly-plot .gtitle")
+            assert len(titles) == len(charts), (width, media)
+    finally:
+        opened.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        opened.set_window_size(1000, 1200)
+
+
+def test_every_section_of_the_workforce_renders(opened):
+    """The demo publishes none of these figures yet: each section still renders, with its
+    heading and a plain statement of what the publication does not hold."""
+    for section in (*NEW_SECTIONS, "appendix-measures"):
+        element = opened.find_element("css selector", f"section#{section}")
+        heading = element.find_element("css selector", "h2")
+        assert heading.is_displayed() and heading.text, section
+    measures = opened.find_elements("css selector", "#all-measures tbody tr")
+    assert len(measures) >= 20

@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.report import write_board_pack
 from orchestration.report.charts import trend_chart
-from orchestration.report.data import compare_like_with_like, load
+from orchestration.report.data import load
 from orchestration.report.headline import headline_figures
 from orchestration.settings import Settings
 from tests.cli.conftest import hand_home  # noqa: F401  (the hand fixture, published, no DfE files)
@@ -77,78 +77,8 @@ def scorecard_row(page: str, kpi_code: str) -> str:
     return text_of(row.group(1))
 
 
-# --- 1. a part year compares like with like -------------------------------------------------
-
-
-def months(first: date, values: list[float]) -> dict[date, float]:
-    out, year, month = {}, first.year, first.month
-    for value in values:
-        out[date(year, month, 1)] = value
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
-def test_a_part_year_is_compared_with_the_same_months_of_the_baseline_year():
-    # Baseline 2023/24 (full): April 2023 £3,000, the other 11 months £1,000: £14,000.
-    # 2024/25 (full): 12 x £1,500 = £18,000; published change +£4,000, avoided -£4,000.
-    # 2025/26 (part year, April to June 2025): 3 x £2,000 = £6,000. Published against the
-    # whole baseline year it would read -£8,000 (-57%) and avoided +£4,000. Like with like,
-    # against April to June 2023 (3,000 + 1,000 + 1,000 = £5,000): +£1,000, +20%, and spend
-    # avoided to date -£4,000 + (5,000 - 6,000) = -£5,000.
-    by_month = {
-        **months(date(2023, 4, 1), [3000] + [1000] * 11),
-        **months(date(2024, 4, 1), [1500] * 12),
-        **months(date(2025, 4, 1), [2000] * 3),
-    }
-
-    def year(start, spend, change, percent, avoided):
-        return {
-            "start_year": start,
-            "period_start": date(start, 4, 1),
-            "period_end": date(start + 1, 3, 31),
-            "spend": spend,
-            "change": change,
-            "change_percent": percent,
-            "avoided": avoided,
-        }
-
-    published = [
-        year(2023, 14000, 0, 0, 0),
-        year(2024, 18000, 4000, 100 * 4000 / 14000, -4000),
-        year(2025, 6000, -8000, 100 * -8000 / 14000, 4000),
-    ]
-    base, full, part = compare_like_with_like(published, by_month, uplift_percent=0)
-    assert [y["part_year"] for y in (base, full, part)] == [False, False, True]
-    assert (full["change"], full["avoided"], full["baseline_months_spend"]) == (4000, -4000, None)
-    assert part["months_with_spend"] == 3
-    assert part["baseline_months_spend"] == 5000
-    assert part["change"] == 1000
-    assert part["change_percent"] == pytest.approx(20.0)
-    assert part["avoided"] == -5000
-
-    # With a 10% uplift a year the baseline level of April to June, two years on, is
-    # 5,000 x 1.1^2 = 6,050; the years before, as published with the uplift: 2024/25
-    # 14,000 x 1.1 - 18,000 = -2,600. Avoided to date: -2,600 + 6,050 - 6,000 = -2,550.
-    published = [
-        year(2023, 14000, 0, 0, 0),
-        year(2024, 18000, 4000, 100 * 4000 / 14000, -2600),
-        year(2025, 6000, -8000, 100 * -8000 / 14000, 5450),
-    ]
-    *_, part = compare_like_with_like(published, by_month, uplift_percent=10)
-    assert part["change"] == 1000  # the change itself is never uplifted
-    assert part["avoided"] == pytest.approx(-2550)
-
-    # A part year sharing no month with the baseline year (baseline: March 2025 only; the
-    # part year: April and August 2025) states no change rather than one against nothing.
-    only_march = {date(2025, 3, 1): 1000.0, date(2025, 4, 1): 1850.0, date(2025, 8, 1): 800.25}
-    published = [year(2024, 1000, 0, 0, 0), year(2025, 2650.25, 1650.25, 165.025, -1650.25)]
-    base, part = compare_like_with_like(published, only_march, uplift_percent=0)
-    assert base["part_year"] and part["part_year"] and part["no_common_months"]
-    assert (part["change"], part["change_percent"], part["avoided"]) == (None, None, None)
-    # as kpi_values publishes such a year: without a change, which the pack says why
-    published = [year(2024, 1000, 0, 0, 0), year(2025, 2650.25, None, None, None)]
-    _, part = compare_like_with_like(published, only_march, uplift_percent=0)
-    assert part["no_common_months"] and part["change"] is None
+# --- 1. a part year compares like with like (hand-made figures: test_board_pack_shows_the_
+# workforce_sections.py) ----------------------------------------------------------------------
 
 
 def test_the_pack_compares_the_part_year_with_the_same_months_and_says_so(demo_pack):
