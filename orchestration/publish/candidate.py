@@ -18,6 +18,9 @@ KEYS = {
     "kpi_values_for_publication": (
         "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start"
     ),
+    "kpi_values_by_authority": (
+        "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start"
+    ),
     "kpi_benchmarks": ("la_code", "kpi_code", "census_year"),
     "fct_workforce_census": ("la_code", "census_year"),
 }  # fmt: skip
@@ -36,7 +39,8 @@ HEADLINE_INPUTS = {
 DESCRIPTION = (
     "The candidate published file, before it replaces the one in place: every published table "
     "has as many rows as the warehouse relation it copies (kpi_values at least one), one row per "
-    "key (kpi_values, kpi_values_for_publication, kpi_benchmarks, fct_workforce_census), and "
+    "key (kpi_values, kpi_values_for_publication, kpi_values_by_authority, kpi_benchmarks, "
+    "fct_workforce_census), and "
     "every headline KPI (kpi_definitions.is_headline) has its census-year total for every "
     "authority and census year in fct_workforce_census whose counts give it (its inputs "
     "delivered, its denominator not zero), and for ALL."
