@@ -6,7 +6,7 @@ MANIFEST := dbt_project/target/manifest.json
 export WORKFORCE_HOME ?= $(CURDIR)/workforce-data
 
 .DEFAULT_GOAL := help
-.PHONY: help setup manifest demo run test chromium lint format docs dev benchmark spellings clean
+.PHONY: help setup manifest demo run test chromium lint format docs kpi-docs dev benchmark spellings clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ run: setup manifest  ## one pass over $WORKFORCE_HOME/landing
 
 docs: setup  ## dbt docs for $WORKFORCE_HOME's warehouse -> $WORKFORCE_HOME/docs/index.html
 	$(BIN)/workforce docs
+
+kpi-docs: setup  ## regenerate docs/kpi-definitions.md from the KPI seeds (after editing seeds/kpi_*.csv)
+	$(BIN)/python -m orchestration.report.kpi_docs
 
 lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on violations
 	$(BIN)/ruff check .

@@ -363,7 +363,10 @@ def export(
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder to write into \\[default: $WORKFORCE_HOME/exports/<run id>]."),
+        typer.Option(
+            help="Folder to write into, under stable file names (workforce.xlsx, <table>.csv, "
+            "...) \\[default: $WORKFORCE_HOME/exports/<run id>]."
+        ),
     ] = None,
 ) -> None:
     """Export every table of the published file for Excel, Power BI or pandas."""

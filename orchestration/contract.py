@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orchestration.kpi_seeds import benchmarked_kpis
+
 
 class Type(StrEnum):
     TEXT = "text"
@@ -422,8 +424,9 @@ DFE_INDICATORS = (
     "agency_cover_rate_fte", "vacancy_fte", "vacancy_rate_fte", "vacancy_agency_cover_rate_fte",
     "case_holders_fte", "cases", "caseload_fte", "working_days_lost_fte", "absence_rate_fte",
 )  # fmt: skip
-# The KPIs kpi_benchmarks compares (lower is better for each): a file without them is useless.
-BENCHMARKED_KPIS = ("turnover_rate_fte", "vacancy_rate_fte", "agency_rate_fte", "caseload_fte")
+# The KPIs kpi_benchmarks compares (lower is better for each; seed kpi_definitions,
+# is_benchmarked): a file without them is useless.
+BENCHMARKED_KPIS = benchmarked_kpis()
 NEIGHBOURS = 10
 INDICATORS_FILE_COLUMNS = (
     "time_period", "time_identifier", "geographic_level", "country_code", "country_name",

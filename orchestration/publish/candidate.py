@@ -18,25 +18,35 @@ KEYS = {
     "kpi_values_for_publication": (
         "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start"
     ),
+    "kpi_values_by_authority": (
+        "la_code", "kpi_code", "breakdown", "breakdown_value", "period_type", "period_start"
+    ),
     "kpi_benchmarks": ("la_code", "kpi_code", "census_year"),
     "fct_workforce_census": ("la_code", "census_year"),
 }  # fmt: skip
 
-# When the census counts give a headline KPI (fct_workforce_census): its inputs were delivered
-# (an authority without an absence extract has no absence rate) and its denominator is not zero.
-# A headline KPI not listed here is due wherever the authority and year are published.
-HEADLINE_INPUTS = {
-    "turnover_rate_fte": "leavers_fte is not null and inpost_fte > 0",
-    "agency_rate_fte": "agency_fte is not null and agency_fte + inpost_fte > 0",
-    "vacancy_rate_fte": "vacancy_fte is not null and vacancy_fte + inpost_fte > 0",
-    "caseload_fte": "case_holders_fte > 0",
-    "absence_rate_fte": "working_days_lost_fte is not null and inpost_fte > 0",
-}
+
+def headline_inputs(conn: duckdb.DuckDBPyConnection, published: str) -> dict[str, str]:
+    """When the census counts give a headline KPI (fct_workforce_census), as a condition over
+    them: its numerator was delivered (an authority without an absence extract has no absence
+    rate) and its denominator is not zero, as the published kpi_definitions say
+    (census_numerator and census_denominator). A headline KPI without them is due wherever the
+    authority and year are published."""
+    rows = conn.execute(
+        f"select kpi_code, census_numerator, census_denominator "
+        f"from {published}.kpi_definitions where is_headline and census_numerator is not null"
+    ).fetchall()
+    return {
+        kpi: f"({numerator}) is not null and ({denominator}) > 0"
+        for kpi, numerator, denominator in rows
+    }
+
 
 DESCRIPTION = (
     "The candidate published file, before it replaces the one in place: every published table "
     "has as many rows as the warehouse relation it copies (kpi_values at least one), one row per "
-    "key (kpi_values, kpi_values_for_publication, kpi_benchmarks, fct_workforce_census), and "
+    "key (kpi_values, kpi_values_for_publication, kpi_values_by_authority, kpi_benchmarks, "
+    "fct_workforce_census), and "
     "every headline KPI (kpi_definitions.is_headline) has its census-year total for every "
     "authority and census year in fct_workforce_census whose counts give it (its inputs "
     "delivered, its denominator not zero), and for ALL."
@@ -70,10 +80,12 @@ def findings(
             shown = "; ".join(", ".join(map(str, row[:-1])) for row in duplicated)
             found.append(f"{name} has more than one row per {columns}: {shown}")
 
-    due = " or ".join(
-        f"(headline.kpi_code = '{kpi}' and ({inputs}))" for kpi, inputs in HEADLINE_INPUTS.items()
+    inputs = headline_inputs(conn, published)
+    due = (
+        " or ".join(f"(headline.kpi_code = '{kpi}' and ({given}))" for kpi, given in inputs.items())
+        or "false"
     )
-    listed = ", ".join(f"'{kpi}'" for kpi in HEADLINE_INPUTS)
+    listed = ", ".join(f"'{kpi}'" for kpi in inputs) or "''"
     missing = conn.execute(
         f"""
         with headline as (

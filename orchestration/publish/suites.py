@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.kpi_seeds import read_seed
+from orchestration.settings import SEEDS_DIR
 from orchestration.warehouse import IN_BUILD_SCOPE
 
 if TYPE_CHECKING:  # Great Expectations is slow to import: loaded when a check first runs
@@ -63,7 +65,7 @@ def load_suites(directory: Path) -> list[Suite]:
 
 
 def _load_suite(path: Path) -> Suite:
-    definition = json.loads(path.read_text())
+    definition = with_seed_values(json.loads(path.read_text()))
     if definition.get("name") != path.stem:
         # The file name is how people find a suite from a failed check's name.
         raise ValueError(
@@ -80,6 +82,18 @@ def _load_suite(path: Path) -> Suite:
         description=meta.get("description", f"Great Expectations suite expectations/{path.name}"),
         per_authority=meta.get("per_authority", False),
     )
+
+
+def with_seed_values(definition: dict, seeds: Path = SEEDS_DIR) -> dict:
+    """Each expectation whose meta names `values_from` (`<seed>.<column>`) gets that seed
+    column's values as its `value_set`, read as the suite is loaded: the seed stays the one list
+    (a new KPI is one row of seeds/kpi_definitions.csv, not an edit here too)."""
+    for expectation in definition.get("expectations", []):
+        source = expectation.get("meta", {}).get("values_from")
+        if source:
+            seed, column = source.split(".")
+            expectation["kwargs"]["value_set"] = [row[column] for row in read_seed(seed, seeds)]
+    return definition
 
 
 @cache

@@ -13,13 +13,13 @@ Power BI:
 - csv: UTF-8 with a byte order mark (Excel then reads accents right), a header row, empty
   cells for nulls, dates as `YYYY-MM-DD`, timestamps as `YYYY-MM-DD hh:mm:ss.sss`, numbers
   in full precision (a double is written with the fewest digits that read back exactly).
-- xlsx: one workbook for people: a `contents` sheet (every sheet, its rows, how it differs
-  from the published table), a wide `scorecard` (authority x census year, a column per
+- xlsx: one workbook for people: a `contents` sheet (the publication's run id, then every
+  sheet, its rows, how it differs from the published table), a wide `scorecard` (authority x census year, a column per
   headline KPI), then a sheet per table. Each sheet is an Excel table (filter buttons,
   banded rows) with its header frozen, columns as wide as their contents, dates as Excel
-  dates and number formats by what a figure is: rates and caseloads `0.0`, money `£#,##0`,
-  counts `#,##0`, FTE and days `#,##0.0` (in kpi_values, by the row's KPI); the cell keeps
-  every digit (16 significant, openpyxl's precision; Excel shows 15). A table with more rows
+  dates and number formats by what a figure is: percentages `0.0"%"` (the cell holds 7.0, as
+  kpi_values does, and shows 7.0%), caseloads `0.0`, money `£#,##0`, counts `#,##0`, FTE and
+  days `#,##0.0` (in kpi_values, by the row's KPI); the cell keeps every digit (16 significant, openpyxl's precision; Excel shows 15). A table with more rows
   than a sheet holds (1,048,575 under the header) continues on further sheets
   `<table> (2)`, `<table> (3)`, ... Sheet names are cut to Excel's 31 characters.
   A text longer than a cell holds (32,767 characters) is cut, with a note, and reported.
@@ -227,7 +227,10 @@ def as_text(sheet, value: str):
 
 
 # Number formats: what a figure is decides how Excel shows it; the cell keeps every digit.
-RATE = "0.0"  # percentages and caseloads
+# A percentage is stored as kpi_values holds it (7.0, not 0.07) and shown with a literal %:
+# Excel's own `0.0%` would multiply it by 100.
+PERCENT = '0.0"%"'
+RATE = "0.0"  # caseloads and other ratios that are not percentages
 MONEY = "£#,##0"
 COUNT = "#,##0"  # people, cases, children, rows
 FTE = "#,##0.0"  # FTE and days, summed from decimals
@@ -243,7 +246,9 @@ NUMERIC = (*INTEGER, "FLOAT", "DOUBLE", "DECIMAL")
 def kpi_format(kpi: Kpi) -> str:
     if kpi.unit == "gbp":
         return MONEY
-    if kpi.unit == "percent" or kpi.is_rate:
+    if kpi.unit == "percent":
+        return PERCENT
+    if kpi.is_rate:
         return RATE
     if kpi.unit in ("headcount", "cases"):
         return COUNT
@@ -260,7 +265,7 @@ def by_name(column: str, data_type: str) -> str | None:
     if column.endswith("_gbp"):
         return MONEY
     if column.endswith(("_percent", "_share")) or "_rate" in column:
-        return RATE
+        return PERCENT
     if column.endswith("_fte"):
         return FTE
     if kind.startswith(INTEGER) or column.endswith("_count"):
@@ -291,7 +296,7 @@ def column_formats(
     header: list[str], types: list[str], kpis: dict[str, Kpi], fixed: dict[str, str]
 ) -> list[Formatter]:
     """Each column's number format, as a function of its row: a KPI's value is formatted as
-    that row's KPI is (a rate 0.0, money £, a count whole)."""
+    that row's KPI is (a percentage 0.0"%", money £, a count whole)."""
     kpi_at = header.index("kpi_code") if "kpi_code" in header else None
     formats = {code: kpi_format(kpi) for code, kpi in kpis.items()}
     result: list[Formatter] = []
@@ -454,6 +459,7 @@ def write_xlsx(
     path: Path,
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
     lookups: Lookups | None = None,
+    run_id: str | None = None,
 ) -> tuple[list[ExportedTable], list[str]]:
     """One workbook: a contents sheet, the scorecard, then a sheet per table (more where a
     table outgrows a sheet), each an Excel table."""
@@ -468,9 +474,11 @@ def write_xlsx(
     exported: list[ExportedTable] = []
     warnings: list[str] = []
     for view in ([scorecard] if scorecard else []) + views:
-        fixed = {}
-        if view is scorecard:
-            fixed = {k.label: kpi_format(k) for k in kpis.values()}
+        fixed = {
+            column: kpi_format(kpis[code])
+            for column, code in view.kpi_columns.items()
+            if code in kpis
+        }
         note = "; ".join(view.notes)
         rows, sheets, cut = write_sheets(wb, conn, view.table, view.sql, kpis, fixed, note)
         if len(sheets) > 1:
@@ -484,16 +492,17 @@ def write_xlsx(
                 "characters were cut in the xlsx; the csv and parquet exports hold them in full"
             )
         exported.append(ExportedTable(view.table, rows, path, tuple(sheets), tuple(view.notes)))
-    write_contents(wb, contents)
+    write_contents(wb, contents, run_id)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.book.save(tmp)
     os.replace(tmp, path)
     return exported, warnings
 
 
-def write_contents(wb: Workbook, ws) -> None:
-    """The first sheet: every other sheet, the published table it shows, its rows, and how it
-    differs from that table."""
+def write_contents(wb: Workbook, ws, run_id: str | None = None) -> None:
+    """The first sheet: the run that published what the workbook shows (its own row, first),
+    then every other sheet, the published table it shows, its rows, and
+    how it differs from that table."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
@@ -503,11 +512,15 @@ def write_contents(wb: Workbook, ws) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.append(header)
+    if run_id:
+        ws.append(
+            [ws.title, None, None, f"the publication of run {run_id}, as every sheet shows it"]
+        )
     for sheet, table, rows, note in wb.contents:
         count = WriteOnlyCell(ws, value=rows)
         count.number_format = COUNT
         ws.append([sheet, table, count, note or None])
-    add_table(wb, ws, ws.title, header, len(wb.contents))
+    add_table(wb, ws, ws.title, header, len(wb.contents) + bool(run_id))
 
 
 def safe_name(text: str) -> str:
@@ -521,7 +534,12 @@ def export_publication(
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
 ) -> Export:
     """Write every table of the published file in `fmt` into `out`
-    (default `$WORKFORCE_HOME/exports/<published run id>/`)."""
+    (default `$WORKFORCE_HOME/exports/<published run id>/`).
+
+    The files' names are stable (`workforce.xlsx`, `kpi_values.csv`, ...) so that a link or a
+    Power BI source set up on `out` keeps working at each publication; only the default folder,
+    and the default workbook's name, carry the run id. The workbook's contents sheet names the
+    run either way."""
     fmt = ExportFormat(fmt)
     published = settings.published
     if not published.exists():
@@ -540,9 +558,9 @@ def export_publication(
         warnings: list[str] = []
         lookups = Lookups.read(conn)
         if fmt is ExportFormat.xlsx:
-            path = folder / f"workforce_{safe_name(run_id)}.xlsx"
+            name = "workforce.xlsx" if out else f"workforce_{safe_name(run_id)}.xlsx"
             exported, warnings = write_xlsx(
-                conn, workbook_order(tables), path, max_sheet_rows, lookups
+                conn, workbook_order(tables), folder / name, max_sheet_rows, lookups, run_id
             )
         else:
             write = write_csv if fmt is ExportFormat.csv else write_parquet

@@ -1,14 +1,15 @@
 """What an export shows of each published table: the table's own columns, each code with its
 label beside it, and no `ALL` rows that only repeat the one authority loaded.
 
-Labels come from the published file itself (its authorities, KPI definitions and CSWW code
-lists), so they are always the ones the exported figures were published with:
+Labels come from the published file itself (its authorities, KPI definitions, breakdowns
+and CSWW code lists), so they are always the ones the exported figures were published with:
 
 - `la_code` gets `la_name` (`ALL`: "All authorities loaded");
 - `kpi_code` gets `kpi_label` (in `kpi_definitions`, its own `label` moves beside the code);
-- `breakdown_value` gets `breakdown_label`: a CSWW code's label (leaving reasons, start
-  origins, org roles, ...), a recruitment route's or service band's name as the board pack
-  shows it, and otherwise the value itself (service areas and teams are names already).
+- `breakdown_value` gets `breakdown_label`: the label of a CSWW code where kpi_breakdowns names
+  the breakdown's code list (leaving reasons, start origins, org roles, ...), the label
+  kpi_breakdown_values gives the value (recruitment routes, service bands, ...), and otherwise
+  the value itself (service areas and teams are names already).
 
 The workbook shows a list or struct as text a cell can hold (`Mode.xlsx`): a list of values
 joined with `; `, a list of records by its length (`publications.source_files`, one record
@@ -23,33 +24,23 @@ from enum import StrEnum
 
 import duckdb
 
-from orchestration.report.data import RECRUITMENT_ROUTE_LABELS, SERVICE_BAND_LABELS
-
 ALL = "ALL"
 ALL_LABEL = "All authorities loaded"
 
-# kpi_values breakdowns whose values are codes of a CSWW code list (seeds/csww_*.csv)
-BREAKDOWN_CODE_LISTS = {
-    "leaving_reason": "csww_leaving_reasons",
-    "start_origin": "csww_start_origins",
-    "org_role": "csww_org_roles",
-    "gender": "csww_genders",
-    "ethnicity": "csww_ethnicities",
-    "leaver_destination": "csww_leaver_destinations",
-    "absence_type": "csww_absence_types",
-}
-BREAKDOWN_LABELS = {
-    "recruitment_route": RECRUITMENT_ROUTE_LABELS,
-    "service_band": SERVICE_BAND_LABELS,
-}
 VALUE_LABELS = {"total": "Total", "not_recorded": "Not recorded"}  # in any breakdown
 
 # Columns the workbook leaves out, and why (the csv and parquet exports keep them).
-WORKBOOK_LEAVES_OUT = {
+WORKBOOK_LEAVES_OUT: dict[tuple[str, str], str | None] = {
     ("kpi_definitions", "national_column"): (
         "national_column (the column of DfE's national figures each KPI is read from) is in "
         "the csv and parquet exports"
     ),
+    ("kpi_definitions", "census_numerator"): (
+        "census_numerator and census_denominator (a headline rate's inputs as expressions over "
+        "fct_workforce_census, for the check of the published file) are in the csv and parquet "
+        "exports"
+    ),
+    ("kpi_definitions", "census_denominator"): None,  # said with census_numerator
 }
 
 
@@ -86,21 +77,13 @@ class Lookups:
                 "create or replace temp table export_kpis as select kpi_code, "
                 "any_value(label) as kpi_label from main.kpi_definitions group by all"
             )
-        labels = [
-            (breakdown, str(code), label)
-            for breakdown, table in BREAKDOWN_CODE_LISTS.items()
-            if table in tables
-            for code, label in conn.execute(f"select code, label from main.{table}").fetchall()
-        ] + [
-            (breakdown, code, label)
-            for breakdown, names in BREAKDOWN_LABELS.items()
-            for code, label in names.items()
-        ]
+        labels = breakdown_labels(conn, tables)
         conn.execute(
             "create or replace temp table export_breakdowns "
             "(breakdown varchar, code varchar, label varchar)"
         )
-        conn.executemany("insert into temp.export_breakdowns values (?, ?, ?)", labels)
+        if labels:  # a publication without the breakdown seeds has none
+            conn.executemany("insert into temp.export_breakdowns values (?, ?, ?)", labels)
         only = None
         if "kpi_values" in tables and "la_code" in columns(conn, "kpi_values"):
             loaded = conn.execute(
@@ -118,6 +101,29 @@ class Lookups:
         return f"{la_code} {row[0]}" if row else la_code
 
 
+def breakdown_labels(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> list[tuple[str, ...]]:
+    """(breakdown, value, label) for every value the published breakdown seeds label: the codes
+    of the CSWW code list kpi_breakdowns names for a breakdown, and kpi_breakdown_values; one
+    label a value (the code list's first), so that the join adds no rows."""
+    labels: list[tuple[str, ...]] = []
+    if "kpi_breakdowns" in tables and "code_list" in columns(conn, "kpi_breakdowns"):
+        code_lists = conn.execute(
+            "select breakdown, code_list from main.kpi_breakdowns where code_list is not null"
+        ).fetchall()
+        for breakdown, table in code_lists:
+            if table in tables:
+                rows = conn.execute(f"select code, label from main.{quote(table)}").fetchall()
+                labels += [(breakdown, str(code), label) for code, label in rows]
+    if "kpi_breakdown_values" in tables:
+        labels += conn.execute(
+            "select breakdown, breakdown_value, label from main.kpi_breakdown_values"
+        ).fetchall()
+    first = {}
+    for breakdown, value, label in labels:
+        first.setdefault((breakdown, value), label)
+    return [(breakdown, value, label) for (breakdown, value), label in first.items()]
+
+
 @dataclass
 class TableView:
     """One published table as an export shows it."""
@@ -125,6 +131,8 @@ class TableView:
     table: str
     sql: str  # select of the exported columns, in the published row order
     notes: list[str] = field(default_factory=list)  # how it differs from the published table
+    # columns holding one KPI's figures (the scorecard's): formatted as that KPI's values are
+    kpi_columns: dict[str, str] = field(default_factory=dict)
 
 
 def relations(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -193,7 +201,8 @@ def table_view(
         if name == moved:
             continue
         if mode is Mode.xlsx and (table, name) in WORKBOOK_LEAVES_OUT:
-            notes.append(WORKBOOK_LEAVES_OUT[(table, name)])
+            if WORKBOOK_LEAVES_OUT[(table, name)]:
+                notes.append(WORKBOOK_LEAVES_OUT[(table, name)])
             continue
         expressions = column_expressions(name, data_type, mode)
         selected += expressions
@@ -280,7 +289,8 @@ def kpi_definitions(conn: duckdb.DuckDBPyConnection) -> dict[str, Kpi]:
 
 def scorecard_view(conn: duckdb.DuckDBPyConnection, lookups: Lookups) -> TableView | None:
     """Authority x census year, one column per headline KPI (its label), from kpi_values'
-    headline census-year rows; None when the publication has no headline KPIs to show."""
+    headline census-year rows, and beside a KPI with a target (kpi_targets) its target and RAG
+    that year; None when the publication has no headline KPIs to show."""
     tables = relations(conn)
     if not {"kpi_values", "kpi_definitions"} <= tables:
         return None
@@ -293,14 +303,24 @@ def scorecard_view(conn: duckdb.DuckDBPyConnection, lookups: Lookups) -> TableVi
     ).fetchall()
     if not headline:
         return None
+    targeted = set()
+    if "kpi_targets" in tables and {"target", "rag"} <= set(columns(conn, "kpi_values")):
+        rows = conn.execute("select kpi_code from main.kpi_targets").fetchall()
+        targeted = {code for (code,) in rows}
     taken: set[str] = {"la_code", "la_name", "census_year"}
     pivots = []
+    kpi_columns = {}
     for code, label in headline:
         header = label if label and label.lower() not in taken else f"{label} ({code})"
         taken.add(header.lower())
-        pivots.append(
-            f"max(t.value) filter (where t.kpi_code = {literal(code)}) as {quote(header)}"
-        )
+        figures = [("value", header)]
+        if code in targeted:
+            figures += [("target", f"{header}: target"), ("rag", f"{header}: RAG")]
+        for column, name in figures:
+            pivots.append(
+                f"max(t.{column}) filter (where t.kpi_code = {literal(code)}) as {quote(name)}"
+            )
+        kpi_columns.update({name: code for column, name in figures if column != "rag"})
     name = ", la.la_name" if lookups.authorities else ""
     join = "left join temp.export_authorities la on la.la_code = t.la_code" if name else ""
     where = f"and t.la_code <> '{ALL}'" if lookups.only_authority else ""
@@ -312,6 +332,7 @@ def scorecard_view(conn: duckdb.DuckDBPyConnection, lookups: Lookups) -> TableVi
     )
     note = (
         "one row per authority and census year, one column per headline KPI "
-        "(kpi_definitions.is_headline): its value in kpi_values"
+        "(kpi_definitions.is_headline): its value in kpi_values, and beside a KPI with a target "
+        "(kpi_targets) its target and RAG (kpi_values.target and rag)"
     )
-    return TableView(table="scorecard", sql=sql, notes=[note])
+    return TableView(table="scorecard", sql=sql, notes=[note], kpi_columns=kpi_columns)

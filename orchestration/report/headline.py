@@ -11,23 +11,27 @@ from pathlib import Path
 
 import duckdb
 
-KPI_EXPLAINED = {  # numerator and denominator with their units, as "<n> x ÷ <d> y"
-    "turnover_rate_fte": "{n:,.1f} FTE leavers in the year ÷ {d:,.1f} FTE employed in post",
-    "vacancy_rate_fte": "{n:,.1f} FTE vacant ÷ {d:,.1f} FTE vacant plus employed in post",
-    "agency_rate_fte": "{n:,.1f} FTE agency ÷ {d:,.1f} FTE agency plus employed in post",
-    "caseload_fte": "{n:,.0f} cases (children allocated to each worker, summed) ÷ "
-    "{d:,.1f} FTE holding cases",
-    "absence_rate_fte": "{n:,.0f} working days lost to sickness ÷ {d:,.0f} working days "
-    "(253 a year per FTE employed)",
-}
+from orchestration.kpi_seeds import kpi_wording
 
 
-def explained(kpi_code: str, numerator: float | None, denominator: float | None) -> str:
-    """A rate's numerator and denominator in words, with their units; "" for a count."""
-    template = KPI_EXPLAINED.get(kpi_code)
-    if not template or numerator is None or denominator is None:
+def figure(value: float, label: str) -> str:
+    """A number and its words: FTE to one decimal place, anything else (cases, days) whole."""
+    return f"{value:,.1f} {label}" if label.startswith("FTE") else f"{value:,.0f} {label}"
+
+
+def explained(
+    kpi_code: str,
+    numerator: float | None,
+    denominator: float | None,
+    wording: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """A rate's numerator and denominator in words, with their units, as "<n> x ÷ <d> y"; ""
+    for a count. `wording`: kpi_code -> (numerator_label, denominator_label) as a publication's
+    kpi_definitions holds them; by default the seed's."""
+    labels = (kpi_wording() if wording is None else wording).get(kpi_code)
+    if not labels or numerator is None or denominator is None:
         return ""
-    return template.format(n=numerator, d=denominator)
+    return f"{figure(numerator, labels[0])} ÷ {figure(denominator, labels[1])}"
 
 
 HEADLINE_SQL = """

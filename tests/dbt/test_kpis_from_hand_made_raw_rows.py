@@ -3,15 +3,25 @@ from the rows in `populated_warehouse`, following docs/outputs.md."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from orchestration.contract import KINDS, Type
+from orchestration.kpi_seeds import kpi_codes, kpi_wording
+from orchestration.publish.suites import with_seed_values
+from orchestration.report.export import PERCENT, export_publication
+from orchestration.report.headline import explained
+from orchestration.report.kpi_docs import kpi_definitions_markdown
+from orchestration.settings import EXPECTATIONS_DIR, Settings
 from orchestration.warehouse import create_schemas
 from tests.builders import (
     agency_assignments,
@@ -447,3 +457,118 @@ def test_personal_data_stops_at_the_raw_layer(populated_warehouse):
         age_bands = conn.execute("select distinct age_band from staging.stg_hr__staff").fetchall()
     assert leaked == []
     assert age_bands == [("30-39",)]
+
+
+# --- a new KPI is one seed row and its model ---------------------------------------------------
+
+NEW_KPI_ROW = {  # a row of seeds/kpi_definitions.csv, as a contributor would add it
+    "kpi_code": "starters_rate_fte",
+    "unit": "percent",
+    "description": "100 x starters_fte / inpost_fte",
+    "is_rate": "true",
+    "all_authorities": "sum",
+    "label": "Starter rate (FTE)",
+    "is_headline": "false",
+    "is_benchmarked": "false",
+    "numerator_label": "FTE starters in the year",
+    "denominator_label": "FTE employed in post",
+}
+NEW_KPI_MODEL = """
+select
+    la_code,
+    'starters_rate_fte' as kpi_code,
+    'total' as breakdown,
+    'total' as breakdown_value,
+    'census_year' as period_type,
+    period_start_date as period_start,
+    census_date as period_end,
+    census_year,
+    cast(starters_fte as decimal(38, 12)) as numerator,
+    cast(inpost_fte as decimal(38, 12)) as denominator
+from {{ ref('fct_workforce_census') }}
+"""
+
+
+def test_a_kpi_added_to_the_seed_reaches_kpi_values_the_export_and_the_docs(
+    populated_warehouse, tmp_path
+):
+    """A copy of the project with one new row in seeds/kpi_definitions.csv, its model and the
+    union line of kpi_values.sql: nothing else is edited, and the KPI is published, exported
+    with its label and format, documented and allowed by the kpi_values suite. By hand: 801's
+    census year 2024 has 1.0 FTE starter (E3) and 2.8 FTE in post, so 100 x 1.0 / 2.8."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR.parent / "seeds", project / "seeds")
+    shutil.copytree(
+        PROJECT_DIR, project / "dbt_project", symlinks=True,
+        ignore=shutil.ignore_patterns("target", "logs"),
+    )  # fmt: skip
+    seeds = project / "seeds"
+    with (seeds / "kpi_definitions.csv").open(newline="") as f:
+        columns = next(csv.reader(f))
+    with (seeds / "kpi_definitions.csv").open("a", newline="") as f:
+        csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(NEW_KPI_ROW)
+    kpi_dir = project / "dbt_project" / "models" / "intermediate" / "kpi"
+    (kpi_dir / "int_kpi_inputs__starter_rate.sql").write_text(NEW_KPI_MODEL)
+    union = kpi_dir.parents[1] / "marts" / "kpi" / "kpi_values.sql"
+    last = "    select * from agency_rules_inputs\n"
+    assert union.read_text().count(last) == 1
+    union.write_text(
+        union.read_text().replace(
+            last, last + "    union all by name\n    select * from {{ ref('int_kpi_inputs__starter_rate') }}\n"
+        )
+    )  # fmt: skip
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(populated_warehouse, warehouse)
+    dbt = Path(sys.executable).with_name("dbt")
+    built = subprocess.run(
+        [str(dbt), "build", "--select", "kpi_definitions int_kpi_inputs__starter_rate kpi_values+",
+         "--project-dir", str(project / "dbt_project"), "--profiles-dir", str(PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env={**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout[-6000:]
+
+    expected = 100 * 1.0 / 2.8
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        published = conn.execute(
+            "select la_code, value, numerator, denominator from marts.kpi_values_by_authority"
+            " where kpi_code = 'starters_rate_fte' and period_start = ? and breakdown = 'total'",
+            [Y2024],
+        ).fetchall()
+    assert [(la, round(v, 9), n, d) for la, v, n, d in published if la == "801"] == [
+        ("801", round(expected, 9), 1.0, 2.8)
+    ]
+
+    # the export: its label beside the code, shown as a percentage
+    home = tmp_path / "home"
+    (home / "published").mkdir(parents=True)
+    with duckdb.connect(str(home / "published" / "workforce.duckdb")) as conn:
+        conn.execute(f"attach '{warehouse}' as wh (read_only)")
+        conn.execute("create table kpi_values as select * from wh.marts.kpi_values")
+        conn.execute("create table kpi_definitions as select * from wh.reference.kpi_definitions")
+    done = export_publication(Settings(home=home), "xlsx", tmp_path / "export")
+    sheet = openpyxl.load_workbook(done.tables[0].path)["kpi_values"]
+    header = [c.value for c in sheet[1]]
+    new_rows = [
+        dict(zip(header, row, strict=True))
+        for row in sheet.iter_rows(min_row=2)
+        if row[header.index("kpi_code")].value == "starters_rate_fte"
+    ]
+    assert new_rows and {r["kpi_label"].value for r in new_rows} == {"Starter rate (FTE)"}
+    assert {r["value"].number_format for r in new_rows} == {PERCENT}
+
+    # the docs, the headline wording and the kpi_values suite, from the seeds alone
+    page = kpi_definitions_markdown(seeds)
+    assert "### Starter rate (FTE) (`starters_rate_fte`)" in page
+    assert "- Numerator: FTE starters in the year; denominator: FTE employed in post." in page
+    assert (
+        explained("starters_rate_fte", 1.0, 2.8, kpi_wording(seeds))
+        == "1.0 FTE starters in the year ÷ 2.8 FTE employed in post"
+    )
+    suite = with_seed_values(json.loads((EXPECTATIONS_DIR / "kpi_values.json").read_text()), seeds)
+    (codes,) = [
+        e["kwargs"]["value_set"]
+        for e in suite["expectations"]
+        if e["kwargs"].get("column") == "kpi_code" and "value_set" in e["kwargs"]
+    ]
+    assert "starters_rate_fte" in codes and "starters_rate_fte" not in kpi_codes()

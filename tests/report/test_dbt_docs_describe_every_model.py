@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_workforce
+from tests.conftest import PROJECT_ROOT, query, run_workforce
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,8 @@ def test_the_docs_tree_has_no_parent_folder(docs):
         if node["package_name"] == "csc_workforce"
     ]
     seeds = [p for p in paths if p.endswith(".csv")]
-    assert "seeds/kpi_targets.csv" in seeds and len(seeds) == 11
+    assert "seeds/kpi_targets.csv" in seeds
+    assert len(seeds) == len(list((PROJECT_ROOT / "seeds").glob("*.csv")))  # every seed
     outside = sorted({p for p in paths if ".." in p.split("/")})
     assert not outside, f"files shown under a '..' folder of the docs tree: {outside}"
 
@@ -89,3 +92,21 @@ def test_every_data_test_is_described_on_the_site(docs):
     _, manifest, _ = docs
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     assert tests and all(t["description"].strip() for t in tests)
+
+
+def test_a_page_beside_the_site_documents_every_published_table_and_column(docs, demo_home):
+    page, manifest, _ = docs
+    published = page.with_name("published-file.html").read_text()
+    assert "(published-file.html)" in page.read_text()  # the overview links to it
+    db = demo_home / "published" / "workforce.duckdb"
+    tables = {t for (t,) in query(db, "select table_name from duckdb_tables()")}
+    assert {"kpi_values", "kpi_values_by_authority", "publications"} <= tables
+    sections = dict(re.findall(r'<h2 id="([^"]+)">.*?</h2>(.*?)(?=<h2 |</body>)', published, re.S))
+    assert set(sections) == tables
+    (kpi_values,) = [n for n in manifest["nodes"].values() if n["name"] == "kpi_values"]
+    for column, data_type in query(
+        db, "select column_name, data_type from duckdb_columns() where table_name = 'kpi_values'"
+    ):
+        description = html.escape(kpi_values["columns"][column]["description"])
+        row = f"<tr><td><code>{column}</code></td><td>{data_type}</td><td>{description}</td></tr>"
+        assert description and row in sections["kpi_values"], column

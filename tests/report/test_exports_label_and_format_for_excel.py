@@ -16,7 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.report.export import export_publication, write_xlsx
+from orchestration.report.export import PERCENT, Export, export_publication, write_xlsx
 from orchestration.report.export_views import ALL_LABEL
 from orchestration.settings import Settings
 from tests.conftest import PROJECT_ROOT, query
@@ -55,9 +55,13 @@ def published(demo_home: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workbook(demo_home: Path, tmp_path_factory) -> openpyxl.Workbook:
-    done = export_publication(Settings(home=demo_home), "xlsx", tmp_path_factory.mktemp("xlsx"))
-    return openpyxl.load_workbook(done.tables[0].path)
+def xlsx_export(demo_home: Path, tmp_path_factory) -> Export:
+    return export_publication(Settings(home=demo_home), "xlsx", tmp_path_factory.mktemp("xlsx"))
+
+
+@pytest.fixture(scope="module")
+def workbook(xlsx_export: Export) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(xlsx_export.tables[0].path)
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +94,8 @@ def test_every_sheet_is_an_excel_table_with_filters_and_widths(workbook):
 
 
 def test_figures_carry_number_formats_by_what_they_are(workbook, published):
-    expected = {  # kpi_code -> the format of its value: rates 0.0, money £, counts whole
-        "turnover_rate_fte": "0.0",
+    expected = {  # kpi_code -> the format of its value: percentages 0.0"%", money £, counts whole
+        "turnover_rate_fte": '0.0"%"',
         "caseload_fte": "0.0",
         "agency_spend_gbp": "£#,##0",
         "pay_cost_per_fte_gbp": "£#,##0",
@@ -123,8 +127,17 @@ def test_figures_carry_number_formats_by_what_they_are(workbook, published):
     assert {c.number_format for c in cells_of(census, "cases")} == {"#,##0"}
     assert {c.number_format for c in cells_of(census, "inpost_fte")} == {"#,##0.0"}
     benchmarks = workbook["kpi_benchmarks"]
-    assert {c.number_format for c in cells_of(benchmarks, "value") if c.value is not None} == {
-        "0.0"
+    assert {
+        (k.value, c.number_format)
+        for k, c in zip(
+            cells_of(benchmarks, "kpi_code"), cells_of(benchmarks, "value"), strict=True
+        )
+        if c.value is not None
+    } == {
+        ("turnover_rate_fte", PERCENT),
+        ("vacancy_rate_fte", PERCENT),
+        ("agency_rate_fte", PERCENT),
+        ("caseload_fte", "0.0"),
     }
     assert {c.number_format for c in cells_of(workbook["source_files"], "rows_loaded")} == {"#,##0"}
     # kpi_values_for_publication: a published figure is a number, a suppressed one stays `c`
@@ -134,7 +147,27 @@ def test_figures_carry_number_formats_by_what_they_are(workbook, published):
         c.number_format
         for c, k in zip(shared, cells_of(sheet, "kpi_code"), strict=True)
         if k.value == "turnover_rate_fte"
-    } == {"0.0"}
+    } == {PERCENT}
+
+
+def test_a_percentage_keeps_its_published_value_and_shows_a_percent_sign(workbook, published):
+    """7.0 stays 7.0 (as kpi_values has it), shown as 7.0%: Excel's own 0.0% would show 700%."""
+    ((value,),) = query(
+        published,
+        "select value from kpi_values where la_code = '383' and kpi_code = 'turnover_rate_fte' "
+        "and breakdown = 'total' and period_type = 'census_year' order by period_end desc limit 1",
+    )
+    cells = [
+        c
+        for k, b, c in zip(
+            cells_of(workbook["kpi_values"], "kpi_code"),
+            cells_of(workbook["kpi_values"], "breakdown"),
+            cells_of(workbook["kpi_values"], "value"),
+            strict=True,
+        )
+        if k.value == "turnover_rate_fte" and b.value == "total" and c.value == value
+    ]
+    assert cells and cells[0].number_format == '0.0"%"' and 1 < value < 100
 
 
 def test_no_cell_holds_a_code_without_its_label_beside_it(workbook, published):
@@ -197,17 +230,22 @@ def test_the_scorecard_holds_each_authority_and_years_headline_figures(workbook,
         "select kpi_code, label from kpi_definitions where is_headline "
         "order by scorecard_order nulls last, kpi_code",
     )
+    targeted = {code for (code,) in query(published, "select kpi_code from kpi_targets")}
+    assert targeted
     sheet = workbook["scorecard"]
     header = [c.value for c in sheet[1]]
-    assert header == ["la_code", "la_name", "census_year", *(label for _, label in headline)]
-    figures = {
-        (la, year, code): value
-        for la, year, code, value in query(
-            published,
-            "select la_code, year(period_end), kpi_code, value from kpi_values "
-            "where period_type = 'census_year' and breakdown = 'total' and la_code <> 'ALL'",
-        )
-    }
+    expected = ["la_code", "la_name", "census_year"]
+    for code, label in headline:
+        expected += [label, f"{label}: target", f"{label}: RAG"] if code in targeted else [label]
+    assert header == expected
+    figures, targets = {}, {}
+    for la, year, code, value, target, rag in query(
+        published,
+        "select la_code, year(period_end), kpi_code, value, target, rag from kpi_values "
+        "where period_type = 'census_year' and breakdown = 'total' and la_code <> 'ALL'",
+    ):
+        figures[(la, year, code)] = value
+        targets[(la, year, code)] = (target, rag)
     rows = rows_of(sheet)
     assert {(r["la_code"], r["census_year"]) for r in rows} == {(la, y) for la, y, _ in figures}
     assert len(rows) >= 3
@@ -216,8 +254,14 @@ def test_the_scorecard_holds_each_authority_and_years_headline_figures(workbook,
             assert row[label] == pytest.approx(
                 figures[(row["la_code"], row["census_year"], code)], rel=1e-15
             )
+            if code in targeted:
+                key = (row["la_code"], row["census_year"], code)
+                assert (row[f"{label}: target"], row[f"{label}: RAG"]) == targets[key]
+    assert any(row["Turnover rate (FTE): RAG"] for row in rows)
     formats = {label: {c.number_format for c in cells_of(sheet, label)} for _, label in headline}
-    assert formats["Turnover rate (FTE)"] == {"0.0"}
+    assert formats["Turnover rate (FTE)"] == {PERCENT}
+    targets_shown = {c.number_format for c in cells_of(sheet, "Turnover rate (FTE): target")}
+    assert targets_shown == {PERCENT}
     assert formats["Social workers in post (FTE)"] == {"#,##0.0"}
 
 
@@ -238,8 +282,15 @@ def test_no_cell_holds_json_and_publications_count_their_files(workbook, publish
 def test_all_rows_are_left_out_when_one_authority_is_loaded(workbook, published):
     (repeats,) = query(published, "select count(*) from kpi_values where la_code = 'ALL'")[0]
     assert repeats  # the published file holds them; the export does not repeat them
-    for name in ("kpi_values", "kpi_values_for_publication", "scorecard"):
+    for name in (
+        "kpi_values",
+        "kpi_values_for_publication",
+        "kpi_values_by_authority",
+        "scorecard",
+    ):
         assert {r["la_code"] for r in rows_of(workbook[name])} == {"383"}
+    (kept,) = query(published, "select count(*) from kpi_values_by_authority")[0]
+    assert len(rows_of(workbook["kpi_values_by_authority"])) == kept  # it has no ALL to leave out
     contents = {r["sheet"]: r for r in rows_of(workbook["contents"])}
     assert f"{repeats:,} rows of ALL left out" in contents["kpi_values"]["notes"]
     assert "383 Leeds" in contents["kpi_values"]["notes"]
@@ -306,8 +357,19 @@ def two_authorities() -> duckdb.DuckDBPyConnection:
         "('leavers_fte', 'fte', 'leavers', false, 'leavers_fte', 'Leavers (FTE)', false, null), "
         "('agency_spend_gbp', 'gbp', 'spend', false, null, 'Agency spend', true, null)"
     )
-    conn.execute("create table csww_leaving_reasons (code integer, label varchar)")
-    conn.execute("insert into csww_leaving_reasons values (1, 'Resignation'), (5, 'Retirement')")
+    conn.execute("create table csww_leaving_reasons (code varchar, label varchar)")
+    conn.execute(
+        "insert into csww_leaving_reasons values ('1', 'Resignation'), ('5', 'Retirement')"
+    )
+    conn.execute(
+        "create table kpi_breakdowns (breakdown varchar, label varchar, code_list varchar)"
+    )
+    conn.execute(
+        "insert into kpi_breakdowns values ('total', 'Total', null), "
+        "('leaving_reason', 'Reason for leaving', 'csww_leaving_reasons')"
+    )
+    conn.execute("create table kpi_targets (kpi_code varchar, target double)")
+    conn.execute("insert into kpi_targets values ('turnover_rate_fte', 15)")
     conn.execute(
         "create table kpi_values (la_code varchar, kpi_code varchar, breakdown varchar, "
         "breakdown_value varchar, period_type varchar, period_end date, value double)"
@@ -321,6 +383,12 @@ def two_authorities() -> duckdb.DuckDBPyConnection:
         "('383', 'leavers_fte', 'leaving_reason', 'not_recorded', 'census_year', "
         "'2025-09-30', 1.0), "
         "('202', 'agency_spend_gbp', 'total', 'total', 'financial_year', '2025-03-31', 1234.5)"
+    )
+    conn.execute("alter table kpi_values add column target double")
+    conn.execute("alter table kpi_values add column rag varchar")
+    conn.execute(  # below 15 is green, more than 2 past it red
+        "update kpi_values set target = 15, rag = if(value < 15, 'green', 'red') "
+        "where kpi_code = 'turnover_rate_fte'"
     )
     return conn
 
@@ -338,21 +406,50 @@ def test_with_two_authorities_all_stays_and_is_named(two_authorities, tmp_path):
     assert [r["breakdown_label"] for r in rows[3:5]] == ["Retirement", "Not recorded"]
     spend = cells_of(workbook["kpi_values"], "value")[5]
     assert (spend.value, spend.number_format) == (1234.5, "£#,##0")
-    # one column per headline KPI, in scorecard order; ALL after the authorities
+    # one column per headline KPI, in scorecard order, with its target and RAG where it has a
+    # target; ALL after the authorities
     scorecard = rows_of(workbook["scorecard"])
+    turnover = "Turnover rate (FTE)"
     assert list(scorecard[0]) == [
         "la_code",
         "la_name",
         "census_year",
-        "Turnover rate (FTE)",
+        turnover,
+        f"{turnover}: target",
+        f"{turnover}: RAG",
         "Agency spend",
     ]
-    assert [(r["la_code"], r["census_year"], r["Turnover rate (FTE)"]) for r in scorecard] == [
-        ("202", 2025, 30.0),
-        ("383", 2025, 10.0),
-        ("ALL", 2025, 25.0),
+    assert [
+        (
+            r["la_code"],
+            r["census_year"],
+            r[turnover],
+            r[f"{turnover}: target"],
+            r[f"{turnover}: RAG"],
+        )
+        for r in scorecard
+    ] == [
+        ("202", 2025, 30.0, 15.0, "red"),
+        ("383", 2025, 10.0, 15.0, "green"),
+        ("ALL", 2025, 25.0, 15.0, "red"),
     ]
+    shown = cells_of(workbook["scorecard"], turnover) + cells_of(
+        workbook["scorecard"], f"{turnover}: target"
+    )
+    assert {c.number_format for c in shown} == {'0.0"%"'}
     assert all(r["Agency spend"] is None for r in scorecard)  # a financial-year figure
     definitions = workbook["kpi_definitions"]
     assert [c.value for c in definitions[1]][:2] == ["kpi_code", "label"]
     assert "national_column" not in [c.value for c in definitions[1]]
+
+
+def test_an_export_to_a_folder_keeps_stable_names_and_names_its_run_inside(
+    xlsx_export, workbook, published
+):
+    """A link or a Power BI source on `--out` survives the next publication: the workbook is
+    workforce.xlsx whatever the run; the run is named on the contents sheet."""
+    ((run_id,),) = query(published, "select max(published_run_id) from kpi_values")
+    assert xlsx_export.tables[0].path.name == "workforce.xlsx"
+    assert xlsx_export.run_id == run_id
+    first = rows_of(workbook["contents"])[0]
+    assert first["sheet"] == "contents" and run_id in first["notes"]
