@@ -99,8 +99,10 @@ class AuthorityProfile:
             move_rate=rng.uniform(0.03, 0.07),
             establishment_growth=rng.uniform(-0.01, 0.02),
             pension_rate=round(rng.uniform(0.16, 0.22), 3),
-            pays_market_supplement=bool(rng.random() < 0.5),
-            pays_retention_allowance=bool(rng.random() < 0.3),
-            pays_golden_hello=bool(rng.random() < 0.3),
+            # most councils pay children's social workers a market supplement; about half a
+            # golden hello or a retention payment (the thresholds move no other draw)
+            pays_market_supplement=bool(rng.random() < 0.8),
+            pays_retention_allowance=bool(rng.random() < 0.4),
+            pays_golden_hello=bool(rng.random() < 0.55),
             is_london=LONDON_CODES[0] <= int(la_code) <= LONDON_CODES[1],
         )
