@@ -1,7 +1,8 @@
 {{ config(meta={"dagster": {"ref": {"name": "kpi_values"}}}) }}
 -- Fails if an `ALL` count in kpi_values is not the sum of the authorities' counts (for a maximum
 -- such as caseload_max, their maximum). (Rates are not compared: ALL divides summed numerators
--- and denominators.)
+-- and denominators. A value suppressed for an authority or for ALL, see kpi_values, cannot be
+-- compared: none of that value's rows are.)
 with
 
 kpis as (
@@ -20,6 +21,10 @@ counts as (
     inner join definitions
         on kpis.kpi_code = definitions.kpi_code
     where not definitions.is_rate
+    qualify count(*) filter (where kpis.value is null) over (
+            partition by
+                kpis.kpi_code, kpis.breakdown, kpis.breakdown_value, kpis.period_type, kpis.period_start
+        ) = 0
 ),
 
 authority_sums as (

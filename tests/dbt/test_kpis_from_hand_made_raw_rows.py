@@ -392,6 +392,26 @@ def test_leavers_are_broken_down_by_service_band_and_reason(kpis):
     assert value(kpis, "ALL", "leavers_fte", breakdown="1") == pytest.approx(1.1)
 
 
+def test_people_are_counted_once_and_small_counts_of_them_suppressed(kpis):
+    # leavers E4, E5 (15 months' service: not in their first year) and E7; starter E3
+    assert value(kpis, "801", "leavers_headcount") == 3
+    assert value(kpis, "801", "starters_headcount") == 1
+    assert value(kpis, "801", "first_year_leavers_headcount") == 0
+    # E2 moves from a case-holder post (5) to a senior practitioner post (4) on 1 Apr: a
+    # promotion and an internal fill; E3's start is external
+    assert value(kpis, "801", "promotions_headcount", breakdown="senior_practitioner") == 1
+    assert value(kpis, "801", "internal_fill_percent") == pytest.approx(50.0)
+    # turnover by role: 2.6 FTE of case holders left over 2.0 in post; none of role 4 left
+    assert value(kpis, "801", "turnover_rate_fte", breakdown="5") == pytest.approx(130.0)
+    assert value(kpis, "801", "turnover_rate_fte", breakdown="4") == 0
+    # in post on 30 Sep: E1 (since 2020) and E2 (2022) 2-5 years, E3 under 2
+    assert value(kpis, "801", "inpost_headcount", breakdown="2-5y") == 2
+    assert value(kpis, "801", "inpost_headcount", breakdown="<2y") == 1
+    # the three are 39 (born 1 Jun 1985) and of no recorded sex: fewer than 5, suppressed
+    assert kpis[("801", "inpost_headcount", "30_39", Y2024)][:3] == (None, None, None)
+    assert kpis[("801", "inpost_headcount", "0", Y2024)][:3] == (None, None, None)
+
+
 def test_agency_vacancy_and_caseload_kpis(kpis):
     assert value(kpis, "801", "agency_fte") == pytest.approx(1.5)
     assert value(kpis, "801", "agency_cover_fte") == pytest.approx(1.0)
@@ -417,6 +437,8 @@ def test_kpis_of_an_extract_without_a_basis_snapshot_are_left_out(kpis):
     codes_802 = {code for (la, code, _, period) in kpis if la == "802" and period == Y2024}
     assert codes_802 == {
         "inpost_fte", "inpost_headcount", "starters_fte", "leavers_fte", "turnover_rate_fte",
+        "starters_headcount", "leavers_headcount", "first_year_leavers_headcount",
+        "first_year_leavers_percent", "asye_inpost_headcount", "promotions_headcount",
     }  # fmt: skip
     # 2023: nobody left, so turnover is 0 (a rate over 1.5 FTE), not missing
     assert value(kpis, "802", "inpost_fte", period=Y2023) == pytest.approx(1.5)

@@ -145,6 +145,24 @@ def test_a_negative_fte_fails(warehouse, suites):
     assert "e.g. -1.0" in failure
 
 
+def test_a_null_value_fails_unless_a_small_count_is_suppressed(warehouse, suites):
+    warehouse.execute(
+        "insert into marts.kpi_values (la_code, kpi_code, breakdown, breakdown_value,"
+        " period_type, period_start, period_end, value, unit) values ('301', 'inpost_headcount',"
+        " 'gender', '1', 'census_year', '2023-10-01', '2024-09-30', null, 'headcount')"
+    )
+    assert validate(warehouse, suites["kpi_values"]).success
+
+    warehouse.execute("update marts.kpi_values set value = null where kpi_code = 'inpost_fte'")
+
+    failure = only_failure(validate(warehouse, suites["kpi_values"]))
+
+    assert failure.startswith("marts.kpi_values.value: expect_column_values_to_not_be_null(")
+    assert (
+        "where breakdown NOT_IN (gender, ethnic_group, age_band) failed for 1 of 6 rows" in failure
+    )
+
+
 def test_a_duplicate_kpi_key_fails(warehouse, suites):
     warehouse.execute(
         "insert into marts.kpi_values select * from marts.kpi_values where kpi_code = 'inpost_fte'"

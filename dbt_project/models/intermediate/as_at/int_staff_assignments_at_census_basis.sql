@@ -25,6 +25,10 @@ final as (
         recruitment_route,
         start_origin,
         leaving_reason,
+        cfkss_status,
+        gender,
+        ethnicity,
+        age_band_at_census_date as age_band,
         is_in_post_at_reporting_date as is_in_post_at_census_date,
 
         -- numbers

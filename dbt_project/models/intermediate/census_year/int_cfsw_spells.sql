@@ -1,7 +1,9 @@
 -- Continuous CFSW employment of each person, as the staff basis snapshot of each census year
 -- shows it. DfE counts people joining and leaving the authority's CFSW workforce, not
 -- assignments: a move between two CFSW posts (end D, next start D + 1) is neither a start
--- nor a leave, so assignments are merged into spells first.
+-- nor a leave, so assignments are merged into spells first. Each spell also carries who the
+-- person is and where they work: read from its main assignment (the one in post on 30 Sep, else
+-- the one ending last), as the census return picks it.
 {%- set open_end = "date '9999-12-31'" %}
 
 with
@@ -23,6 +25,13 @@ cfsw_assignments as (
         leaving_reason,
         recruitment_route,
         start_origin,
+        org_role,
+        service_area,
+        cfkss_status,
+        gender,
+        ethnicity,
+        age_band,
+        is_in_post_at_census_date,
         service_start_date,
         start_date,
         end_date,
@@ -59,6 +68,20 @@ spell_numbered as (
             rows between unbounded preceding and current row
         ) as integer) as spell_number
     from with_previous_end
+),
+
+-- the spell's main assignment first: in post on 30 Sep, then ending last, the largest FTE,
+-- the earliest start, the first id
+spell_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by la_code, census_year, employee_pseudonym, spell_number
+            order by
+                is_in_post_at_census_date desc, end_or_open_date desc, fte desc, start_date asc,
+                assignment_id asc
+        ) as assignment_rank
+    from spell_numbered
 ),
 
 spell_bounds as (
@@ -103,9 +126,29 @@ spells as (
             where assignments.end_date = spell_bounds.spell_end_or_open_date
         ) as leaving_reason,
         coalesce(min(assignments.service_start_date), spell_bounds.spell_start_date)
-            as service_start_date
+            as service_start_date,
+        -- length of service is counted up to leaving, or up to 30 Sep while in post
+        least(spell_bounds.spell_end_or_open_date, any_value(assignments.census_date))
+            as service_counted_to_date,
+        coalesce(bool_or(assignments.is_in_post_at_census_date), false) as is_in_post_at_census_date,
+        -- the main assignment's role and area; the person's details from the first
+        -- assignment that has them
+        arg_min(assignments.org_role, assignments.assignment_rank) as org_role,
+        arg_min(assignments.service_area, assignments.assignment_rank) as service_area,
+        arg_min(assignments.cfkss_status, assignments.assignment_rank) filter (
+            where assignments.cfkss_status is not null
+        ) as cfkss_status,
+        arg_min(assignments.gender, assignments.assignment_rank) filter (
+            where assignments.gender is not null
+        ) as gender,
+        arg_min(assignments.ethnicity, assignments.assignment_rank) filter (
+            where assignments.ethnicity is not null
+        ) as ethnicity,
+        arg_min(assignments.age_band, assignments.assignment_rank) filter (
+            where assignments.age_band is not null
+        ) as age_band
     from spell_bounds
-    inner join spell_numbered as assignments
+    inner join spell_ranked as assignments
         on spell_bounds.la_code = assignments.la_code
             and spell_bounds.census_year = assignments.census_year
             and spell_bounds.employee_pseudonym = assignments.employee_pseudonym
@@ -130,17 +173,32 @@ final as (
         -- flags for the census year
         spell_start_date between period_start_date and census_date as is_starter,
         coalesce(spell_end_date between period_start_date and census_date, false) as is_leaver,
+        is_in_post_at_census_date,
 
         -- starting and leaving
         recruitment_route,
         start_origin,
         leaving_reason,
         case
-            when spell_end_date is null then null
-            when date_sub('year', service_start_date, spell_end_date) >= 5 then '5y+'
-            when date_sub('year', service_start_date, spell_end_date) >= 2 then '2-5y'
+            when spell_start_date > census_date then null
+            when date_sub('year', service_start_date, service_counted_to_date) >= 5 then '5y+'
+            when date_sub('year', service_start_date, service_counted_to_date) >= 2 then '2-5y'
             else '<2y'
         end as service_band,
+        -- left before completing a year's continuous service (as service_band counts years)
+        coalesce(
+            spell_end_date between period_start_date and census_date
+            and date_sub('year', service_start_date, spell_end_date) < 1,
+            false
+        ) as is_first_year_leaver,
+
+        -- role and person
+        org_role,
+        service_area,
+        cfkss_status,
+        gender,
+        ethnicity,
+        age_band,
 
         -- numbers
         assignment_count,

@@ -48,12 +48,20 @@ recruitment_and_retention_payment_inputs as (
     select * from {{ ref('int_kpi_inputs__recruitment_and_retention_payments') }}
 ),
 
+people_inputs as (
+    select * from {{ ref('int_kpi_inputs__people') }}
+),
+
 authorities as (
     select * from {{ ref('dfe_authorities') }}
 ),
 
 definitions as (
     select * from {{ ref('kpi_definitions') }}
+),
+
+breakdowns as (
+    select * from {{ ref('kpi_breakdowns') }}
 ),
 
 targets as (
@@ -90,6 +98,8 @@ kpi_inputs as (
     select * from agency_cover_inputs
     union all by name
     select * from recruitment_and_retention_payment_inputs
+    union all by name
+    select * from people_inputs
 ),
 
 -- a KPI is known for an authority when its inputs are: a count needs its numerator, a rate
@@ -192,26 +202,71 @@ valued as (
     where not definitions.is_rate or inputs.denominator > 0
 ),
 
+-- small counts of people are not published where their breakdown could identify someone
+-- (kpi_breakdowns.suppress_below): a value counting fewer people (its numerator) is suppressed,
+-- and where that leaves one value of a breakdown suppressed, the next smallest is too, so the
+-- others and the total cannot give it away (DfE's secondary suppression). ALL was summed from
+-- the authorities' unsuppressed inputs and is suppressed by the same rule.
+primary_suppressed as (
+    select
+        valued.*,
+        breakdowns.suppress_below is not null as is_suppressible,
+        coalesce(valued.numerator < breakdowns.suppress_below, false) as is_small
+    from valued
+    left join breakdowns
+        on valued.breakdown = breakdowns.breakdown
+),
+
+suppression_ranked as (
+    select
+        *,
+        count(*) filter (where is_small) over breakdown_values as small_values,
+        row_number() over (
+            partition by la_code, kpi_code, period_type, period_start, breakdown, is_small
+            order by numerator, breakdown_value
+        ) as size_rank
+    from primary_suppressed
+    window breakdown_values as (partition by la_code, kpi_code, period_type, period_start, breakdown)
+),
+
+suppression_decided as (
+    select
+        * exclude (is_suppressible, is_small, small_values, size_rank),
+        is_suppressible and (is_small or (small_values = 1 and size_rank = 1)) as is_suppressed
+    from suppression_ranked
+),
+
+suppressed as (
+    select
+        * exclude (is_suppressed)
+        replace (
+            case when not is_suppressed then kpi_value end as kpi_value,
+            case when not is_suppressed then numerator end as numerator,
+            case when not is_suppressed then denominator end as denominator
+        )
+    from suppression_decided
+),
+
 -- targets apply to the headline figures of the census years of their period (applies_from to
 -- applies_to, open-ended where blank); how far the value is on the wrong side
 against_targets as (
     select
-        valued.*,
+        suppressed.*,
         targets.target,
         targets.amber_band,
         targets.on_target_is_met,
         case targets.direction
-            when 'lower_is_better' then valued.kpi_value - targets.target
-            when 'higher_is_better' then targets.target - valued.kpi_value
+            when 'lower_is_better' then suppressed.kpi_value - targets.target
+            when 'higher_is_better' then targets.target - suppressed.kpi_value
         end as worse_than_target_by
-    from valued
+    from suppressed
     left join targets
         on
-            valued.kpi_code = targets.kpi_code
-            and valued.breakdown = 'total'
-            and valued.period_type = 'census_year'
-            and valued.census_year >= coalesce(targets.applies_from, valued.census_year)
-            and valued.census_year <= coalesce(targets.applies_to, valued.census_year)
+            suppressed.kpi_code = targets.kpi_code
+            and suppressed.breakdown = 'total'
+            and suppressed.period_type = 'census_year'
+            and suppressed.census_year >= coalesce(targets.applies_from, suppressed.census_year)
+            and suppressed.census_year <= coalesce(targets.applies_to, suppressed.census_year)
 ),
 
 -- where the authority's own figure (from its extracts, not DfE's figure for it) stands among

@@ -2,7 +2,9 @@
 -- does. A count of people (unit fte or headcount) below var suppression_threshold, and a
 -- percent whose numerator is such a count, is suppressed: its value becomes the text `c` and
 -- its numerator and denominator null. The absence rate's numerator is days, not people, so it
--- is never suppressed. Values are text rounded to 1 dp; var null: nothing suppressed. The
+-- is never suppressed. A value kpi_values suppressed (null: a small count of people on a
+-- breakdown with kpi_breakdowns.suppress_below) is shown as `c` too, whatever the threshold.
+-- Values are text rounded to 1 dp; var null: nothing else suppressed. The
 -- threshold is cast from text, so a value that is not a number fails the build rather than
 -- publish unsuppressed figures.
 with
@@ -18,10 +20,10 @@ threshold as (
 flagged as (
     select
         kpi_values.*,
-        {% if var('suppression_threshold') is none -%}
-            false
-        {%- else -%}
-            (
+        -- suppressed in kpi_values already (kpi_breakdowns.suppress_below)
+        kpi_values.value is null
+        {% if var('suppression_threshold') is not none -%}
+            or (
                 kpi_values.unit in ('fte', 'headcount')
                 and kpi_values.value < threshold.suppression_threshold
             )

@@ -1,5 +1,6 @@
 -- Employment assignments from HR, one row per assignment version. date_of_birth stops here:
--- only an age band at the version's valid_from goes further.
+-- only an age band at the version's valid_from and the census year of birth (a year, from
+-- which the intermediate layer reads the age band at 30 Sep) go further.
 with
 
 source as (
@@ -39,6 +40,9 @@ renamed as (
             when date_sub('year', date_of_birth, valid_from) < 60 then '50-59'
             else '60+'
         end as age_band,
+        -- the census year (1 Oct - 30 Sep) the birthday falls in: at 30 Sep of census year Y
+        -- the person is Y - census_year_of_birth (born 30 Sep 1994: 1994; 1 Oct 1994: 1995)
+        year(date_of_birth + interval 3 month) as census_year_of_birth,
 
         -- starting and leaving
         cast(start_origin as integer) as start_origin,
