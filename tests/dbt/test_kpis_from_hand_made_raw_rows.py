@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -514,8 +515,9 @@ from {{ ref('fct_workforce_census') }}
 def test_a_kpi_added_to_the_seed_reaches_kpi_values_the_export_and_the_docs(
     populated_warehouse, tmp_path
 ):
-    """A copy of the project with one new row in seeds/kpi_definitions.csv, its model and the
-    union line of kpi_values.sql: nothing else is edited, and the KPI is published, exported
+    """A copy of the project with one new row in seeds/kpi_definitions.csv, its model and its
+    union line in int_kpi_inputs.sql: nothing else is edited (the unit tests of kpi_values
+    included), and the KPI is published, exported
     with its label and format, documented and allowed by the kpi_values suite. By hand: 801's
     census year 2024 has 1.0 FTE starter (E3) and 2.8 FTE in post, so 100 x 1.0 / 2.8."""
     project = tmp_path / "project"
@@ -531,19 +533,16 @@ def test_a_kpi_added_to_the_seed_reaches_kpi_values_the_export_and_the_docs(
         csv.DictWriter(f, columns, restval="", lineterminator="\n").writerow(NEW_KPI_ROW)
     kpi_dir = project / "dbt_project" / "models" / "intermediate" / "kpi"
     (kpi_dir / "int_kpi_inputs__starter_rate.sql").write_text(NEW_KPI_MODEL)
-    union = kpi_dir.parents[1] / "marts" / "kpi" / "kpi_values.sql"
-    last = "    select * from agency_rules_inputs\n"
-    assert union.read_text().count(last) == 1
+    union = kpi_dir / "int_kpi_inputs.sql"
     union.write_text(
-        union.read_text().replace(
-            last, last + "    union all by name\n    select * from {{ ref('int_kpi_inputs__starter_rate') }}\n"
-        )
-    )  # fmt: skip
+        union.read_text()
+        + "union all by name\nselect * from {{ ref('int_kpi_inputs__starter_rate') }}\n"
+    )
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(populated_warehouse, warehouse)
     dbt = Path(sys.executable).with_name("dbt")
     built = subprocess.run(
-        [str(dbt), "build", "--select", "kpi_definitions int_kpi_inputs__starter_rate kpi_values+",
+        [str(dbt), "build", "--select", "kpi_definitions int_kpi_inputs__starter_rate int_kpi_inputs kpi_values+",
          "--project-dir", str(project / "dbt_project"), "--profiles-dir", str(PROJECT_DIR),
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
         env={**os.environ, "WORKFORCE_WAREHOUSE": str(warehouse)}, capture_output=True, text=True,

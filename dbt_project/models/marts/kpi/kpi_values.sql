@@ -1,55 +1,15 @@
 -- The published KPI table: one row per authority, KPI, breakdown and period, plus la_code
 -- 'ALL' for the authorities loaded. Every KPI formula is written once, in the
--- int_kpi_inputs__* models, as a numerator and a denominator; this model only unions them, rolls
--- up 'ALL', computes the values and decorates them (target and RAG, England, benchmarks). 'ALL'
--- sums numerators and denominators over the authorities and then divides: rates are never
--- averaged (a maximum, such as caseload_max, is the maximum over the authorities). A KPI built on
--- two rates (agency_premium_percent) is derived after that, from the rates of the authority or
--- of ALL.
+-- int_kpi_inputs__* models, as a numerator and a denominator (int_kpi_inputs unions them); this
+-- model only rolls up 'ALL', suppresses small counts, computes the values and decorates them
+-- (target and RAG, England, benchmarks). 'ALL' sums numerators and denominators over the
+-- authorities and then divides: rates are never averaged (a maximum, such as caseload_max, is
+-- the maximum over the authorities). A KPI built on two rates (agency_premium_percent) is
+-- derived after that, from the rates of the authority or of ALL.
 with
 
-census_count_inputs as (
-    select * from {{ ref('int_kpi_inputs__census_counts') }}
-),
-
-leaver_and_starter_inputs as (
-    select * from {{ ref('int_kpi_inputs__leavers_and_starters') }}
-),
-
-establishment_inputs as (
-    select * from {{ ref('int_kpi_inputs__establishment') }}
-),
-
-caseload_inputs as (
-    select * from {{ ref('int_kpi_inputs__caseloads') }}
-),
-
-agency_spend_inputs as (
-    select * from {{ ref('int_kpi_inputs__agency_spend') }}
-),
-
-cost_per_fte_inputs as (
-    select * from {{ ref('int_kpi_inputs__cost_per_fte') }}
-),
-
-month_end_inputs as (
-    select * from {{ ref('int_kpi_inputs__month_ends') }}
-),
-
-agency_rules_inputs as (
-    select * from {{ ref('int_kpi_inputs__agency_rules') }}
-),
-
-agency_cover_inputs as (
-    select * from {{ ref('int_kpi_inputs__agency_cover') }}
-),
-
-recruitment_and_retention_payment_inputs as (
-    select * from {{ ref('int_kpi_inputs__recruitment_and_retention_payments') }}
-),
-
-people_inputs as (
-    select * from {{ ref('int_kpi_inputs__people') }}
+kpi_inputs as (
+    select * from {{ ref('int_kpi_inputs') }}
 ),
 
 authorities as (
@@ -76,30 +36,6 @@ national_indicators as (
 -- authority's figure to rank the authority's own figure among
 benchmarks as (
     select * from {{ ref('kpi_benchmarks') }}
-),
-
-kpi_inputs as (
-    select * from census_count_inputs
-    union all by name
-    select * from leaver_and_starter_inputs
-    union all by name
-    select * from establishment_inputs
-    union all by name
-    select * from caseload_inputs
-    union all by name
-    select * from agency_spend_inputs
-    union all by name
-    select * from cost_per_fte_inputs
-    union all by name
-    select * from month_end_inputs
-    union all by name
-    select * from agency_rules_inputs
-    union all by name
-    select * from agency_cover_inputs
-    union all by name
-    select * from recruitment_and_retention_payment_inputs
-    union all by name
-    select * from people_inputs
 ),
 
 -- a KPI is known for an authority when its inputs are: a count needs its numerator, a rate
