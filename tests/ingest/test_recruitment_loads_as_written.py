@@ -183,3 +183,32 @@ def test_applications_load_as_written_and_each_broken_rule_quarantines_its_row(s
         settings.warehouse,
         "select count(*) from raw.recruitment where candidate_pseudonym in ('E1', 'C1', 'C2')",
     ) == [(0,)]
+
+
+def test_in_the_demo_each_social_worker_recruited_from_outside_is_their_application(demo_home):
+    """In the demo's warehouse, every registered social worker in the newest staff snapshot
+    who started in the 24 months before it, by a route other than an internal move or an
+    agency conversion, has a started application in the newest recruitment snapshot under
+    their own pseudonym, with their start date and post."""
+    missing, starters = query(
+        demo_home / "warehouse" / "warehouse.duckdb",
+        """
+        with newest as (
+            select max(valid_from) as extract_date from raw.recruitment
+        ),
+        starters as (
+            select employee_pseudonym, start_date, post_id from raw.hr_staff
+            where valid_to is null and registered_social_worker and org_role between 1 and 6
+                and recruitment_route not in ('internal', 'agency_conversion')
+                and start_date > (select extract_date - interval 24 month from newest)
+        ),
+        started as (
+            select candidate_pseudonym as employee_pseudonym, start_date, post_id
+            from raw.recruitment where valid_to is null and start_date is not null
+        )
+        select
+            (select count(*) from (from starters except from started)),
+            (select count(*) from starters)
+        """,
+    )[0]
+    assert starters > 20 and missing == 0
