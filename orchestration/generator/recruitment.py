@@ -4,10 +4,11 @@ Every registered social worker who started from outside (any route but `internal
 `agency_conversion`) was hired through a requisition: their application carries their HR
 employee number as candidate_id and their post, team, role, route, FTE and start date, with
 the stages before it (time to hire about 2-4 months, offer to start about 1-3 months, checks
-cleared about three weeks after acceptance). Other candidates apply to the same requisition and
-fall away at each stage, rejected by the employer or withdrawing themselves, some after
-accepting an offer. Offers accepted near the end of the history whose start lies beyond it are
-the pipeline: never in hr_staff, some without an agreed start date yet.
+cleared about three weeks after acceptance; a quarter agree their start date only then).
+Other candidates apply to the same requisition and fall away at each stage, rejected by the
+employer or withdrawing themselves, some after accepting an offer. Offers accepted near the end
+of the history whose start lies beyond it are the pipeline: never in hr_staff, some without an
+agreed start date yet.
 
 Everything is drawn from the recruitment stream of the authority alone, so no other extract's
 draws move. Each snapshot shows the applications made by its date with only the stages reached
@@ -32,6 +33,7 @@ PASS = (0.45, 0.7, 0.25, 0.7)
 CANDIDATE_WITHDRAWS = (0.1, 0.4, 0.2, 1.0, 0.7)  # else the employer rejects, by stage reached
 PIPELINE_MONTHS = 2.0  # accepted offers beyond the history: this many months' hires
 NO_PLANNED_START = 0.25  # of those, not yet agreed a start date
+START_AGREED_AT_CHECKS = 0.25  # of hires, the start date agreed only once the checks cleared
 
 STAGES = (
     "requisition_opened", "applied_date", "shortlisted_date", "interviewed_date", "offer_date",
@@ -49,6 +51,7 @@ class Applications:
     row: np.ndarray  # the hr_staff row whose post, team, role, route and FTE it carries
     dates: dict[str, np.ndarray]
     withdrawn_by: np.ndarray  # "" unless withdrawn
+    start_agreed: np.ndarray  # the day planned_start_date became known
 
 
 def simulate_recruitment(
@@ -116,6 +119,9 @@ def simulate_recruitment(
         "withdrawn_date": np.full(offers, OPEN),
     }
 
+    at_checks = rng.random(offers) < START_AGREED_AT_CHECKS
+    start_agreed = np.where(at_checks & (started != OPEN), checks, accepted)
+
     others = _other_applicants(opened, offer, requisition, rng)
     req_of_other = others.pop("requisition")
     withdrawn_by = others.pop("withdrawn_by")
@@ -126,6 +132,7 @@ def simulate_recruitment(
         row=np.concatenate([rows, rows[_first_hire_of(requisition)[req_of_other]]]),
         dates=dates,
         withdrawn_by=np.concatenate([np.full(offers, "", dtype=object), withdrawn_by]),
+        start_agreed=np.concatenate([start_agreed, others["offer_accepted_date"]]),
     )
 
 
@@ -188,7 +195,7 @@ def shown_at(applications: Applications, as_at: date) -> tuple[np.ndarray, dict[
     closed = np.minimum(d["start_date"], d["withdrawn_date"])
     shown = (d["applied_date"] <= day) & (closed > retained_since)
     known = {s: np.where(d[s][shown] <= day, d[s][shown], OPEN) for s in STAGES}
-    # the agreed start date is known from the acceptance, before the day comes
-    accepted = known["offer_accepted_date"] != OPEN
-    known["planned_start_date"] = np.where(accepted, d["planned_start_date"][shown], OPEN)
+    # the agreed start date is known from the day it is agreed, before the day comes
+    agreed = applications.start_agreed[shown] <= day
+    known["planned_start_date"] = np.where(agreed, d["planned_start_date"][shown], OPEN)
     return shown, known

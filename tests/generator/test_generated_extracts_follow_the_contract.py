@@ -370,3 +370,12 @@ def test_applications_reach_every_stage_and_fall_away_at_each(extracts):
     assert pipeline.planned_start_date.isna().any()
     staff = read_all(extracts / AUTHORITIES[0], "hr_staff")
     assert not pipeline.candidate_id.isin(staff.employee_id).any()
+    # before the end too, some hires accepted with no start date agreed yet
+    earlier = read_all(extracts / AUTHORITIES[0], "recruitment")
+    waiting = earlier[
+        earlier.offer_accepted_date.notna()
+        & earlier.start_date.isna()
+        & earlier.planned_start_date.isna()
+        & earlier.candidate_id.isin(staff.employee_id)
+    ]
+    assert len(waiting) >= 3
