@@ -77,6 +77,9 @@ class Column:
     # required on a row unless the column `required_unless[0]` holds the code
     # `required_unless[1]` (as read: `Other_Allowances` is `other_allowances`)
     required_unless: tuple[str, str] | None = None
+    # required on a row where the column `required_with` holds a value (a withdrawal says by
+    # whom; an actual start needs an accepted offer)
+    required_with: str | None = None
     # pseudonyms are per authority, unless the identifier is national (SWE numbers): then
     # this namespace, so one person has one pseudonym in every authority and kind
     national_namespace: str | None = None
@@ -109,6 +112,9 @@ class Kind:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_order: tuple[tuple[str, str], ...] = ()  # (start, end): end may not precede start
+    # stage dates in the order they are reached, each maybe empty: a date may not precede any
+    # earlier stage's date that is present (an empty stage is skipped, not a break)
+    date_chain: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
 
     @property
@@ -353,6 +359,49 @@ KINDS: dict[str, Kind] = {
                 C("allocation_start", T.DATE, True),
                 C("allocation_end", T.DATE),
             ),
+        ),
+        Kind(
+            "recruitment",
+            snapshot=True,
+            key=("application_id",),
+            columns=(
+                C("application_id", T.TEXT, True),
+                C("candidate_id", T.TEXT, True, P.PSEUDONYMISE),
+                C("requisition_id", T.TEXT, True),
+                C("post_id", T.TEXT),
+                C("service_area", T.TEXT, True),
+                C("team", T.TEXT),
+                C("org_role", T.INT_CODE, codes=ORG_ROLES),
+                C("recruitment_route", T.CODE, codes=RECRUITMENT_ROUTES),
+                C("requisition_opened", T.DATE, True),
+                C("applied_date", T.DATE, True),
+                C("shortlisted_date", T.DATE),
+                C("interviewed_date", T.DATE),
+                C("offer_date", T.DATE),
+                C("offer_accepted_date", T.DATE, required_with="start_date"),
+                C("checks_cleared_date", T.DATE),
+                C("planned_start_date", T.DATE),
+                C("start_date", T.DATE),
+                C("withdrawn_date", T.DATE, required_with="withdrawn_by"),
+                C(
+                    "withdrawn_by",
+                    T.CODE,
+                    codes=("candidate", "employer"),
+                    required_with="withdrawn_date",
+                ),
+                C("fte", T.FTE, rule=FTE_RULE),
+            ),
+            date_chain=(
+                "requisition_opened",
+                "applied_date",
+                "shortlisted_date",
+                "interviewed_date",
+                "offer_date",
+                "offer_accepted_date",
+                "checks_cleared_date",
+                "start_date",
+            ),  # fmt: skip
+            date_order=(("applied_date", "withdrawn_date"),),
         ),
         Kind(
             "hr_pay_offer",

@@ -180,6 +180,32 @@ def hr_pay_offer(**values) -> Row:
     return _row("hr_pay_offer", defaults, values)
 
 
+def recruitment(**values) -> Row:
+    """An application to a social-work vacancy: by default a candidate hired through an
+    external campaign, every stage reached, in order."""
+    defaults = {
+        "application_id": "APP1",
+        "candidate_id": "C1",
+        "requisition_id": "REQ1",
+        "post_id": "P1",
+        "service_area": "Assessment",
+        "team": "Assessment 1",
+        "org_role": 3,
+        "recruitment_route": "external",
+        "requisition_opened": "2025-01-06",
+        "applied_date": "2025-01-20",
+        "shortlisted_date": "2025-02-03",
+        "interviewed_date": "2025-02-17",
+        "offer_date": "2025-02-20",
+        "offer_accepted_date": "2025-02-24",
+        "checks_cleared_date": "2025-03-14",
+        "planned_start_date": "2025-04-01",
+        "start_date": "2025-04-01",
+        "fte": 1.0,
+    }
+    return _row("recruitment", defaults, values)
+
+
 BUILDERS = {
     "hr_staff": hr_staff,
     "hr_establishment": hr_establishment,
@@ -189,6 +215,7 @@ BUILDERS = {
     "agency_timesheets": agency_timesheets,
     "case_allocations": case_allocations,
     "hr_pay_offer": hr_pay_offer,
+    "recruitment": recruitment,
 }
 assert set(BUILDERS) == set(KINDS), "every extract kind has a builder"
 

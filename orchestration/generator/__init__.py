@@ -51,7 +51,8 @@ def generate(
             profile = profile.calibrated(dfe_counts(la_code))
         history = simulate_authority(profile, timeline, seed)
         payroll_rng = random_stream(seed, la_code, "payroll")
-        files = write_extracts(Path(out) / la_code, history, timeline, payroll_rng)
+        recruitment_rng = random_stream(seed, la_code, "recruitment")
+        files = write_extracts(Path(out) / la_code, history, timeline, payroll_rng, recruitment_rng)
         written += files
         if progress:
             in_post = history.workforce.social_workers_at(timeline.end_day)

@@ -24,6 +24,13 @@ from orchestration.generator import reference as ref
 from orchestration.generator.agency_rules import agency_rules_columns
 from orchestration.generator.authority import AuthorityHistory
 from orchestration.generator.payroll import PAY_ELEMENTS, monthly_pay, pay_index
+from orchestration.generator.recruitment import (
+    NOT_RECRUITED,
+    STAGES,
+    Applications,
+    shown_at,
+    simulate_recruitment,
+)
 from orchestration.generator.timeline import (
     OPEN,
     RETENTION_MONTHS,
@@ -383,6 +390,46 @@ class AuthorityExtracts:
             },
         )
 
+    def applications(self, since_day: int, end_day: int, rng: np.random.Generator) -> Applications:
+        """Every application, around the registered social workers hired from outside."""
+        wf = self.history.workforce
+        route = wf.route.copy()
+        route[self.history.agency.converted_rows] = "agency_conversion"
+        recruited = wf.is_cfsw & ~np.isin(route, NOT_RECRUITED)
+        return simulate_recruitment(wf.start, recruited, wf.team, since_day, end_day, rng)
+
+    def recruitment(self, applications: Applications, as_at: date) -> pa.Table:
+        """The applicant tracking system's snapshot of the date: a hired candidate is known by
+        their HR employee number, every other by the system's own candidate number."""
+        wf = self.history.workforce
+        shown, known = shown_at(applications, as_at)
+        numbers = np.flatnonzero(shown) + 1
+        row = applications.row[shown]
+        route = wf.route[row]
+        withdrawn = known["withdrawn_date"] != OPEN
+        return build_table(
+            "recruitment",
+            {
+                "application_id": identifiers(f"APP{self.la_code}", numbers, 7),
+                "candidate_id": np.where(
+                    applications.hired[shown],
+                    self.employee_ids[wf.person[row]],
+                    identifiers(f"CAND{self.la_code}", numbers, 7),
+                ),
+                "requisition_id": identifiers(
+                    f"REQ{self.la_code}", applications.requisition[shown] + 1, 5
+                ),
+                "post_id": self._post_ids(wf.post[row]),
+                "service_area": self.team_areas[wf.team[row]],
+                "team": self.team_names[wf.team[row]],
+                "org_role": codes(wf.role[row]),
+                "recruitment_route": np.where(route == "", None, route),
+                **{stage: dates(known[stage]) for stage in STAGES},
+                "withdrawn_by": np.where(withdrawn, applications.withdrawn_by[shown], None),
+                "fte": wf.fte[row],
+            },
+        )
+
     # --- period kinds ---------------------------------------------------------------------
 
     def agency_timesheets(self) -> tuple[pa.Table, np.ndarray]:
@@ -443,7 +490,11 @@ class AuthorityExtracts:
 
 
 def write_extracts(
-    folder: Path, history: AuthorityHistory, timeline: Timeline, payroll_rng: np.random.Generator
+    folder: Path,
+    history: AuthorityHistory,
+    timeline: Timeline,
+    payroll_rng: np.random.Generator,
+    recruitment_rng: np.random.Generator,
 ) -> list[Path]:
     """Write every extract of one authority; returns the paths in the order written."""
     extracts = AuthorityExtracts(history)
@@ -461,6 +512,10 @@ def write_extracts(
     for census_date in timeline.census_dates:
         path = extract_path(folder, "hr_pay_offer", census_date)
         written.append(write_csv(path, extracts.hr_pay_offer(census_date)))
+    applications = extracts.applications(timeline.start_day, timeline.end_day, recruitment_rng)
+    for as_at in timeline.snapshot_dates:
+        path = extract_path(folder, "recruitment", as_at)
+        written.append(write_csv(path, extracts.recruitment(applications, as_at)))
     for run_date, month in timeline.pay_runs():
         path = extract_path(folder, "payroll", run_date)
         written.append(write_csv(path, extracts.payroll(month, payroll_rng)))

@@ -160,6 +160,14 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
                     f"{raw} is null and {other_value} is not null and {other_value} <> '{code}'",
                 )
             )
+        if col.required_with:
+            probes.append(
+                probe(
+                    col.name,
+                    f"required value missing (required when {col.required_with} is given)",
+                    f"{raw} is null and {trimmed(col.required_with)} is not null",
+                )
+            )
         if col.type not in (Type.TEXT, Type.CODE):  # a listed code's own probe follows
             probes.append(
                 probe(
@@ -198,6 +206,17 @@ def problems_sql(kind: Kind, landed: LandedFile, dates: DateWindow) -> str:
         start_sql, end_sql = typed(kind.column(start)), typed(kind.column(end))
         probes.append(
             probe(end, f"must not be before {start}", f"{end_sql} < {start_sql}", trimmed(end))
+        )
+    for later, stage in enumerate(kind.date_chain[1:], start=1):
+        earlier = kind.date_chain[:later]
+        # greatest() skips nulls: the latest earlier stage that is present
+        latest_earlier = f"greatest({', '.join(typed(kind.column(c)) for c in earlier)})"
+        probes.append(
+            probe(
+                stage,
+                f"must not be before an earlier stage ({', '.join(earlier)})",
+                f"{typed(kind.column(stage))} < {latest_earlier}",
+            )
         )
     key = record_key_sql(kind)
     probes.append(

@@ -275,6 +275,7 @@ KIND_LABELS = {
     "agency_timesheets": "Agency timesheets",
     "case_allocations": "Case allocations",
     "hr_pay_offer": "HR pay offer",
+    "recruitment": "Recruitment (applications)",
     "dfe_indicators": "DfE workforce indicators",
     "dfe_statistical_neighbours": "DfE statistical neighbours",
 }

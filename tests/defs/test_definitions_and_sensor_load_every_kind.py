@@ -24,6 +24,7 @@ def test_the_definitions_load_with_every_kind_the_dbt_models_checks_sensor_and_s
         "agency_timesheets",
         "case_allocations",
         "hr_pay_offer",
+        "recruitment",
     ):
         assert f"raw/{kind}" in keys
     assert {
@@ -31,9 +32,10 @@ def test_the_definitions_load_with_every_kind_the_dbt_models_checks_sensor_and_s
         "published/workforce",
         "staging/stg_hr__staff",
         "staging/stg_hr__pay_offer",
+        "staging/stg_recruitment__applications",
     } <= keys
     check_names = {key.name for key in repo.asset_graph.asset_check_keys}
-    assert "gx_kpi_values" in check_names
+    assert {"gx_kpi_values", "gx_stg_recruitment__applications"} <= check_names
     assert any(name.startswith("not_null") or name.startswith("unique") for name in check_names)
     assert repo.has_sensor_def("landing_folder") and repo.has_schedule_def("nightly")
     # The published file is downstream of every raw kind: lineage runs end to end.

@@ -283,3 +283,99 @@ def test_the_generate_command_writes_every_kind_for_each_authority(tmp_path):
     for la_code in ("383", "202"):
         kinds = {p.name.rsplit("_", 1)[0] for p in (tmp_path / la_code).glob("*.csv")}
         assert kinds == set(KINDS)
+
+
+STAGES = [c for c in KINDS["recruitment"].date_chain if c != "requisition_opened"]
+NOT_RECRUITED = ["internal", "agency_conversion"]
+
+
+def test_every_social_worker_recruited_from_outside_started_from_an_application(extracts):
+    """In every snapshot, each registered social worker who started in the 24 months before
+    it by a route other than an internal move or an agency conversion has a started application
+    in the recruitment snapshot of the same date: their employee number as candidate, their
+    start date, post, team, role and route."""
+    carried = ["post_id", "service_area", "team", "org_role", "recruitment_route", "fte"]
+    for la_code in AUTHORITIES:
+        folder = extracts / la_code
+        for staff_path, recruitment_path in zip(
+            files_of(folder, "hr_staff"), files_of(folder, "recruitment"), strict=True
+        ):
+            as_at = extract_date(staff_path)
+            assert extract_date(recruitment_path) == as_at
+            staff = read(staff_path)
+            since = (date.fromisoformat(as_at) - timedelta(days=730)).isoformat()
+            starters = staff[
+                (staff.registered_social_worker == "true")
+                & staff.org_role.isin(list("123456"))
+                & staff.recruitment_route.notna()
+                & ~staff.recruitment_route.isin(NOT_RECRUITED)
+                & (staff.start_date > since)
+            ]
+            applications = read(recruitment_path)
+            started = applications[applications.start_date.notna()]
+            hires = starters.merge(
+                started.rename(columns={"candidate_id": "employee_id"}),
+                on=["employee_id", "start_date", *carried],
+            )
+            assert len(starters) > 10 and len(hires) == len(starters), as_at
+            assert len(started) == len(starters), as_at  # and no start HR does not know
+
+
+def test_an_application_moves_on_between_snapshots_and_never_goes_back(extracts):
+    """The pipeline stores changes only: a stage once reached keeps its date in later
+    snapshots, and a later snapshot only fills in stages."""
+    paths = files_of(extracts / AUTHORITIES[0], "recruitment")
+    for earlier, later in zip(paths, paths[1:], strict=False):
+        before = read(earlier).set_index("application_id")
+        after = read(later).set_index("application_id")
+        both = before.index.intersection(after.index)
+        assert len(both) > 100
+        known = before.loc[both].notna()
+        assert before.loc[both][known].equals(after.loc[both][known]), later.name
+
+
+def test_applications_reach_every_stage_and_fall_away_at_each(extracts):
+    applications = read(files_of(extracts / AUTHORITIES[0], "recruitment")[-1])
+    as_at = extract_date(files_of(extracts / AUTHORITIES[0], "recruitment")[-1])
+    assert applications.application_id.is_unique
+    per_requisition = applications.groupby("requisition_id").size()
+    assert per_requisition.median() >= 4
+    started_per_requisition = applications.groupby("requisition_id").start_date.count()
+    assert (started_per_requisition == 2).any()  # a campaign filling two posts
+    # stage dates in order wherever present
+    latest = applications.requisition_opened
+    for stage in STAGES:
+        reached = applications[stage].notna()
+        assert (applications[stage][reached] >= latest[reached]).all(), stage
+        latest = latest.where(~reached | (latest > applications[stage]), applications[stage])
+    # withdrawn by each side, and after an offer was accepted too
+    withdrawn = applications[applications.withdrawn_date.notna()]
+    assert (withdrawn.withdrawn_date >= withdrawn.applied_date).all()
+    assert set(withdrawn.withdrawn_by) == {"candidate", "employer"}
+    assert withdrawn.offer_accepted_date.notna().any()
+    assert (withdrawn.offer_date.notna() & withdrawn.offer_accepted_date.isna()).any()
+    # time to hire about 2-4 months, offer to start about 1-3 months (medians, in days)
+    started = applications[applications.start_date.notna()]
+    days = {c: pd.to_datetime(started[c]) for c in ("requisition_opened", *STAGES)}
+    assert 60 <= (days["offer_accepted_date"] - days["requisition_opened"]).dt.days.median() <= 122
+    assert 30 <= (days["start_date"] - days["offer_accepted_date"]).dt.days.median() <= 92
+    # the pipeline: accepted offers not started, not withdrawn, starting after the extract
+    # date, or with no start date agreed yet; none is an employee
+    pipeline = applications[
+        applications.offer_accepted_date.notna()
+        & applications.start_date.isna()
+        & applications.withdrawn_date.isna()
+    ]
+    assert (pipeline.planned_start_date > as_at).sum() >= 3
+    assert pipeline.planned_start_date.isna().any()
+    staff = read_all(extracts / AUTHORITIES[0], "hr_staff")
+    assert not pipeline.candidate_id.isin(staff.employee_id).any()
+    # before the end too, some hires accepted with no start date agreed yet
+    earlier = read_all(extracts / AUTHORITIES[0], "recruitment")
+    waiting = earlier[
+        earlier.offer_accepted_date.notna()
+        & earlier.start_date.isna()
+        & earlier.planned_start_date.isna()
+        & earlier.candidate_id.isin(staff.employee_id)
+    ]
+    assert len(waiting) >= 3

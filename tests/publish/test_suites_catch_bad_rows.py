@@ -23,7 +23,8 @@ insert into audit.files values
     ('f-staff', '301/hr_staff_20241031.csv', '2024-11-01 09:00'),
     ('f-staff', '301/hr_staff_20241031_again.csv', '2024-11-02 09:00'),  -- same bytes, later
     ('f-agency', '301/agency_assignments_20241031.csv', '2024-11-01 09:00'),
-    ('f-cases', '301/case_allocations_20241031.csv', '2024-11-01 09:00');
+    ('f-cases', '301/case_allocations_20241031.csv', '2024-11-01 09:00'),
+    ('f-recruitment', '301/recruitment_20241031.csv', '2024-11-01 09:00');
 
 create table marts.kpi_values (
     la_code varchar, kpi_code varchar, breakdown varchar, breakdown_value varchar,
@@ -78,6 +79,14 @@ create table staging.stg_case_management__allocations (
 insert into staging.stg_case_management__allocations values
     ('301', '{PSEUDONYM}', 'employee', 'CP', 'f-cases', 2),
     ('301', '{PSEUDONYM}', 'agency', 'care_leaver', 'f-cases', 3);
+
+create table staging.stg_recruitment__applications (
+    la_code varchar, candidate_pseudonym varchar, withdrawn_by varchar, file_id varchar,
+    source_row integer
+);
+insert into staging.stg_recruitment__applications values
+    ('301', '{PSEUDONYM}', null, 'f-recruitment', 2),
+    ('301', '{PSEUDONYM}', 'employer', 'f-recruitment', 3);
 """
 
 
@@ -105,12 +114,19 @@ def test_every_suite_names_the_relation_it_validates(suites):
         "stg_hr__staff": "staging.stg_hr__staff",
         "stg_agency__assignments": "staging.stg_agency__assignments",
         "stg_case_management__allocations": "staging.stg_case_management__allocations",
+        "stg_recruitment__applications": "staging.stg_recruitment__applications",
     }
 
 
 @pytest.mark.parametrize(
     "suite_name",
-    ["kpi_values", "stg_hr__staff", "stg_agency__assignments", "stg_case_management__allocations"],
+    [
+        "kpi_values",
+        "stg_hr__staff",
+        "stg_agency__assignments",
+        "stg_case_management__allocations",
+        "stg_recruitment__applications",
+    ],
 )
 def test_good_rows_pass(warehouse, suites, suite_name):
     result = validate(warehouse, suites[suite_name])
@@ -314,6 +330,23 @@ def test_an_unknown_worker_source_fails(warehouse, suites):
 
     assert failure.startswith(
         "staging.stg_case_management__allocations.worker_source: expect_column_values_to_be_in_set("
+    )
+
+
+def test_a_candidate_id_as_delivered_fails_where_a_pseudonym_belongs(warehouse, suites):
+    warehouse.execute(
+        "update staging.stg_recruitment__applications set candidate_pseudonym = 'CAND0001'"
+        " where source_row = 3"
+    )
+
+    failure = only_failure(validate(warehouse, suites["stg_recruitment__applications"]))
+
+    assert failure.startswith(
+        "staging.stg_recruitment__applications.candidate_pseudonym: "
+        "expect_column_values_to_match_regex("
+    )
+    assert failure.endswith(
+        'failed for 1 of 2 rows, e.g. "CAND0001" (301/recruitment_20241031.csv row 3)'
     )
 
 
