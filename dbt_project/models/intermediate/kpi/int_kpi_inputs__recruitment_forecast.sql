@@ -104,8 +104,9 @@ projected as (
         ) as measures (kpi_code, numerator, denominator)
 ),
 
--- the backtest: the month ends of the census year of the newest month end with data that have
--- an origin 6 (12) months before
+-- the backtest: the month ends of the latest census year ended by the newest month end with
+-- data (an unfinished year would be a census year of nothing else) that have an origin 6 (12)
+-- months before
 newest_month_ends as (
     select
         la_code,
@@ -114,17 +115,24 @@ newest_month_ends as (
     group by la_code
 ),
 
+backtest_years as (
+    select
+        la_code,
+        -- the census year of the latest 30 Sep on or before the newest month end
+        year(month_end + 1 - interval 9 month) as census_year
+    from newest_month_ends
+),
+
 backtested as (
     select
         projection.*,
-        year(newest_month_ends.month_end + interval 3 month) as census_year
+        backtest_years.census_year
     from projection
-    inner join newest_month_ends
-        on projection.la_code = newest_month_ends.la_code
+    inner join backtest_years
+        on projection.la_code = backtest_years.la_code
+            and year(projection.target_month_end + interval 3 month) = backtest_years.census_year
     where projection.months_ahead in (6, 12)
         and projection.actual_inpost_fte is not null
-        and year(projection.target_month_end + interval 3 month)
-        = year(newest_month_ends.month_end + interval 3 month)
 ),
 
 forecast_errors as (

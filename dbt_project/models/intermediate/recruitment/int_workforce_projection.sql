@@ -6,8 +6,14 @@
 --                    + monthly starter FTE x (k - 3), from the 4th month on
 -- without a recruitment extract known at m, the starter FTE is added from the first month.
 {%- set pipeline_horizon_months = 3 %}
+{%- set gap_days = var('spell_join_gap_days') | int %}
 
 with
+
+reporting_dates as (
+    select * from {{ ref('int_reporting_dates') }}
+    where {{ in_build_scope() }}
+),
 
 stocks as (
     select * from {{ ref('int_workforce_stocks_as_at') }}
@@ -15,7 +21,7 @@ stocks as (
 ),
 
 staff as (
-    select * from {{ ref('int_staff_assignments_as_at') }}
+    select * from {{ ref('stg_hr__staff') }}
     where {{ in_build_scope() }}
 ),
 
@@ -37,45 +43,87 @@ month_ends as (
     where date_kind = 'month_end' and establishment_fte is not null
 ),
 
--- each CFSW's FTE in post at the month end and at the month end before, from the month end's
--- own snapshot: a starter was not in post the month before, a leaver is not at the month end
-people_by_month as (
+-- the CFSW assignments of the 12 months to the staff snapshot valid at each month end, as it
+-- shows them (it holds 24 months of leavers): what was known at the month end
+known_assignments as (
     select
-        la_code,
-        reporting_date as month_end,
-        employee_pseudonym,
-        sum(fte) filter (where is_in_post_at_reporting_date) as fte_at_month_end,
-        sum(fte) filter (
-            where start_date < period_start_date
-            and (end_date is null or end_date >= period_start_date)
-        ) as fte_at_previous_month_end
-    from staff
-    where date_kind = 'month_end' and is_cfsw
-    group by la_code, reporting_date, employee_pseudonym
+        reporting_dates.la_code,
+        reporting_dates.reporting_date as month_end,
+        reporting_dates.staff_basis_date as basis_date,
+        staff.employee_pseudonym,
+        staff.start_date,
+        staff.end_date,
+        staff.fte
+    from reporting_dates
+    inner join staff
+        on reporting_dates.la_code = staff.la_code
+            and {{ version_valid_at('staff', 'reporting_dates.staff_basis_date') }}
+    where reporting_dates.date_kind = 'month_end'
+        and staff.is_cfsw
+        and staff.start_date <= reporting_dates.staff_basis_date
+        and (
+            staff.end_date is null
+            or staff.end_date > reporting_dates.staff_basis_date - interval 12 month
+        )
 ),
 
-flows as (
+-- a leaver: a CFSW assignment ending in the 12 months with no other CFSW assignment of the
+-- person in post on its end date or starting within var spell_join_gap_days of it (a move
+-- between posts is not a leave, as in int_cfsw_spells)
+leavers as (
     select
-        la_code,
-        month_end,
-        sum(fte_at_month_end) filter (where fte_at_previous_month_end is null) as starters_fte,
-        sum(fte_at_previous_month_end) filter (where fte_at_month_end is null) as leavers_fte
-    from people_by_month
-    group by la_code, month_end
+        ending.la_code,
+        ending.month_end,
+        sum(ending.fte) as leavers_fte
+    from known_assignments as ending
+    left join known_assignments as continuing
+        on ending.la_code = continuing.la_code
+            and ending.month_end = continuing.month_end
+            and ending.employee_pseudonym = continuing.employee_pseudonym
+            and ending.end_date + {{ gap_days }} >= continuing.start_date
+            and (continuing.end_date is null or ending.end_date < continuing.end_date)
+    where ending.end_date <= ending.basis_date
+        and continuing.employee_pseudonym is null
+    group by ending.la_code, ending.month_end
 ),
 
--- the leaver rate and starter FTE a month of the 12 months to each month end
+-- a starter: a CFSW assignment starting in the 12 months with no other CFSW assignment of the
+-- person in post the day before or ended within var spell_join_gap_days of its start
+starters as (
+    select
+        joining.la_code,
+        joining.month_end,
+        sum(joining.fte) as starters_fte
+    from known_assignments as joining
+    left join known_assignments as held_before
+        on joining.la_code = held_before.la_code
+            and joining.month_end = held_before.month_end
+            and joining.employee_pseudonym = held_before.employee_pseudonym
+            and joining.start_date > held_before.start_date
+            and (
+                held_before.end_date is null
+                or joining.start_date <= held_before.end_date + {{ gap_days }}
+            )
+    where joining.start_date > joining.basis_date - interval 12 month
+        and held_before.employee_pseudonym is null
+    group by joining.la_code, joining.month_end
+),
+
+-- the leaver rate and starter FTE a month, of the 12 months to each month end's staff snapshot
 origins as (
     select
         month_ends.*,
         count(*) over last_12_months as months_of_history,
-        coalesce(sum(flows.leavers_fte) over last_12_months, 0) / 12
+        coalesce(leavers.leavers_fte, 0) / 12
         / nullif(avg(month_ends.inpost_fte) over last_12_months, 0) as monthly_leaver_rate,
-        coalesce(sum(flows.starters_fte) over last_12_months, 0) / 12 as monthly_starters_fte
+        coalesce(starters.starters_fte, 0) / 12 as monthly_starters_fte
     from month_ends
-    left join flows
-        on month_ends.la_code = flows.la_code
-            and month_ends.month_end = flows.month_end
+    left join leavers
+        on month_ends.la_code = leavers.la_code
+            and month_ends.month_end = leavers.month_end
+    left join starters
+        on month_ends.la_code = starters.la_code
+            and month_ends.month_end = starters.month_end
     window last_12_months as (
         partition by month_ends.la_code
         order by year(month_ends.month_end) * 12 + month(month_ends.month_end)
