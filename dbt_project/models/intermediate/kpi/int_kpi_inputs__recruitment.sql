@@ -1,9 +1,10 @@
 -- The recruitment figures of each census year, from each application's latest version
 -- (int_recruitment_applications): requisitions, applications, the funnel and its conversion,
--- withdrawals, offer acceptance and the medians of time to hire and offer to start. Each figure
--- counts its applications in the census year of its own event (applied, offer made, offer
--- accepted, started, withdrawn, requisition opened), for the census years the authority's
--- recruitment extracts cover in full (below).
+-- withdrawals, offer acceptance and the medians of time to hire and offer to start; and the
+-- social-work posts that fell vacant and were filled by a recruited starter within 6 months.
+-- Each figure counts in the census year of its own event (applied, offer made, offer accepted,
+-- started, withdrawn, requisition opened, post fell vacant), for the census years the
+-- authority's recruitment extracts cover in full (below).
 with
 
 applications as (
@@ -12,6 +13,11 @@ applications as (
 
 files as (
     select * from {{ ref('stg_audit__files') }}
+),
+
+vacancies as (
+    select * from {{ ref('int_vacancies_as_at') }}
+    where date_kind = 'month_end'
 ),
 
 -- an extract holds at least the last 24 months of applications: the years covered run from
@@ -26,7 +32,63 @@ extract_coverage as (
     group by la_code
 ),
 
--- one row per application, figure, breakdown value and census year it is counted in
+-- a post fell vacant in a month when it had vacant FTE at the month end and none at the month
+-- end before (a post new to the establishment, or already vacant, did not fall vacant)
+posts_falling_vacant as (
+    select
+        vacant.la_code,
+        vacant.post_id,
+        vacant.service_area,
+        cast(date_trunc('month', vacant.reporting_date) as date) as vacant_from,
+        -- a starter in the post by the end of the 6th month after counts as a fill
+        last_day(vacant.reporting_date + interval 6 month) as fill_deadline
+    from vacancies as vacant
+    inner join vacancies as occupied
+        on vacant.la_code = occupied.la_code
+            and vacant.post_id = occupied.post_id
+            and cast(date_trunc('month', vacant.reporting_date) as date) - 1
+            = occupied.reporting_date
+    where vacant.vacancy_fte > 0 and occupied.vacancy_fte = 0
+),
+
+recruited_starts as (
+    select
+        la_code,
+        post_id,
+        start_date
+    from applications
+    where post_id is not null and start_date is not null
+),
+
+authorities_naming_posts as (
+    select distinct la_code
+    from recruited_starts
+),
+
+-- only where the recruitment extract names posts, and once the 6 months have passed by the
+-- newest extract
+vacancies_filled as (
+    select
+        posts_falling_vacant.la_code,
+        posts_falling_vacant.post_id,
+        posts_falling_vacant.service_area,
+        posts_falling_vacant.vacant_from,
+        bool_or(recruited_starts.start_date is not null) as is_filled
+    from posts_falling_vacant
+    inner join extract_coverage
+        on posts_falling_vacant.la_code = extract_coverage.la_code
+            and posts_falling_vacant.fill_deadline <= extract_coverage.covered_to
+    inner join authorities_naming_posts
+        on posts_falling_vacant.la_code = authorities_naming_posts.la_code
+    left join recruited_starts
+        on posts_falling_vacant.la_code = recruited_starts.la_code
+            and posts_falling_vacant.post_id = recruited_starts.post_id
+            and recruited_starts.start_date
+            between posts_falling_vacant.vacant_from and posts_falling_vacant.fill_deadline
+    group by all
+),
+
+-- one row per application (or vacancy), figure, breakdown value and census year it counts in
 counted as (
     select
         applications.la_code,
@@ -134,6 +196,23 @@ counted as (
             )
         ) as funnel (kpi_code, stage, reached, reached_stage_before)
     where funnel.reached or funnel.reached_stage_before
+
+    union all
+
+    select
+        vacancies_filled.la_code,
+        year(vacancies_filled.vacant_from + interval 3 month) as census_year,
+        'vacancy_filled_within_6_months_percent' as kpi_code,
+        breakdowns.breakdown,
+        breakdowns.breakdown_value,
+        null as requisition_id,
+        vacancies_filled.is_filled as in_numerator,
+        true as in_denominator,
+        null as elapsed_days
+    from vacancies_filled,
+        lateral (
+            values ('total', 'total'), ('service_area', vacancies_filled.service_area)
+        ) as breakdowns (breakdown, breakdown_value)
 ),
 
 figures as (
@@ -150,7 +229,10 @@ figures as (
         end as numerator,
         case
             when kpi_code = 'applications_per_requisition' then count(distinct requisition_id)
-            when kpi_code in ('recruitment_conversion_percent', 'offer_acceptance_percent')
+            when kpi_code in (
+                    'recruitment_conversion_percent', 'offer_acceptance_percent',
+                    'vacancy_filled_within_6_months_percent'
+                )
                 then count(*) filter (where in_denominator)
         end as denominator
     from counted
