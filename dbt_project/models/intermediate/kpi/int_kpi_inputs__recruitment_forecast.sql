@@ -45,7 +45,7 @@ pipeline_offers as (
         and (
             applications.planned_start_date is null
             or applications.planned_start_date
-            < last_day(newest_extracts.snapshot_date + interval 11 month) + 1
+            <= last_day(newest_extracts.snapshot_date + interval 11 month)
         )
 ),
 
