@@ -20,7 +20,7 @@ counts as (
     from kpis
     inner join definitions
         on kpis.kpi_code = definitions.kpi_code
-    where not definitions.is_rate
+    where not definitions.is_rate and definitions.all_authorities <> 'none'
     qualify count(*) filter (where kpis.value is null) over (
             partition by
                 kpis.kpi_code, kpis.breakdown, kpis.breakdown_value, kpis.period_type, kpis.period_start

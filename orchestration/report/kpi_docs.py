@@ -22,7 +22,7 @@ UNITS = {
     "headcount": "people (or records) counted",
     "percent": "percent (stored as 7.0 for 7%)",
     "cases": "cases",
-    "days": "working days",
+    "days": "days (working days for sickness, calendar days for recruitment times)",
     "gbp": "pounds (£)",
 }
 DIRECTIONS = {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}
@@ -105,7 +105,10 @@ def kpi_definitions_markdown(seeds: Path = SEEDS_DIR) -> str:
             lines.append(
                 f"- Numerator: {d['numerator_label']}; denominator: {d['denominator_label']}."
             )
-        combined = "the largest of the authorities'" if d["all_authorities"] == "max" else "summed"
+        combined = {
+            "max": "the largest of the authorities'",
+            "none": "none (a median cannot be made from the authorities' medians)",
+        }.get(d["all_authorities"], "summed")
         lines.append(f"- `ALL`: {combined}.")
         if d["national_column"]:
             lines.append(f"- England: DfE's `{d['national_column']}` (kpi_values.national_value).")

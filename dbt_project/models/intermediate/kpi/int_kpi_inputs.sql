@@ -23,3 +23,7 @@ union all by name
 select * from {{ ref('int_kpi_inputs__recruitment_and_retention_payments') }}
 union all by name
 select * from {{ ref('int_kpi_inputs__people') }}
+union all by name
+select * from {{ ref('int_kpi_inputs__recruitment') }}
+union all by name
+select * from {{ ref('int_kpi_inputs__recruitment_forecast') }}

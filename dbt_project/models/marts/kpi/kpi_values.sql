@@ -68,6 +68,8 @@ all_authorities_inputs as (
     from authority_inputs
     inner join definitions
         on authority_inputs.kpi_code = definitions.kpi_code
+    -- a median (time_to_hire_days) cannot be made from the authorities' medians: no ALL row
+    where definitions.all_authorities <> 'none'
     group by
         authority_inputs.period_type,
         authority_inputs.period_start,
