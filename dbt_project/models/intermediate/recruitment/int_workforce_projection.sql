@@ -2,10 +2,11 @@
 -- each of the 12 months after it, beside what happened there and the "no change" forecast (the
 -- origin's own figure), for the backtest. Method (docs in _recruitment__models.yml):
 --   in-post(m + k) = in-post(m) x (1 - monthly leaver rate)^k
---                    + FTE of accepted offers known at m with a planned start in (m, m + k]
---                    + monthly starter FTE x (k - 3), from the 4th month on
--- without a recruitment extract known at m, the starter FTE is added from the first month.
-{%- set pipeline_horizon_months = 3 %}
+--                    + max(FTE of accepted offers known at m with a planned start in (m, m + k],
+--                          monthly starter FTE x k)
+-- The accepted offers are a floor under the authority's own starter rate. Chosen by backtest on
+-- the demo: adding the rate only after the offers' first 3 months lost to "no change" at 6
+-- months (in-post FTE 17.2 against 15.7, mean absolute error); the floor beats it (12.1).
 {%- set gap_days = var('spell_join_gap_days') | int %}
 
 with
@@ -187,12 +188,7 @@ projections as (
 with_starters as (
     select
         projections.*,
-        coalesce(sum(pipeline_offers.offers_fte), 0) as pipeline_starters_fte,
-        projections.monthly_starters_fte * greatest(
-            0,
-            projections.months_ahead
-            - case when projections.has_pipeline then {{ pipeline_horizon_months }} else 0 end
-        ) as further_starters_fte
+        coalesce(sum(pipeline_offers.offers_fte), 0) as pipeline_starters_fte
     from projections
     left join pipeline_offers
         on projections.la_code = pipeline_offers.la_code
@@ -204,7 +200,10 @@ with_starters as (
 projected as (
     select
         *,
-        remaining_fte + pipeline_starters_fte + further_starters_fte as projected_inpost_fte
+        greatest(0, monthly_starters_fte * months_ahead - pipeline_starters_fte)
+            as further_starters_fte,
+        remaining_fte + greatest(pipeline_starters_fte, monthly_starters_fte * months_ahead)
+            as projected_inpost_fte
     from with_starters
 ),
 
