@@ -212,3 +212,57 @@ def test_in_the_demo_each_social_worker_recruited_from_outside_is_their_applicat
         """,
     )[0]
     assert starters > 20 and missing == 0
+
+
+def test_the_funnels_starters_are_the_starters_kpi_values_counts(demo_home):
+    """The demo's 2025 census year. The funnel counts the applications made in the year that
+    reached each stage: each of those that started by 30 September 2025 is a person kpi_values
+    counts as a starter (int_cfsw_spells, from hr_staff) in the census year of their start,
+    matched by pseudonym and start date (a later start belongs to a census year not yet
+    published). So is each application starting in the year, and those are no more than the
+    year's starters (an internal move starts without an application)."""
+    ((funnel_started, funnel_by_census, funnel_matched, year_started, year_matched),) = query(
+        demo_home / "warehouse" / "warehouse.duckdb",
+        """
+        with applications as (
+            select candidate_pseudonym, applied_date, start_date
+            from staging.stg_recruitment__applications
+            where valid_to is null and la_code = '383' and start_date is not null
+        ),
+        starters as (
+            select employee_pseudonym, spell_start_date from intermediate.int_cfsw_spells
+            where la_code = '383' and is_starter
+        ),
+        matched as (
+            select applications.* from applications inner join starters
+                on applications.candidate_pseudonym = starters.employee_pseudonym
+                and applications.start_date = starters.spell_start_date
+        )
+        select
+            count(*) filter (where applied_date between '2024-10-01' and '2025-09-30'),
+            count(*) filter (
+                where applied_date between '2024-10-01' and '2025-09-30'
+                and start_date <= '2025-09-30'
+            ),
+            (select count(*) from matched
+                where applied_date between '2024-10-01' and '2025-09-30'),
+            count(*) filter (where start_date between '2024-10-01' and '2025-09-30'),
+            (select count(*) from matched
+                where start_date between '2024-10-01' and '2025-09-30')
+        from applications
+        """,
+    )
+
+    def published(kpi_code: str, value: str) -> float:
+        ((figure,),) = query(
+            demo_home / "published" / "workforce.duckdb",
+            "select value from kpi_values where la_code = '383' and kpi_code = ? and "
+            "breakdown_value = ? and period_type = 'census_year' and period_end = '2025-09-30'",
+            [kpi_code, value],
+        )
+        return figure
+
+    assert funnel_by_census > 20 and funnel_matched == funnel_by_census
+    assert published("recruitment_funnel", "started") == funnel_started
+    assert year_started > 20 and year_matched == year_started
+    assert year_started <= published("starters_headcount", "total")
