@@ -282,8 +282,9 @@ def test_the_appendix_lists_every_published_measure_with_its_label(pack):
 
 
 def test_a_publication_without_the_figures_says_so_and_gives_no_instructions(demo_home, tmp_path):
-    """The demo publishes none of the new figures: each section says what is not in the
-    publication, and the pack tells the board nothing an engineer should do."""
+    """The demo publishes none of the new figures (nor, until its models land, the
+    recruitment section's): each section says what is not in the publication, and the pack
+    tells the board nothing an engineer should do."""
     home = tmp_path / "home"
     (home / "published").mkdir(parents=True)
     published = home / "published" / "workforce.duckdb"
@@ -297,6 +298,9 @@ def test_a_publication_without_the_figures_says_so_and_gives_no_instructions(dem
         "Agency workers by reason for cover",
     ):
         assert f"{absent} is not in this publication." in text
+    assert (
+        "15. Recruitment" in text and "The recruitment figures are not in this publication." in text
+    )
     assert "agency social workers' own spend is not in this publication" in text
     assert "Agency spend (all agency staff)" in text
     assert not re.search(r"\bdeliver\b", text, re.I)
