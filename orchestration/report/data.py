@@ -335,11 +335,18 @@ def choose(conn: duckdb.DuckDBPyConnection, la: str | None, year: int | None) ->
 
 
 def census_years(conn: duckdb.DuckDBPyConnection, la: str) -> list[int]:
+    """The census years with headline figures: a census year still under way may hold a
+    figure about it (the projection's backtest errors) before it has any count of its own."""
+    headline = (
+        "and kpi_code in (select kpi_code from kpi_definitions where is_headline)"
+        if "is_headline" in table_columns(conn, "main", "kpi_definitions")
+        else ""  # an older publication: its census years hold nothing else
+    )
     return [
         y
         for (y,) in conn.execute(
             "select distinct year(period_end) from kpi_values "
-            "where la_code = ? and period_type = 'census_year' order by 1",
+            f"where la_code = ? and period_type = 'census_year' {headline} order by 1",
             [la],
         ).fetchall()
     ]

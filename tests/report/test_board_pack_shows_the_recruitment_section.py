@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.report import write_board_pack
+from orchestration.report.headline import headline_figures
 from orchestration.settings import Settings
 from tests.report.conftest import OVERLAPPING_TEXT
 from tests.report.test_board_pack_shows_the_workforce_sections import CENSUS, insert, table
@@ -76,8 +77,11 @@ MEASURES = [
     ("vacancy_filled_within_6_months_percent", 75.0, 6, 8, None, None),
 ]
 TARGETS = [("time_to_hire_days", 90), ("offer_to_start_days", 60)]  # lower is better, 10 amber
-# the 12 months after the newest month end, 30 September 2025
-MONTHS = [(date(2025 + (m > 12), (m - 1) % 12 + 1, 1)) for m in range(10, 22)]
+# the 12 months after the demo's newest month end, 31 December 2025
+MONTHS = [date(2026, m, 1) for m in range(1, 13)]
+# the backtest's period: the census year of the newest month end, under way, with no headline
+# figure yet
+UNDER_WAY = (date(2025, 10, 1), date(2026, 9, 30))
 PROJECTED = [(660.0 - 2 * i, 2.5 + 0.25 * i) for i in range(12)]
 # mean absolute errors: vacancy rate (points) and in post (FTE)
 ERRORS = {"projection_6m": (0.8, 4.2), "projection_12m": (1.6, 7.5),
@@ -137,7 +141,7 @@ def published(demo_home: Path, tmp_path_factory) -> Path:
         for by, count in (("candidate", 11), ("employer", 3)):
             insert(conn, "recruitment_withdrawals", "withdrawn_by", by, "census_year", CENSUS,
                    count, "headcount")  # fmt: skip
-        # October: 1.5 FTE external and one ASYE full time (3 people); November: one Frontline
+        # January: 1.5 FTE external and one ASYE full time (3 people); February: one Frontline
         # starter; the later months none; one accepted offer of 0.8 FTE has no planned date
         pipeline = {0: (2.5, 3, {"external": 1.5, "asye": 1.0}), 1: (1.0, 1, {"frontline": 1.0})}
         for i, start in enumerate(MONTHS):
@@ -160,19 +164,32 @@ def published(demo_home: Path, tmp_path_factory) -> Path:
                    month(MONTHS[0]), 0.8 if unit == "fte" else 1, unit)  # fmt: skip
         for forecast, (vacancy, inpost) in ERRORS.items():
             insert(conn, "forecast_error_vacancy_rate", "forecast", forecast, "census_year",
-                   CENSUS, vacancy, "percent")  # fmt: skip
+                   UNDER_WAY, vacancy, "percent")  # fmt: skip
             insert(conn, "forecast_error_inpost_fte", "forecast", forecast, "census_year",
-                   CENSUS, inpost, "fte")  # fmt: skip
-    return write_board_pack(Settings(home=home), la=LEEDS)
+                   UNDER_WAY, inpost, "fte")  # fmt: skip
+    return path
 
 
 @pytest.fixture(scope="module")
-def pack(published: Path) -> str:
-    return published.read_text(encoding="utf-8")
+def pack_file(published: Path) -> Path:
+    return write_board_pack(Settings(home=published.parent.parent), la=LEEDS)
+
+
+@pytest.fixture(scope="module")
+def pack(pack_file: Path) -> str:
+    return pack_file.read_text(encoding="utf-8")
 
 
 def section(page: str) -> str:
     return text_of(re.search(r'<section id="recruitment".*?</section>', page, re.S)[0])
+
+
+def test_the_pack_is_of_the_last_census_year_with_headline_figures(published, pack):
+    """The backtest errors are of the census year under way (to 30 September 2026): the pack
+    is still of 2025, the last year with counts of its own."""
+    assert "Leeds (383): census year to 30 September 2025" in text_of(pack)
+    census, figures = headline_figures(published)  # what `workforce demo` prints
+    assert census == date(2025, 9, 30) and figures
 
 
 def test_the_section_is_numbered_before_data_quality(pack):
@@ -229,8 +246,8 @@ def test_withdrawals_by_stage_and_by_whom(pack):
 def test_the_starters_expected_month_by_month(pack):
     rows = table(pack, "recruitment-pipeline")
     assert rows[0] == ["Month", "Starters expected (FTE)", "Starters expected (people)"]
-    assert rows[1:3] == [["October 2025", "2.5", "3"], ["November 2025", "1.0", "1"]]
-    assert rows[-1] == ["September 2026", "0.0", "0"] and len(rows) == 13
+    assert rows[1:3] == [["January 2026", "2.5", "3"], ["February 2026", "1.0", "1"]]
+    assert rows[-1] == ["December 2026", "0.0", "0"] and len(rows) == 13
     assert "Besides these, 1 accepted offer(s) (0.8 FTE) have no planned start date yet" in (
         section(pack)
     )
@@ -242,11 +259,11 @@ def test_the_projection_is_stated_as_one_with_its_method(pack):
     assert rows[0] == [
         "Month end", "Projected social workers in post (FTE)", "Projected vacancy rate (FTE)"
     ]  # fmt: skip
-    assert rows[1] == ["October 2025", "660.0", "2.5%"]
-    assert rows[12] == ["September 2026", "638.0", "5.2%"]  # 660 - 22; 2.5 + 2.75
+    assert rows[1] == ["January 2026", "660.0", "2.5%"]
+    assert rows[12] == ["December 2026", "638.0", "5.2%"]  # 660 - 22; 2.5 + 2.75
     text = section(pack)
     assert "This is a projection, not a count:" in text
-    assert "from the end of September 2025" in text  # the demo's month end before October
+    assert "from the end of December 2025" in text  # the demo's newest month end
     assert "the authority's own monthly leaving rate" in text
     assert 'id="chart-projected-inpost"' in pack
 
@@ -260,7 +277,7 @@ def test_the_backtest_says_plainly_whether_the_projection_beats_no_change(pack):
         ["No change, 12 months ahead", "1.4", "9.9"],
     ]
     text = section(pack)
-    assert "(month ends from October 2024 to September 2025)" in text
+    assert "(the month ends with data in the census year to 30 September 2026)" in text
     assert (
         "Vacancy rate error, 6 months ahead: the projection was out by 0.8 percentage points on "
         "average, no change by 1.1: the projection beats no change." in text
@@ -273,13 +290,13 @@ def test_the_backtest_says_plainly_whether_the_projection_beats_no_change(pack):
 
 
 def test_the_section_s_charts_keep_their_texts_apart_on_screen_and_on_a4(
-    published,
+    pack_file,
     browser,
 ):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.set_window_size(1000, 1200)
-    browser.get(published.as_uri())
+    browser.get(pack_file.as_uri())
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script(
             "return document.readyState === 'complete' && "
