@@ -630,8 +630,19 @@ def pipeline_chart(
     if not months or not any(pipeline[m].get("fte") for m in months):
         return None
     fig = go.Figure()
-    shades = [AUTHORITY, NEIGHBOURS, DFE_OWN, ENGLAND, "#0c2a4d", TARGET, "#7a9a3a", "#8a5cae"]
-    patterns = ["", "/", ".", "x", "-", "|", "+", "\\\\"]
+    # one colour and pattern a route (nine routes in kpi_breakdown_values)
+    shades = [
+        AUTHORITY,
+        NEIGHBOURS,
+        DFE_OWN,
+        ENGLAND,
+        "#0c2a4d",
+        TARGET,
+        "#7a9a3a",
+        "#8a5cae",
+        "#b58b00",
+    ]
+    patterns = ["", "/", ".", "x", "-", "|", "+", "\\", ""]
     series = routes or [("total", "All routes")]
     for i, (code, label) in enumerate(series):
         ys = [
@@ -653,7 +664,7 @@ def pipeline_chart(
     fig.update_layout(
         barmode="stack",
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left",
-                "font": {"size": 11}, "entrywidth": 200},
+                "font": {"size": 11}, "entrywidth": 180, "traceorder": "normal"},
         margin={"t": 45, "b": 60 + 22 * legend_rows},
     )  # fmt: skip
     fig.update_xaxes(**month_ticks(months))

@@ -141,9 +141,12 @@ def published(demo_home: Path, tmp_path_factory) -> Path:
         for by, count in (("candidate", 11), ("employer", 3)):
             insert(conn, "recruitment_withdrawals", "withdrawn_by", by, "census_year", CENSUS,
                    count, "headcount")  # fmt: skip
-        # January: 1.5 FTE external and one ASYE full time (3 people); February: one Frontline
-        # starter; the later months none; one accepted offer of 0.8 FTE has no planned date
-        pipeline = {0: (2.5, 3, {"external": 1.5, "asye": 1.0}), 1: (1.0, 1, {"frontline": 1.0})}
+        # January: one half-time starter by each of the nine routes (the legend at its longest);
+        # February: one Frontline starter; the later months none; one accepted offer of 0.8 FTE
+        # has no planned date
+        routes = ("external", "internal", "asye", "frontline", "step_up", "apprenticeship",
+                  "international", "return_to_practice", "agency_conversion")  # fmt: skip
+        pipeline = {0: (4.5, 9, dict.fromkeys(routes, 0.5)), 1: (1.0, 1, {"frontline": 1.0})}
         for i, start in enumerate(MONTHS):
             fte, people, routes = pipeline.get(i, (0.0, 0, {}))
             insert(conn, "pipeline_starters_fte", "total", "total", "month", month(start), fte,
@@ -246,7 +249,7 @@ def test_withdrawals_by_stage_and_by_whom(pack):
 def test_the_starters_expected_month_by_month(pack):
     rows = table(pack, "recruitment-pipeline")
     assert rows[0] == ["Month", "Starters expected (FTE)", "Starters expected (people)"]
-    assert rows[1:3] == [["January 2026", "2.5", "3"], ["February 2026", "1.0", "1"]]
+    assert rows[1:3] == [["January 2026", "4.5", "9"], ["February 2026", "1.0", "1"]]
     assert rows[-1] == ["December 2026", "0.0", "0"] and len(rows) == 13
     assert "Besides these, 1 accepted offer(s) (0.8 FTE) have no planned start date yet" in (
         section(pack)
