@@ -637,8 +637,8 @@ class Loader:
                 result.projection.setdefault(r["period_end"], {})[column] = value
                 continue
             measure = code.removeprefix("pipeline_starters_")
-            if r["breakdown_value"] == NO_PLANNED_DATE:  # not due in any month
-                undated[measure] = undated.get(measure, 0) + (value or 0)
+            if r["breakdown_value"] == NO_PLANNED_DATE:  # due in no month: counted once
+                undated.setdefault(measure, value or 0)
             elif r["breakdown"] == "total":
                 result.pipeline.setdefault(month, {"routes": {}})[measure] = value
             elif r["breakdown"] == "recruitment_route" and measure == "fte":
