@@ -113,7 +113,7 @@ def test_without_dfe_files_the_pack_renders_and_a_screenshot_is_kept(
     full_page_screenshot(page, "board-pack-without-dfe.png")
 
 
-NEW_SECTIONS = ("stability", "progression", "make-up", "rr-payments", "agency-cover")
+NEW_SECTIONS = ("stability", "progression", "make-up", "rr-payments", "agency-cover", "recruitment")
 
 
 def test_no_chart_s_texts_overlap_on_screen_or_on_a4_paper(opened):
