@@ -578,3 +578,137 @@ def agency_cost_against_cap(rules: AgencyRules) -> go.Figure | None:
     )  # fmt: skip
     fig.update_xaxes(tickformat="%b %Y")
     return fig
+
+
+def funnel_chart(stages: list[tuple[str, float, float | None]], title: str) -> go.Figure | None:
+    """Applications reaching each stage, the first at the top, each bar with its count and
+    the share of the stage before that reached it: (label, count, conversion percent)."""
+    stages = [s for s in stages if s[1] is not None]
+    if not stages:
+        return None
+    rows = list(reversed(stages))  # plotly draws the first category at the bottom
+    fig = go.Figure(
+        go.Bar(
+            y=[wrap(label, 26) for label, _, _ in rows],
+            x=[count for _, count, _ in rows],
+            orientation="h",
+            marker={"color": AUTHORITY},
+            text=[
+                f"{count:,.0f}"
+                + (f" ({conversion:.0f}% of the stage before)" if conversion is not None else "")
+                for _, count, conversion in rows
+            ],  # fmt: skip
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:,.0f} applications<extra></extra>",
+        )
+    )
+    layout(fig, title, "Applications", "", height=max(240, 38 * len(rows) + 100), legend=False)
+    fig.update_layout(margin={"l": 180, "r": 30, "t": 45, "b": 55})
+    # room right of the largest bar for its count, and of the small ones for their share
+    fig.update_xaxes(range=[0, max(count for _, count, _ in rows) * 1.9], tickformat=",d")
+    return fig
+
+
+def month_ticks(months: list[date]) -> dict:
+    return {
+        "tickmode": "array",
+        "tickvals": months,
+        "ticktext": [f"{MONTHS_SHORT[m.month - 1]}<br>{m.year}" for m in months],
+    }
+
+
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def pipeline_chart(
+    pipeline: dict[date, dict], routes: list[tuple[str, str]], title: str
+) -> go.Figure | None:
+    """Starters expected each month (FTE), stacked by recruitment route; the legend under
+    the axis, where its rows cannot reach the title."""
+    months = sorted(pipeline)
+    if not months or not any(pipeline[m].get("fte") for m in months):
+        return None
+    fig = go.Figure()
+    # one colour and pattern a route (nine routes in kpi_breakdown_values)
+    shades = [
+        AUTHORITY,
+        NEIGHBOURS,
+        DFE_OWN,
+        ENGLAND,
+        "#0c2a4d",
+        TARGET,
+        "#7a9a3a",
+        "#8a5cae",
+        "#b58b00",
+    ]
+    patterns = ["", "/", ".", "x", "-", "|", "+", "\\", ""]
+    series = routes or [("total", "All routes")]
+    for i, (code, label) in enumerate(series):
+        ys = [
+            pipeline[m].get("fte") if code == "total" else pipeline[m]["routes"].get(code, 0)
+            for m in months
+        ]
+        fig.add_trace(
+            go.Bar(
+                x=months,
+                y=ys,
+                name=label,
+                marker={"color": shades[i % len(shades)],
+                        "pattern": {"shape": patterns[i % len(patterns)]}},
+                hovertemplate="%{x|%b %Y}: %{y:.1f} FTE<extra>" + label + "</extra>",
+            )
+        )  # fmt: skip
+    legend_rows = (len(series) + 2) // 3
+    layout(fig, title, "", "Starters expected (FTE)", height=HEIGHT + 20 * legend_rows)
+    fig.update_layout(
+        barmode="stack",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left",
+                "font": {"size": 11}, "entrywidth": 180, "traceorder": "normal"},
+        margin={"t": 45, "b": 60 + 22 * legend_rows},
+    )  # fmt: skip
+    fig.update_xaxes(**month_ticks(months))
+    totals = [pipeline[m].get("fte") or 0 for m in months]
+    fig.update_yaxes(range=[0, max(totals) * 1.2 or 1])
+    return fig
+
+
+def projection_chart(
+    history: list[tuple[date, float]], projection: dict[date, float], title: str, name: str
+) -> go.Figure | None:
+    """In-post FTE at each month end of the last year (solid), then as projected (dashed)."""
+    months = sorted(projection)
+    if not months:
+        return None
+    fig = go.Figure()
+    recent = history[-12:]
+    if recent:
+        fig.add_trace(
+            go.Scatter(
+                x=[d for d, _ in recent],
+                y=[v for _, v in recent],
+                name=f"{name}: month ends with data",
+                mode="lines+markers",
+                line={"color": AUTHORITY, "width": 2},
+                marker={"size": 5},
+                hovertemplate="%{x|%b %Y}: %{y:,.1f} FTE<extra></extra>",
+            )
+        )
+    start = recent[-1:]  # the projection starts from the last month end with data
+    fig.add_trace(
+        go.Scatter(
+            x=[d for d, _ in start] + months,
+            y=[v for _, v in start] + [projection[m] for m in months],
+            name="Projected",
+            mode="lines+markers",
+            line={"color": NEIGHBOURS, "dash": "dash", "width": 2},
+            marker={"symbol": "circle-open", "size": 6},
+            hovertemplate="%{x|%b %Y}: %{y:,.1f} FTE projected<extra></extra>",
+        )
+    )
+    layout(fig, title, "Month end", "Full-time equivalent (FTE)")
+    ticks = [d for d, _ in recent] + months
+    fig.update_xaxes(**month_ticks(ticks[::3]))
+    values = [v for _, v in recent] + [projection[m] for m in months]
+    fig.update_yaxes(range=[0, max(v for v in values if v is not None) * 1.15])
+    return fig

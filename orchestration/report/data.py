@@ -204,6 +204,46 @@ class AgencyRules:
         return self.quarters[-1]
 
 
+# The recruitment section's census-year measures, in the order it lists them (kpi_definitions)
+RECRUITMENT_MEASURES = (
+    "recruitment_requisitions",
+    "recruitment_applications",
+    "applications_per_requisition",
+    "offer_acceptance_percent",
+    "time_to_hire_days",
+    "offer_to_start_days",
+    "vacancy_filled_within_6_months_percent",
+    "recruitment_withdrawals",
+)
+FORECAST_ERRORS = ("forecast_error_vacancy_rate", "forecast_error_inpost_fte")
+NO_PLANNED_DATE = "no_planned_date"  # an accepted offer without a planned start date
+
+
+@dataclass
+class Recruitment:
+    """The recruitment section: the census year's measures (with target and RAG where the
+    board set one), the starters expected month by month from the accepted offers, the
+    projection of the months ahead and how well it did on the past (backtest errors)."""
+
+    measures: dict[str, Kpi] = field(default_factory=dict)
+    # month -> {"fte", "headcount", "routes": {route: fte}}, months in order
+    pipeline: dict[date, dict] = field(default_factory=dict)
+    routes: list[tuple[str, str]] = field(default_factory=list)  # (code, label) in the pipeline
+    # accepted offers without a planned start date: {"fte", "headcount", "label"} or None
+    no_planned_date: dict | None = None
+    # month end -> {"inpost_fte", "vacancy_rate"}, the months projected
+    projection: dict[date, dict] = field(default_factory=dict)
+    # in-post FTE at the 12 month ends up to the projection's start, as published
+    inpost_history: list[tuple[date, float]] = field(default_factory=list)
+    # the forecast breakdown's values, each {"code", "label", kpi_code: error}, as published
+    forecast_errors: list[dict] = field(default_factory=list)
+    errors_period: tuple[date, date] | None = None
+
+    def error(self, forecast: str, kpi_code: str) -> float | None:
+        row = next((f for f in self.forecast_errors if f["code"] == forecast), {})
+        return row.get(kpi_code)
+
+
 @dataclass
 class BoardPackData:
     la_code: str
@@ -239,6 +279,7 @@ class BoardPackData:
     rr_payments: dict = field(default_factory=dict)
     all_measures: list[dict] = field(default_factory=list)  # every KPI published for the year
     spend_uplift_percent: float = 0.0  # var agency_spend_baseline_uplift_percent, as published
+    recruitment: Recruitment = field(default_factory=Recruitment)
 
     def rows(self, kpi_code: str, breakdown: str) -> list[dict]:
         return self.by.get((kpi_code, breakdown), [])
@@ -294,11 +335,18 @@ def choose(conn: duckdb.DuckDBPyConnection, la: str | None, year: int | None) ->
 
 
 def census_years(conn: duckdb.DuckDBPyConnection, la: str) -> list[int]:
+    """The census years with headline figures: a census year still under way may hold a
+    figure about it (the projection's backtest errors) before it has any count of its own."""
+    headline = (
+        "and kpi_code in (select kpi_code from kpi_definitions where is_headline)"
+        if "is_headline" in table_columns(conn, "main", "kpi_definitions")
+        else ""  # an older publication: its census years hold nothing else
+    )
     return [
         y
         for (y,) in conn.execute(
             "select distinct year(period_end) from kpi_values "
-            "where la_code = ? and period_type = 'census_year' order by 1",
+            f"where la_code = ? and period_type = 'census_year' {headline} order by 1",
             [la],
         ).fetchall()
     ]
@@ -560,6 +608,82 @@ class Loader:
             "total": {r["start_year"]: r["value"] for r in rows if r["breakdown"] == "total"},
         }
 
+    def recruitment(self, rules: Rules) -> Recruitment:
+        """The recruitment figures as published; the months ahead (pipeline and projection)
+        are every month published for them, and the backtest errors those of the newest year
+        published."""
+        result = Recruitment()
+        for code in RECRUITMENT_MEASURES:
+            kpi = self.kpi(code)
+            if kpi:
+                kpi.direction, kpi.on_target_is_met = rules.targets.get(
+                    code, (kpi.direction, kpi.on_target_is_met)
+                )
+                result.measures[code] = kpi
+        ahead = records(
+            self.conn,
+            "select kpi_code, breakdown, breakdown_value, period_start, period_end, value "
+            "from kpi_values where la_code = ? and period_type = 'month' and kpi_code in ("
+            "'pipeline_starters_fte', 'pipeline_starters_headcount', 'projected_inpost_fte', "
+            "'projected_vacancy_rate_fte') order by period_start",
+            [self.la],
+        )
+        routes: set[str] = set()
+        undated: dict[str, float] = {}
+        for r in ahead:
+            code, month, value = r["kpi_code"], r["period_start"], r["value"]
+            if code.startswith("projected_"):
+                column = "inpost_fte" if code == "projected_inpost_fte" else "vacancy_rate"
+                result.projection.setdefault(r["period_end"], {})[column] = value
+                continue
+            measure = code.removeprefix("pipeline_starters_")
+            if r["breakdown_value"] == NO_PLANNED_DATE:  # due in no month: counted once
+                undated.setdefault(measure, value or 0)
+            elif r["breakdown"] == "total":
+                result.pipeline.setdefault(month, {"routes": {}})[measure] = value
+            elif r["breakdown"] == "recruitment_route" and measure == "fte":
+                routes.add(r["breakdown_value"])
+                result.pipeline.setdefault(month, {"routes": {}})["routes"][
+                    r["breakdown_value"]
+                ] = value
+        known = [v for v in rules.order("recruitment_route") if v in routes]
+        result.routes = [
+            (v, rules.label("recruitment_route", v)) for v in known + sorted(routes - set(known))
+        ]
+        if undated:
+            label = next(
+                (labels[NO_PLANNED_DATE] for labels in rules.value_labels.values()
+                 if NO_PLANNED_DATE in labels),
+                None,
+            )  # fmt: skip
+            result.no_planned_date = {**undated, "label": label}
+        if result.projection:
+            result.inpost_history = self.conn.execute(
+                "select period_end, value from kpi_values where la_code = ? "
+                "and kpi_code = 'inpost_fte' and period_type = 'month' and breakdown = 'total' "
+                "and period_end < ? order by period_end desc limit 12",
+                [self.la, min(result.projection)],
+            ).fetchall()[::-1]
+        errors = records(
+            self.conn,
+            "select kpi_code, breakdown_value, period_start, period_end, value from kpi_values "
+            "where la_code = ? and kpi_code in ('forecast_error_vacancy_rate', "
+            "'forecast_error_inpost_fte') and breakdown = 'forecast' "
+            "and period_end = (select max(period_end) from kpi_values where la_code = ? "
+            "and kpi_code = 'forecast_error_vacancy_rate')",
+            [self.la, self.la],
+        )
+        by_forecast: dict[str, dict] = {}
+        for r in errors:
+            result.errors_period = (r["period_start"], r["period_end"])
+            by_forecast.setdefault(r["breakdown_value"], {})[r["kpi_code"]] = r["value"]
+        known = [v for v in rules.order("forecast") if v in by_forecast]
+        result.forecast_errors = [
+            {"code": v, "label": rules.label("forecast", v), **by_forecast[v]}
+            for v in known + sorted(set(by_forecast) - set(known))
+        ]
+        return result
+
     def all_measures(self) -> list[dict]:
         """Every KPI published for the authority over a period that holds the census date (the
         census year, the financial year, the quarter), with its label and unit: a KPI added to
@@ -766,4 +890,5 @@ class Loader:
             spend_uplift_percent=float(
                 rules.settings.get("agency_spend_baseline_uplift_percent") or 0
             ),
+            recruitment=self.recruitment(rules),
         )

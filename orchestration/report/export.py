@@ -18,8 +18,8 @@ Power BI:
   headline KPI), then a sheet per table. Each sheet is an Excel table (filter buttons,
   banded rows) with its header frozen, columns as wide as their contents, dates as Excel
   dates and number formats by what a figure is: percentages `0.0"%"` (the cell holds 7.0, as
-  kpi_values does, and shows 7.0%), caseloads `0.0`, money `£#,##0`, counts `#,##0`, FTE and
-  days `#,##0.0` (in kpi_values, by the row's KPI); the cell keeps every digit (16 significant, openpyxl's precision; Excel shows 15). A table with more rows
+  kpi_values does, and shows 7.0%), caseloads `0.0`, money `£#,##0`, counts and days elapsed
+  (time to hire) `#,##0`, FTE and days lost `#,##0.0` (in kpi_values, by the row's KPI); the cell keeps every digit (16 significant, openpyxl's precision; Excel shows 15). A table with more rows
   than a sheet holds (1,048,575 under the header) continues on further sheets
   `<table> (2)`, `<table> (3)`, ... Sheet names are cut to Excel's 31 characters.
   A text longer than a cell holds (32,767 characters) is cut, with a note, and reported.
@@ -252,6 +252,8 @@ def kpi_format(kpi: Kpi) -> str:
         return RATE
     if kpi.unit in ("headcount", "cases"):
         return COUNT
+    if kpi.unit == "days" and not kpi.code.endswith("_fte"):
+        return COUNT  # days elapsed (time to hire) are whole; days lost over FTE keep a decimal
     return FTE
 
 

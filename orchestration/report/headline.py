@@ -36,8 +36,10 @@ def explained(
 
 HEADLINE_SQL = """
     with latest as (
+        -- of the headline KPIs: a census year under way may already hold other figures
         select max(period_end) as period_end from kpi_values
         where period_type = 'census_year' and la_code <> 'ALL'
+            and kpi_code in (select kpi_code from kpi_definitions where is_headline)
     ),
     headline as (
         select kpi_code, label, is_rate,

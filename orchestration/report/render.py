@@ -13,9 +13,11 @@ from plotly.offline import get_plotlyjs
 from orchestration.report import charts
 from orchestration.report.data import (
     AGENCY_RULES,
+    RECRUITMENT_MEASURES,
     SHOWN_QUARTERS,
     BoardPackData,
     Kpi,
+    Recruitment,
     month_span,
 )
 from orchestration.report.headline import explained
@@ -83,7 +85,7 @@ def target_text(kpi: Kpi) -> str:
         return "–"
     lower = kpi.direction == "lower_is_better"
     sign = ("≤" if lower else "≥") if kpi.on_target_is_met else ("<" if lower else ">")
-    return f"{sign} {fmt_value(kpi.target, kpi.unit)}"
+    return f"{sign} {fmt_value(kpi.target, kpi.unit, 0 if kpi.unit == 'days' else 1)}"
 
 
 def target_words(kpi: Kpi) -> str:
@@ -195,7 +197,7 @@ def quality_findings(data: BoardPackData, name) -> list[str]:
     if data.accepted:
         said.append(
             f"{len(data.accepted)} file(s) over the quarantine bound were accepted on the "
-            "record (section 15): "
+            "record (section 16): "
             + "; ".join(
                 f"{a['file_name']} ({a['rows_quarantined']:,} of {a['rows_read']:,} rows left "
                 f"out), accepted by {a['accepted_by']}: {a['reason']}"
@@ -315,7 +317,7 @@ UNIT_WORDS = {
     "percent": "%",
     "gbp": "£",
     "cases": "cases",
-    "days": "working days",
+    "days": "days",  # the KPI's label says which (working days lost, days to hire)
 }
 
 
@@ -329,6 +331,43 @@ def period_words(measure: dict) -> str:
     if kind == "quarter":
         return f"Quarter {start:%b}–{end:%b %Y}"
     return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+
+
+# What a recruitment rate is of, in words, from its numerator (n) and denominator (d)
+RECRUITMENT_BASES = {
+    "applications_per_requisition": "{n} applications to {d} requisitions opened in the year",
+    "offer_acceptance_percent": "{n} of {d} offers made in the year accepted",
+    "vacancy_filled_within_6_months_percent": (
+        "{n} of {d} social work posts that fell vacant in the year filled by a recruited starter "
+        "within 6 months"
+    ),
+}
+
+
+def forecast_verdicts(recruitment: Recruitment, labels: dict[str, str]) -> list[str]:
+    """Whether the projection beats "no change", horizon by horizon, in plain words."""
+    said = []
+    for kpi_code, unit in (
+        ("forecast_error_vacancy_rate", "percentage points"),
+        ("forecast_error_inpost_fte", "FTE"),
+    ):
+        what = labels.get(kpi_code, kpi_code)
+        for months in (6, 12):
+            projected = recruitment.error(f"projection_{months}m", kpi_code)
+            unchanged = recruitment.error(f"no_change_{months}m", kpi_code)
+            if projected is None or unchanged is None:
+                continue
+            if projected < unchanged:
+                verdict = "the projection beats no change"
+            elif projected == unchanged:
+                verdict = "the projection does no better than no change"
+            else:
+                verdict = "the projection does not beat no change: it did worse than assuming nothing changes"
+            said.append(
+                f"{what}, {months} months ahead: the projection was out by {projected:.1f} {unit} "
+                f"on average, no change by {unchanged:.1f}: {verdict}."
+            )
+    return said
 
 
 def fewer_than(data: BoardPackData, breakdown: str) -> str:
@@ -462,6 +501,39 @@ def chart_blocks(data: BoardPackData) -> dict[str, list[tuple[str, str]]]:
             fmt=".0f",
         ),
     )
+    recruitment = data.recruitment
+    funnel = data.rows("recruitment_funnel", "recruitment_stage")
+    conversion = {
+        r["breakdown_value"]: r["value"]
+        for r in data.rows("recruitment_conversion_percent", "recruitment_stage")
+    }
+    add(
+        "recruitment",
+        "chart-recruitment-funnel",
+        charts.funnel_chart(
+            [(r["label"], r["value"], conversion.get(r["breakdown_value"])) for r in funnel],
+            by("recruitment_funnel", "recruitment_stage", year_to),
+        ),
+    )
+    add(
+        "recruitment",
+        "chart-recruitment-pipeline",
+        charts.pipeline_chart(
+            recruitment.pipeline,
+            recruitment.routes,
+            by("pipeline_starters_fte", "recruitment_route", "month by month"),
+        ),
+    )
+    add(
+        "projection",
+        "chart-projected-inpost",
+        charts.projection_chart(
+            recruitment.inpost_history,
+            {m: p.get("inpost_fte") for m, p in recruitment.projection.items()},
+            rules.kpi_labels.get("projected_inpost_fte", "Projected in post (FTE)"),
+            rules.kpi_labels.get("inpost_fte", "In post (FTE)"),
+        ),
+    )
     return blocks
 
 
@@ -510,6 +582,9 @@ def render(data: BoardPackData) -> str:
             fewer_than=fewer_than,
             lower_first=lambda text: text[:1].lower() + text[1:],
             shown_quarters=SHOWN_QUARTERS,
+            recruitment_measures=RECRUITMENT_MEASURES,
+            recruitment_bases=RECRUITMENT_BASES,
+            forecast_verdicts=forecast_verdicts(data.recruitment, data.rules.kpi_labels),
         )
     )
 

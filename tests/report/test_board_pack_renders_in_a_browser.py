@@ -11,41 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
 
 from tests.cli.conftest import hand_home  # noqa: F401  (published, no DfE files)
 from tests.conftest import PROJECT_ROOT, run_workforce
+from tests.report.conftest import OVERLAPPING_TEXT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail(
-            "Chromium and chromedriver are needed (`make test` installs the Debian packages "
-            "chromium and chromium-driver)"
-        )
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        "--window-size=1000,1200",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def open_pack(browser, home: Path, *args: str):
@@ -142,33 +113,7 @@ def test_without_dfe_files_the_pack_renders_and_a_screenshot_is_kept(
     full_page_screenshot(page, "board-pack-without-dfe.png")
 
 
-# Every text box of a chart: the title, axis titles, tick labels, legend entries, annotations
-# and the figures written on bars and points. Two that intersect (by more than a pixel each
-# way, the slack of font metrics) are returned by chart, with their texts.
-OVERLAPPING_TEXT = """
-const found = [];
-for (const chart of document.querySelectorAll('.js-plotly-plot')) {
-  const boxes = [];
-  for (const text of chart.querySelectorAll('svg text')) {
-    const label = text.textContent.trim();
-    const style = getComputedStyle(text);
-    if (!label || style.display === 'none' || style.visibility === 'hidden'
-        || style.opacity === '0') continue;
-    const r = text.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) boxes.push([label, r]);
-  }
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      const [a, p] = boxes[i], [b, q] = boxes[j];
-      const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
-      const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
-      if (w > 1 && h > 1) found.push([chart.id, a, b]);
-    }
-  }
-}
-return found;
-"""
-NEW_SECTIONS = ("stability", "progression", "make-up", "rr-payments", "agency-cover")
+NEW_SECTIONS = ("stability", "progression", "make-up", "rr-payments", "agency-cover", "recruitment")
 
 
 def test_no_chart_s_texts_overlap_on_screen_or_on_a4_paper(opened):

@@ -83,6 +83,15 @@ NEW_KPIS = {  # kpi_definitions rows in place of the published ones: the pack re
     "agency_spend_cfsw_gbp": ("gbp", "Agency spend (agency social workers)"),
 }
 
+RECRUITMENT_KPIS = (
+    "recruitment_requisitions", "recruitment_applications", "applications_per_requisition",
+    "recruitment_funnel", "recruitment_conversion_percent", "recruitment_withdrawals",
+    "time_to_hire_days", "offer_to_start_days", "offer_acceptance_percent",
+    "vacancy_filled_within_6_months_percent", "pipeline_starters_fte",
+    "pipeline_starters_headcount", "projected_inpost_fte", "projected_vacancy_rate_fte",
+    "forecast_error_vacancy_rate", "forecast_error_inpost_fte",
+)  # fmt: skip
+
 
 def add_spend(conn: duckdb.DuckDBPyConnection) -> None:
     """Agency spend by hand, in place of the demo's. Baseline 2023/24 (12 months): April 2023
@@ -304,7 +313,7 @@ def test_a_publication_without_the_figures_says_so_and_gives_no_instructions(dem
             "delete from kpi_values where kpi_code in ? or (kpi_code = 'inpost_headcount' "
             "and breakdown <> 'total') or (kpi_code = 'agency_fte' and breakdown = "
             "'cover_reason')",
-            [[*NEW_KPIS]],
+            [[*NEW_KPIS, *RECRUITMENT_KPIS]],
         )
     text = text_of(write_board_pack(Settings(home=home), la=LEEDS).read_text(encoding="utf-8"))
     for absent in (
@@ -315,6 +324,9 @@ def test_a_publication_without_the_figures_says_so_and_gives_no_instructions(dem
         "Agency workers by reason for cover",
     ):
         assert f"{absent} is not in this publication." in text
+    assert (
+        "15. Recruitment" in text and "The recruitment figures are not in this publication." in text
+    )
     assert "agency social workers' own spend is not in this publication" in text
     assert "Agency spend (all agency staff)" in text
     assert not re.search(r"\bdeliver\b", text, re.I)

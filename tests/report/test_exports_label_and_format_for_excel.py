@@ -453,3 +453,61 @@ def test_an_export_to_a_folder_keeps_stable_names_and_names_its_run_inside(
     assert xlsx_export.run_id == run_id
     first = rows_of(workbook["contents"])[0]
     assert first["sheet"] == "contents" and run_id in first["notes"]
+
+
+def test_recruitment_figures_show_whole_days_percentages_and_future_months(tmp_path):
+    """Time to hire is a median of days elapsed: whole days (working days lost, summed over
+    FTE, keep their decimal); offer acceptance is a percentage; the starters expected and the
+    projection are months after the publication, each with its dates and period type."""
+    conn = duckdb.connect()
+    conn.execute(
+        "create table kpi_definitions (kpi_code varchar, unit varchar, is_rate boolean, "
+        "label varchar)"
+    )
+    conn.execute(
+        "insert into kpi_definitions values "
+        "('time_to_hire_days', 'days', false, 'Time to hire (median days)'), "
+        "('working_days_lost_fte', 'days', false, 'Working days lost to sickness'), "
+        "('offer_acceptance_percent', 'percent', true, 'Offers accepted'), "
+        "('pipeline_starters_fte', 'fte', false, 'Starters expected (FTE)'), "
+        "('pipeline_starters_headcount', 'headcount', false, 'Starters expected (people)')"
+    )
+    conn.execute(
+        "create table kpi_values (la_code varchar, kpi_code varchar, breakdown varchar, "
+        "breakdown_value varchar, period_type varchar, period_start date, period_end date, "
+        "value double)"
+    )
+    conn.execute(
+        "insert into kpi_values values "
+        "('383', 'time_to_hire_days', 'total', 'total', 'census_year', '2024-10-01', "
+        "'2025-09-30', 92.5), "
+        "('383', 'working_days_lost_fte', 'total', 'total', 'census_year', '2024-10-01', "
+        "'2025-09-30', 1234.5), "
+        "('383', 'offer_acceptance_percent', 'total', 'total', 'census_year', '2024-10-01', "
+        "'2025-09-30', 83.3), "
+        "('383', 'pipeline_starters_fte', 'total', 'total', 'month', '2026-03-01', "
+        "'2026-03-31', 2.5), "
+        "('383', 'pipeline_starters_headcount', 'total', 'total', 'month', '2026-03-01', "
+        "'2026-03-31', 3)"
+    )
+    path = tmp_path / "recruitment.xlsx"
+    write_xlsx(conn, ["kpi_values"], path)
+    sheet = openpyxl.load_workbook(path)["kpi_values"]
+    shown = {
+        row["kpi_code"]: (row["value"], cell.number_format)
+        for row, cell in zip(rows_of(sheet), cells_of(sheet, "value"), strict=True)
+    }
+    assert shown == {
+        "time_to_hire_days": (92.5, "#,##0"),  # the cell keeps the half day
+        "working_days_lost_fte": (1234.5, "#,##0.0"),
+        "offer_acceptance_percent": (83.3, PERCENT),
+        "pipeline_starters_fte": (2.5, "#,##0.0"),
+        "pipeline_starters_headcount": (3, "#,##0"),
+    }
+    future = rows_of(sheet)[3]
+    assert (future["kpi_label"], future["period_type"]) == ("Starters expected (FTE)", "month")
+    assert (future["period_start"], future["period_end"]) == (
+        dt.datetime(2026, 3, 1),
+        dt.datetime(2026, 3, 31),
+    )
+    assert {c.number_format for c in cells_of(sheet, "period_end")} == {"yyyy-mm-dd"}
