@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from tests.publish.validation_runs import LONG_CHECK_NAME, REASON_END, blocked_run, write_page
-from tests.report.test_board_pack_renders_in_a_browser import ARTIFACTS, browser  # noqa: F401
+from tests.report.conftest import browser  # noqa: F401
+from tests.report.test_board_pack_renders_in_a_browser import ARTIFACTS
 
 WIDTH, HEIGHT = 1280, 900
 

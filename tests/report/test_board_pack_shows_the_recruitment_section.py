@@ -99,6 +99,15 @@ def published(demo_home: Path, tmp_path_factory) -> Path:
     path = home / "published" / "workforce.duckdb"
     shutil.copyfile(demo_home / "published" / "workforce.duckdb", path)
     with duckdb.connect(str(path)) as conn:
+        # the hand-made rows and names stand in for the demo's own
+        conn.execute("delete from kpi_values where kpi_code in ?", [[*NEW_KPIS]])
+        conn.execute("delete from kpi_definitions where kpi_code in ?", [[*NEW_KPIS]])
+        conn.execute("delete from kpi_breakdowns where breakdown in ?", [[*BREAKDOWNS]])
+        conn.execute(
+            "delete from kpi_breakdown_values where breakdown in ? or breakdown_value in ?",
+            [[*BREAKDOWNS], [value for _, value, _ in VALUE_LABELS]],
+        )
+        conn.execute("delete from kpi_targets where kpi_code in ?", [[c for c, _ in TARGETS]])
         for code, (unit, label) in NEW_KPIS.items():
             conn.execute(
                 "insert into kpi_definitions (kpi_code, unit, label) values (?, ?, ?)",

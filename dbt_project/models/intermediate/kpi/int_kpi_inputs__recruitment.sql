@@ -4,8 +4,13 @@
 -- social-work posts that fell vacant and were filled by a recruited starter within 6 months.
 -- Each figure counts in the census year of its own event (applied, offer made, offer accepted,
 -- started, withdrawn, requisition opened, post fell vacant), for the census years the
--- authority's recruitment extracts cover in full (below).
+-- authority's recruitment extracts cover in full (below) and its workforce is published for
+-- (int_census_years: a year of recruitment figures alone is no census year of the workforce).
 with
+
+census_years as (
+    select * from {{ ref('int_census_years') }}
+),
 
 applications as (
     select * from {{ ref('int_recruitment_applications') }}
@@ -252,6 +257,9 @@ final as (
         cast(figures.numerator as decimal(38, 12)) as numerator,
         cast(figures.denominator as decimal(38, 12)) as denominator
     from figures
+    inner join census_years
+        on figures.la_code = census_years.la_code
+            and figures.census_year = census_years.census_year
     inner join extract_coverage
         on figures.la_code = extract_coverage.la_code
             and make_date(figures.census_year - 1, 10, 1) >= extract_coverage.covered_from
