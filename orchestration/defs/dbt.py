@@ -24,6 +24,7 @@ from orchestration.warehouse import connect
 # A run tagged so re-derives every authority (`workforce run --full-refresh`, or this tag on a
 # launch from the UI); otherwise only those its deliveries changed (publish/scope.py).
 FULL_REFRESH_TAG = "workforce/full_refresh"
+SEED_SCHEMA = "reference"  # dbt_project.yml: every seed's schema
 
 
 class WorkforceDbtCli(DbtCliResource):
@@ -87,6 +88,7 @@ def workforce_dbt_models(
     # Unit tests check the SQL on hand-made rows, not the delivered data: `make test` runs them
     # (tests/dbt); a pipeline run builds the models and runs the data tests only.
     seed_partial_parse(settings.dbt_target)
+    skipped_seeds = [] if scope.full else unchanged_seeds(context)
     with terminable_children():
         invocation = dbt.cli(
             [
@@ -98,12 +100,15 @@ def workforce_dbt_models(
                 "--no-write-json",
                 "--vars",
                 json.dumps(dbt_vars(settings)),
-                *(["--full-refresh"] if scope.full else unchanged_seeds(context)),
+                *(["--full-refresh"] if scope.full else skipped_seeds),
             ],
             context=context,
             target_path=settings.dbt_target,
         )
-    progress = BuildProgress(len(context.selected_asset_keys), context.log.info)
+    built = context.selected_asset_keys
+    if skipped_seeds:  # the seeds (schema reference) are not built: not counted either
+        built = {key for key in built if key.path[0] != SEED_SCHEMA}
+    progress = BuildProgress(len(built), context.log.info)
     guards = {spec.key: spec.description for spec in context.assets_def.check_specs}
     try:
         for event in invocation.stream():
