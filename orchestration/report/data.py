@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse import records, table_columns
-
-
-def seed_value_labels(breakdown: str) -> dict[str, str]:
-    """Compatibility for the exports, which still name recruitment routes and service bands
-    from data.py: the seed kpi_breakdown_values, the source of the published table the board
-    pack reads (Rules.value_labels)."""
-    with (DBT_PROJECT_DIR / "seeds" / "kpi_breakdown_values.csv").open(newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["breakdown"] == breakdown]
-    return {
-        r["breakdown_value"]: r["label"] for r in sorted(rows, key=lambda r: int(r["sort_order"]))
-    }
-
-
-RECRUITMENT_ROUTE_LABELS = seed_value_labels("recruitment_route")
-SERVICE_BAND_LABELS = seed_value_labels("service_band")
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
