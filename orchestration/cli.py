@@ -23,7 +23,7 @@ from orchestration.publish.outcome import (
     RunOutcome,
 )
 from orchestration.report.export import ExportFormat
-from orchestration.settings import DEFAULT_HOME, HOME_ENV, Settings
+from orchestration.settings import DEFAULT_HOME, HOME_ENV, HUB_ENV, Settings
 from orchestration.warehouse import WarehouseBusy, warehouse_lock
 
 HOME_HELP = (
@@ -189,12 +189,12 @@ def nothing_landed(settings: Settings) -> list[str] | None:
     """With no extract in landing/ and none loaded before (no warehouse, or one holding no
     loaded file), what lies there instead (each file with why it is not an extract); None when
     there is something to run: an extract, or a warehouse whose files a run goes over again."""
-    from orchestration.ingest.landing import RejectedFile, identify, landed_files
+    from orchestration.ingest.landing import RejectedFile, identify, landed_files_of
 
     landing = settings.landing
     others: list[str] = []
     passed_over: list[str] = []  # hidden and lock files, with why
-    for path in landed_files(landing, passed_over=passed_over) if landing.exists() else []:
+    for path in landed_files_of(settings, passed_over=passed_over):
         try:
             identify(path, landing)
         except RejectedFile as why:
@@ -241,13 +241,28 @@ def run(
             help="Re-derive every authority, not only those whose deliveries changed.",
         ),
     ] = False,
+    la: Annotated[
+        str | None,
+        typer.Option(
+            "--la",
+            help="In a hub (WORKFORCE_HUB=1): run this authority's partition alone. Runs for "
+            "different authorities run side by side.",
+        ),
+    ] = None,
 ) -> None:
     """One pass: ingest new or corrected files, build, validate, publish.
+
+    In a hub, each authority is a run of its own (all of them with new files, one after the
+    other, or `--la CODE`), and the hub file is rolled up after each publishes.
 
     Exit codes: 0 published, 2 an input file was rejected (the rest published),
     3 validation blocked publication, 1 any other failure.
     """
+    if la is not None:
+        os.environ[HUB_ENV] = "1"  # before the definitions load: partitioned by authority
     settings = Settings.from_env()
+    if settings.hub:
+        raise typer.Exit(run_hub(settings, la, full_refresh))
     settings.prepare()
     started = time.monotonic()
     refuse_if_configuration_is_wrong(settings)
@@ -255,16 +270,72 @@ def run(
     if others is not None:
         say_nothing_landed(settings, others)
         raise typer.Exit(EXIT_PUBLISHED)
+    outcome = run_or_say(settings, full_refresh)
+    print_outcome(settings, outcome)
+    console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
+    raise typer.Exit(outcome.exit_code)
+
+
+def run_or_say(settings: Settings, full_refresh: bool) -> RunOutcome:
     try:
-        outcome = execute_pipeline(settings, full_refresh)
+        return execute_pipeline(settings, full_refresh)
     except typer.Exit:  # refused, already said why
         raise
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1
         console.print(f"[red]workforce run failed: {escape(str(e))}[/red]")
         raise typer.Exit(EXIT_FAILED) from e
-    print_outcome(settings, outcome)
-    console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
-    raise typer.Exit(outcome.exit_code)
+
+
+def run_hub(home: Settings, la: str | None, full_refresh: bool) -> int:
+    """A hub's `workforce run`: one authority's partition, or each authority's in turn; the
+    exit code is the worst of theirs."""
+    from orchestration.ingest.landing import LA_CODE
+
+    if la is not None and not LA_CODE.match(la):
+        console.print(f"[red]--la {escape(la)}: not an authority's 3-digit DfE code[/red]")
+        return EXIT_FAILED
+    if (home.home / "warehouse" / "warehouse.duckdb").exists():
+        console.print(
+            f"[red]{home.home} is a single council's home (one warehouse for every authority: "
+            f"{home.home / 'warehouse' / 'warehouse.duckdb'}); a hub keeps each authority "
+            "apart: start the hub in a new WORKFORCE_HOME (docs/deployment.md)[/red]"
+        )
+        return EXIT_FAILED
+    refuse_if_configuration_is_wrong(home)
+    authorities = [la] if la else hub_authorities(home)
+    if not authorities:
+        say_nothing_landed(home, [])
+        return EXIT_PUBLISHED
+    codes = []
+    for code in authorities:
+        tenant = home.for_authority(code)
+        tenant.prepare()
+        started = time.monotonic()
+        console.print(f"[bold]Authority {code}[/bold]")
+        try:
+            outcome = run_or_say(tenant, full_refresh)
+        except typer.Exit as refused:
+            codes.append(refused.exit_code)
+            continue
+        print_outcome(tenant, outcome)
+        console.print(f"[dim]{time.monotonic() - started:.1f} s[/dim]")
+        codes.append(outcome.exit_code)
+    if not la:
+        console.print(f"Hub file: {home.rollup().published}")
+    if EXIT_FAILED in codes:
+        return EXIT_FAILED
+    return max(codes, default=EXIT_PUBLISHED)  # blocked (3) before rejected (2)
+
+
+def hub_authorities(home: Settings) -> list[str]:
+    """The authorities of a hub: a folder in landing/, or a warehouse of their own."""
+    from orchestration.ingest.landing import LA_CODE
+
+    found = set()
+    for folder in (home.landing, home.home / "warehouse"):
+        if folder.is_dir():
+            found |= {p.name for p in folder.iterdir() if p.is_dir() and LA_CODE.match(p.name)}
+    return sorted(found)
 
 
 def landed_file_name(settings: Settings, file: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -14,6 +15,11 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
 HOME_ENV = "WORKFORCE_HOME"
+# A hub of many councils (docs/deployment.md): each authority its own Dagster partition,
+# warehouse, published file and run; the hub file rolled up from them (orchestration/hub/).
+HUB_ENV = "WORKFORCE_HUB"
+HUB = "hub"  # the tenant name of the hub's own roll-up (its warehouse and the hub file)
+PARTITION_TAG = "dagster/partition"
 DEFAULT_HOME = "./workforce-data"  # relative to the directory a command runs in
 KEY_ENV = "WORKFORCE_PSEUDONYM_KEY"
 # dbt installed beside this interpreter (the project's venv), so PATH need not include it.
@@ -34,45 +40,95 @@ def write_owner_only(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
+def hub_from_env() -> bool:
+    return os.environ.get(HUB_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
+    # None: a single council's home, one warehouse for what lands. In a hub, an authority's
+    # la_code (its own rooms below each folder: warehouse/<la>/, published/<la>/, ...) or HUB
+    # (the roll-up: warehouse/hub/ and the hub file, published/workforce.duckdb).
+    tenant: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get(HOME_ENV, DEFAULT_HOME)).expanduser().resolve()
         return cls(home=home)
 
+    @classmethod
+    def for_run(cls, tags: Mapping[str, str]) -> Settings:
+        """The settings of a run: in a hub, those of the authority its partition names."""
+        settings = cls.from_env()
+        if not settings.hub:
+            return settings
+        la_code = tags.get(PARTITION_TAG)
+        if not la_code:
+            raise ValueError(
+                f"{HUB_ENV} is set: every run of this home is one authority's (a partition of "
+                "`authority`); choose the authority (the UI's partition, `workforce run --la`)"
+            )
+        return settings.for_authority(la_code)
+
+    @property
+    def hub(self) -> bool:
+        """A hub of many councils (WORKFORCE_HUB set), or one of its tenants."""
+        return self.tenant is not None or hub_from_env()
+
+    def for_authority(self, la_code: str) -> Settings:
+        return replace(self, tenant=la_code)
+
+    def of_authority(self, la_code: str) -> Settings:
+        """Where an authority's data lives: its own room in a hub, the home otherwise."""
+        return self.for_authority(la_code) if self.hub else self
+
+    def rollup(self) -> Settings:
+        """The hub's own: its roll-up warehouse and the hub file."""
+        return replace(self, tenant=HUB)
+
+    @property
+    def la_code(self) -> str | None:
+        """The authority whose room this is (None: a single home, or the hub's roll-up)."""
+        return self.tenant if self.tenant not in (None, HUB) else None
+
+    def room(self, folder: str) -> Path:
+        """A folder of the home, or its tenant's own below it."""
+        return self.home / folder / self.tenant if self.tenant else self.home / folder
+
     @property
     def landing(self) -> Path:
+        """Shared by a hub's authorities: each reads its own folder (and DfE's files)."""
         return self.home / "landing"
 
     @property
     def warehouse(self) -> Path:
-        return self.home / "warehouse" / "warehouse.duckdb"
+        return self.room("warehouse") / "warehouse.duckdb"
 
     @property
     def published(self) -> Path:
-        return self.home / "published" / "workforce.duckdb"
+        if self.tenant == HUB:  # the hub file, where a single council's is
+            return self.home / "published" / "workforce.duckdb"
+        return self.room("published") / "workforce.duckdb"
 
     @property
     def archive(self) -> Path:
         """Every delivered file, content-addressed, so history can be replayed."""
-        return self.home / "archive"
+        return self.room("archive")
 
     @property
     def rejected(self) -> Path:
-        return self.home / "rejected"
+        return self.room("rejected")
 
     @property
     def run_audit(self) -> Path:
         """Per-run audit artefacts (validation results)."""
-        return self.home / "audit" / "runs"
+        return self.room("audit") / "runs"
 
     @property
     def dbt_target(self) -> Path:
         """dbt's working files for this home's runs (compiled SQL, run results, logs)."""
-        return self.home / "dbt"
+        return self.room("dbt")
 
     @property
     def dagster_home(self) -> Path:
@@ -81,11 +137,12 @@ class Settings:
 
     @property
     def key_file(self) -> Path:
-        return self.home / "secrets" / "pseudonym.key"
+        """An authority of a hub has its own key: its pseudonyms are its own."""
+        return self.room("secrets") / "pseudonym.key"
 
     @property
     def lock_file(self) -> Path:
-        return self.home / "warehouse" / "run.lock"
+        return self.warehouse.with_name("run.lock")
 
     def prepare(self) -> None:
         """Create the folders, owner-only, and tell dbt where the warehouse is."""

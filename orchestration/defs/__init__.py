@@ -8,6 +8,7 @@ publication.py  the published file, and its own check on the candidate before th
 census.py       the DfE census return: an asset per authority and census year, on demand
 agency_rules.py the agency rules' quarterly return: an asset per authority and quarter, on demand
 run_guard.py    the resource every step requires: the warehouse lock and the run's outcome
+hub.py          a hub's roll-up after each authority's run (WORKFORCE_HUB: partitions by authority)
 automation.py   the job, the landing-folder sensor, the nightly schedule
 launch.py       `workforce run`: the same job, on the same instance, from the command line
 
@@ -28,6 +29,7 @@ from orchestration.defs.automation import (
 from orchestration.defs.census import census_job, csww_return
 from orchestration.defs.checks import gx_checks, plausibility_check, validated_relations
 from orchestration.defs.dbt import WorkforceDbtCli, workforce_dbt_models
+from orchestration.defs.hub import hub_assets
 from orchestration.defs.ingestion import files_ledger, ingestion_assets
 from orchestration.defs.project import dbt_project
 from orchestration.defs.publication import publication_asset
@@ -46,6 +48,7 @@ defs = dg.Definitions(
         publication_asset([dg.AssetKey(["marts", "kpi_values"]), *validated_relations]),
         csww_return,
         agency_return,
+        *hub_assets,
     ],
     asset_checks=[*gx_checks, plausibility_check],
     jobs=[workforce_job, census_job, agency_return_job],

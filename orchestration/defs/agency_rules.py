@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs import on_demand
+from orchestration.defs.partitions import upstream
 from orchestration.defs.run_guard import PUBLICATION_KEY
 from orchestration.settings import Settings
 
@@ -53,7 +54,7 @@ def register_published_partitions(instance: dg.DagsterInstance, settings: Settin
 
 @dg.asset(
     key=AGENCY_RETURN_KEY,
-    deps=[PUBLICATION_KEY],
+    deps=[upstream(PUBLICATION_KEY)],
     partitions_def=agency_return_partitions,
     group_name="agency_rules",
     kinds={"csv"},
@@ -70,7 +71,7 @@ def agency_return(
     keys = context.partition_key.keys_by_dimension
     context.log.warning(RESTRICTED_NOTICE)
     result = write_agency_return(
-        Settings.from_env(),
+        Settings.from_env().of_authority(keys["authority"]),
         keys["authority"],
         keys["quarter"],
         Path(config.out) if config.out else None,

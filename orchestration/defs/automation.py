@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.defs.agency_rules import AGENCY_RETURN_KEY
 from orchestration.defs.census import CENSUS_KEY
+from orchestration.defs.partitions import PARTITIONS
 from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
 from orchestration.ingest.landing import (
     Listing,
@@ -21,6 +22,8 @@ from orchestration.ingest.landing import (
 from orchestration.settings import Settings
 from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
 
+HOME_TAG = "workforce/home"
+
 # Everything but the returns: the census return (partitioned by authority and census year) and
 # the agency rules return (by authority and quarter) hold real identifiers and are built only
 # on demand (defs/census.py, defs/agency_rules.py).
@@ -28,6 +31,9 @@ workforce_job = dg.define_asset_job(
     "workforce",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CENSUS_KEY, AGENCY_RETURN_KEY),
     description="Ingest every new or corrected extract, build, validate, publish.",
+    # a council's home has one warehouse: its runs queue one at a time on this tag
+    # (dagster.yaml); a hub's runs queue one per authority on their partition instead
+    tags={} if PARTITIONS is not None else {HOME_TAG: "single"},
 )
 
 

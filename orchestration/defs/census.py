@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs import on_demand
+from orchestration.defs.partitions import upstream
 from orchestration.defs.run_guard import PUBLICATION_KEY
 from orchestration.settings import Settings
 
@@ -53,7 +54,7 @@ def register_published_partitions(instance: dg.DagsterInstance, settings: Settin
 
 @dg.asset(
     key=CENSUS_KEY,
-    deps=[PUBLICATION_KEY, *CENSUS_MODELS],
+    deps=[upstream(key) for key in (PUBLICATION_KEY, *CENSUS_MODELS)],
     partitions_def=census_partitions,
     group_name="census",
     kinds={"xml"},
@@ -77,7 +78,10 @@ def csww_return(context: dg.AssetExecutionContext, config: CensusConfig) -> dg.M
     la_code, census_year = keys["authority"], int(keys["census_year"])
     context.log.warning(RESTRICTED_NOTICE)
     result = generate_census_return(
-        Settings.from_env(), la_code, census_year, Path(config.out) if config.out else None
+        Settings.from_env().of_authority(la_code),
+        la_code,
+        census_year,
+        Path(config.out) if config.out else None,
     )
     context.log.info(result.summary)
     if result.note:

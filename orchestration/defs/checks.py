@@ -23,7 +23,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     ) -> dg.AssetCheckResult:
         from orchestration.publish.suites import validate
 
-        settings = Settings.from_env()
+        settings = Settings.for_run(context.run.tags)
         with connect(settings.warehouse, read_only=True) as conn:
             result = validate(conn, suite, scoped=True)
         kept = settings.run_audit / context.run.run_id / "gx" / f"{suite.name}.json"
@@ -55,11 +55,13 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         "published range (bounds: plausibility in workforce.yaml)"
     ),
 )
-def plausibility_check(workforce_run: WorkforceRun) -> dg.AssetCheckResult:
+def plausibility_check(
+    context: dg.AssetCheckExecutionContext, workforce_run: WorkforceRun
+) -> dg.AssetCheckResult:
     from orchestration.config import load_thresholds
     from orchestration.publish.plausibility import findings
 
-    settings = Settings.from_env()
+    settings = Settings.for_run(context.run.tags)
     bounds = load_thresholds(settings.home).plausibility
     with connect(settings.warehouse, read_only=True) as conn:
         found = findings(conn, bounds, scoped=True)

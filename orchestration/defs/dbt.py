@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging import version
 
 from orchestration.dbt_manifest import seed_partial_parse
+from orchestration.defs.partitions import PARTITIONS
 from orchestration.defs.project import dbt_project
 from orchestration.defs.run_guard import WorkforceRun
 from orchestration.settings import Settings
@@ -62,14 +63,18 @@ class WorkforceTranslator(DagsterDbtTranslator):
         return spec._replace(description=test.get("description") or spec.description)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=WorkforceTranslator())
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=WorkforceTranslator(),
+    partitions_def=PARTITIONS,
+)
 def workforce_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, workforce_run: WorkforceRun
 ):
     from orchestration.publish.publication import up_to_date_since
     from orchestration.publish.scope import build_scope, write_build_scope
 
-    settings = Settings.from_env()
+    settings = Settings.for_run(context.run.tags)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     with connect(settings.warehouse) as conn:
         current = None if full_refresh else up_to_date_since(conn, settings)

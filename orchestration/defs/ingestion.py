@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from orchestration.contract import KINDS, REFERENCE_KINDS
+from orchestration.defs.partitions import PARTITIONS
 from orchestration.defs.run_guard import WorkforceRun
 from orchestration.settings import Settings
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def ingestor(context: dg.AssetExecutionContext) -> "Ingestor":
     from orchestration.ingest.run import Ingestor  # pandas and pyarrow: only when a run ingests
 
-    return Ingestor(Settings.from_env(), context.run.run_id, context.log.debug)
+    return Ingestor(Settings.for_run(context.run.tags), context.run.run_id, context.log.debug)
 
 
 def report_metadata(report: "IngestReport") -> dict:
@@ -45,6 +46,7 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        partitions_def=PARTITIONS,
         # rows are checked against the records they refer to, so those kinds load first
         deps=[dg.AssetKey(["raw", other]) for other in KINDS[kind].refers_to],
         group_name="ingestion",
@@ -66,7 +68,9 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
         files = ingestor(context)
         report = files.run([kind])
         context.log.info(report.summary())
-        checked = quarantine_share_check(kind, files.thresholds.max_quarantine_share)
+        checked = quarantine_share_check(
+            kind, files.thresholds.max_quarantine_share, files.settings
+        )
         if not checked.passed:
             context.log.warning(checked.description)
         return dg.MaterializeResult(metadata=report_metadata(report), check_results=[checked])
@@ -74,14 +78,14 @@ def ingestion_asset(kind: str) -> dg.AssetsDefinition:
     return ingest
 
 
-def quarantine_share_check(kind: str, max_share: float) -> dg.AssetCheckResult:
+def quarantine_share_check(kind: str, max_share: float, settings: Settings) -> dg.AssetCheckResult:
     """Over every loaded file of the kind, not only this run's: a file over its bound blocks
     every run until a correction supersedes it or it is accepted (ingest/quarantine_share.py).
     It reads the ledger's per-file counts: a no-op run evaluates it too, in milliseconds."""
     from orchestration.ingest.quarantine_share import over_bound
     from orchestration.warehouse import connect
 
-    with connect(Settings.from_env().warehouse, read_only=True) as conn:
+    with connect(settings.warehouse, read_only=True) as conn:
         found = over_bound(conn, max_share, [kind])
     blocking = [f for f in found if f.blocks]
     accepted = [f for f in found if not f.blocks]
@@ -107,6 +111,7 @@ def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
+        partitions_def=PARTITIONS,
         group_name="ingestion",
         kinds={"duckdb", "python"},
         description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
@@ -121,22 +126,23 @@ def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
         ],
     )
     def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
-        report = ingestor(context).run([kind])
+        files = ingestor(context)
+        report = files.run([kind])
         context.log.info(report.summary())
         return dg.MaterializeResult(
-            metadata=report_metadata(report), check_results=[dfe_file_check(kind)]
+            metadata=report_metadata(report), check_results=[dfe_file_check(kind, files.settings)]
         )
 
     return ingest
 
 
-def dfe_file_check(kind: str) -> dg.AssetCheckResult:
+def dfe_file_check(kind: str, settings: Settings) -> dg.AssetCheckResult:
     """The stored DfE file's shape (publish/dfe_files.py): a broken one blocks publication, an
     authority code the seed does not know only warns (DfE may list one before the seed does)."""
     from orchestration.publish.dfe_files import SHAPES, check_dfe_file
     from orchestration.warehouse import connect
 
-    with connect(Settings.from_env().warehouse, read_only=True) as conn:
+    with connect(settings.warehouse, read_only=True) as conn:
         found = check_dfe_file(conn, REFERENCE_KINDS[kind])
     what = "regions" if SHAPES[kind].regions else "authority codes"
     unknown = (
@@ -157,6 +163,7 @@ def dfe_file_check(kind: str) -> dg.AssetCheckResult:
 
 @dg.asset(
     key=["audit", "unrecognised_files"],
+    partitions_def=PARTITIONS,
     group_name="ingestion",
     kinds={"python"},
     description="Rejects (and keeps, with a reason) landed files no extract kind can claim.",
@@ -172,6 +179,7 @@ def unrecognised_files(context: dg.AssetExecutionContext, workforce_run: Workfor
 # sits with ingestion in the asset graph (Dagster would otherwise file it under `default`).
 files_ledger = dg.AssetSpec(
     ["audit", "files"],
+    partitions_def=PARTITIONS,
     group_name="ingestion",
     kinds={"duckdb"},
     description="audit.files: one row per delivered file (loaded, superseded or rejected), "

@@ -17,8 +17,9 @@ import duckdb
 from orchestration.defs import defs
 from orchestration.defs.dbt import FULL_REFRESH_TAG
 from orchestration.defs.ingestion import ingestion_assets
+from orchestration.defs.partitions import register_authorities
 from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
-from orchestration.ingest.landing import landed_files, landed_name, sha256_of
+from orchestration.ingest.landing import landed_files_of, landed_name, sha256_of
 from orchestration.ingest.ledger import Ledger
 from orchestration.publish.outcome import RunOutcome, read_outcome
 from orchestration.settings import PROJECT_ROOT, Settings
@@ -108,7 +109,7 @@ def nothing_new(settings: Settings) -> str | None:
             return None
         known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
         landing = settings.landing
-        for path in landed_files(landing):
+        for path in landed_files_of(settings):
             name, status = landed_name(path, landing), path.lstat()
             if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
                 continue  # recorded as it stands: not read again, as ingestion does
@@ -128,6 +129,8 @@ def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False)
     nothing new, the run is the job's ingestion steps alone: the dbt build, its hundreds of
     checks and the publication are not even planned, so a no-op costs seconds."""
     instance = instance_for(settings)
+    if settings.la_code:  # a hub's authority: its partition, added when first run
+        register_authorities(instance, [settings.la_code])
     job = defs.resolve_job_def("workforce")
     if not full_refresh and nothing_new(settings):
         job = job.get_subset(asset_selection={k for a in ingestion_assets for k in a.keys})
@@ -138,6 +141,7 @@ def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False)
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"progress": {}}},
+            partition_key=settings.la_code,
             tags={
                 LAUNCHED_BY_TAG: "workforce run (command line)",
                 **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),

@@ -6,6 +6,7 @@ from orchestration.defs.agency_rules import (
     register_published_partitions as register_agency_return_partitions,
 )
 from orchestration.defs.census import register_published_partitions
+from orchestration.defs.partitions import PARTITIONS
 from orchestration.defs.run_guard import (
     PUBLICATION_KEY,
     WorkforceRun,
@@ -67,6 +68,7 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=PUBLICATION_KEY,
+        partitions_def=PARTITIONS,
         deps=validated,
         group_name="publication",
         kinds={"duckdb"},
@@ -83,7 +85,7 @@ def publication_asset(validated: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def published_workforce(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
         from orchestration.publish.publication import publish
 
-        settings = Settings.from_env()
+        settings = Settings.for_run(context.run.tags)
         run_id = context.run.run_id
         if failing := failing_upstream(context):
             found = (

@@ -55,9 +55,12 @@ class WorkforceRun(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WorkforceRun]:
-        settings = Settings.from_env()
-        settings.prepare()
         run = context.run
+        try:
+            settings = Settings.for_run(run.tags)
+        except ValueError as unpartitioned:  # a hub's run names its authority
+            raise dg.Failure(description=str(unpartitioned), allow_retries=False) from None
+        settings.prepare()
         instance = context.instance
         who = launched_by(run)
         try:

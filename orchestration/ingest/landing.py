@@ -117,15 +117,20 @@ def sha256_of(path: Path) -> str:
 
 
 def landed_files(
-    landing: Path, kinds: set[str] | None = None, passed_over: list[str] | None = None
+    landing: Path,
+    kinds: set[str] | None = None,
+    passed_over: list[str] | None = None,
+    authority: str | None = None,
 ) -> Iterator[Path]:
     """Every entry below landing/ but folders, by name; hidden files and folders and Office
     lock files are not read (with `passed_over`, each is added to it, with why: see
     `not_read`). Links are listed (to be refused), never followed into. With `kinds`, only the
     files whose name could make them one of those kinds (`identify` decides): a step loading
-    some kinds looks no further at the others' files, tens of thousands nationally."""
+    some kinds looks no further at the others' files, tens of thousands nationally. With
+    `authority` (an authority of a hub), only its own folder and DfE's files beside them."""
     found: list[str] = []
-    for folder, subfolders, files in os.walk(landing, followlinks=False):
+    top = os.path.join(landing, authority) if authority else landing
+    for folder, subfolders, files in os.walk(top, followlinks=False):
         if passed_over is not None:
             passed_over += [
                 f"{landed_name(Path(folder, name), landing)}: {why}"
@@ -142,8 +147,24 @@ def landed_files(
             for name in files
             if not name.startswith((".", "~$")) and (kinds is None or may_be_of(name, kinds))
         ]
+    if authority and landing.is_dir():  # DfE's files: every authority of a hub loads them
+        wanted = set(REFERENCE_KINDS) & (kinds if kinds is not None else set(REFERENCE_KINDS))
+        found += [
+            entry.path
+            for entry in os.scandir(landing)
+            if not entry.is_dir(follow_symlinks=False) and may_be_of(entry.name, wanted)
+        ]
     for path in sorted(found, key=lambda p: p.split(os.sep)):  # as paths sort, by their parts
         yield Path(path)
+
+
+def landed_files_of(
+    settings: Settings, kinds: set[str] | None = None, passed_over: list[str] | None = None
+) -> Iterator[Path]:
+    """`landed_files` of the home, or of its authority when the settings are one's in a hub."""
+    if not settings.landing.exists():
+        return iter(())
+    return landed_files(settings.landing, kinds, passed_over, authority=settings.la_code)
 
 
 def not_read(name: str, folder: bool = False) -> str | None:

@@ -29,7 +29,7 @@ from orchestration.ingest.landing import (
     RejectedFile,
     hashed,
     identify,
-    landed_files,
+    landed_files_of,
 )
 from orchestration.ingest.ledger import Ledger
 from orchestration.ingest.pseudonyms import bound_key, register_pseudonym
@@ -125,8 +125,8 @@ class Ingestor:
             seen = ledger.recorded_stats(sorted(wanted))
             claimed = []
             passed_over = report.passed_over if unrecognised else None
-            for path in landed_files(
-                self.settings.landing, None if unrecognised else wanted, passed_over
+            for path in landed_files_of(
+                self.settings, None if unrecognised else wanted, passed_over
             ):
                 try:
                     identity = identify(path, self.settings.landing)

@@ -1,0 +1,318 @@
+"""The hub file: every authority's figures side by side, and the figures across them.
+
+Each authority of a hub has its own warehouse, run and published file. After an authority's
+run publishes, it hands the hub what the region needs of it, and nothing of its history:
+
+- its KPI inputs (`int_kpi_inputs`: a numerator and a denominator per KPI, breakdown and
+  period), from which the hub computes `ALL`, the regional medians and every value again with
+  the same dbt models (kpi_values and what is built from it), so a formula exists once;
+- its rows of the published tables no hub-wide figure is computed in (the census counts, the
+  agency rules' facts), and DfE's benchmarks, which are the same for every authority;
+- the files behind its publication (name, hash, row counts) and their acceptances.
+
+These sit in the hub's own warehouse (warehouse/hub/), one authority's rows replaced at a
+time under the hub's lock (short: tenants' runs wait for each other only here), then dbt
+builds the KPI models over them and the hub file (published/workforce.duckdb) is published
+as a single council's is: checked as a candidate, swapped in whole, logged.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.dbt_manifest import MANIFEST, seed_partial_parse
+from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from orchestration.warehouse import connect, create_schemas, table_columns
+
+# What dbt computes over every authority in the hub (with the seeds): the rest of the published
+# tables are the authorities' own rows, handed over as they were published.
+HUB_MODELS = ("kpi_values+", "kpi_settings")
+KPI_INPUTS = ("intermediate", "int_kpi_inputs")
+DFE_WIDE = {"kpi_benchmarks"}  # DfE's figures for every authority: the newest handed over whole
+LOCK_WAIT_SECONDS = 600
+
+HUB_DDL = """
+create schema if not exists audit;
+create table if not exists audit.hub_contributions (
+    la_code       varchar not null,
+    run_id        varchar,           -- the authority's run that handed its figures over
+    action        varchar not null,  -- contributed | forgotten
+    recorded_at   timestamp not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class HubPublication:
+    published: bool
+    run_id: str | None
+    kpi_rows: int
+    authorities: list[str]
+    findings: list[str]
+    seconds: float
+
+    def summary(self) -> str:
+        what = "published" if self.published else "unchanged"
+        if self.findings:
+            what = "not published (" + "; ".join(self.findings) + ")"
+        return (
+            f"hub file {what}: {len(self.authorities)} authorities, {self.kpi_rows} KPI rows, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+class HubRollupFailed(Exception):
+    """The hub file could not be rolled up; the message says why (the hub file in place stays)."""
+
+
+@contextmanager
+def hub_lock(hub: Settings, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """The hub's lock: one roll-up at a time. Waited for (a roll-up takes seconds), not refused."""
+    hub.lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with hub.lock_file.open("a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise HubRollupFailed(
+                        f"the hub's lock {hub.lock_file} was held for over {wait_seconds:.0f} s"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def exposure_relations(manifest_path: Path = MANIFEST) -> tuple[list[tuple[str, str]], set[str]]:
+    """The published (schema, table) pairs, and the names of those dbt builds in the hub."""
+    from orchestration.publish.publication import PUBLISHED_EXPOSURE
+
+    manifest = json.loads(manifest_path.read_text())
+    members = manifest["exposures"][PUBLISHED_EXPOSURE]["depends_on"]["nodes"]
+    nodes = manifest["nodes"]
+    children = manifest["child_map"]
+    built = {"model.csc_workforce.kpi_values", "model.csc_workforce.kpi_settings"}
+    frontier = ["model.csc_workforce.kpi_values"]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child.startswith("model.") and child not in built:
+                built.add(child)
+                frontier.append(child)
+    relations = [(nodes[m]["schema"], nodes[m]["alias"]) for m in members]
+    in_hub = {nodes[m]["alias"] for m in members if m in built or m.startswith("seed.")}
+    return relations, in_hub
+
+
+def handed_over(manifest_path: Path = MANIFEST) -> list[tuple[str, str]]:
+    """The tables an authority hands the hub: its KPI inputs and its published rows of the
+    tables the hub does not compute."""
+    relations, in_hub = exposure_relations(manifest_path)
+    return [KPI_INPUTS, *(r for r in relations if r[1] not in in_hub)]
+
+
+def contribute(tenant: Settings, run_id: str, log=print) -> HubPublication:
+    """Hand the hub an authority's figures as just published, and publish the hub file again.
+    Called by the authority's run (it holds the authority's lock, so its warehouse is as
+    published)."""
+    la_code = tenant.la_code
+    assert la_code, "only an authority of a hub contributes to it"
+    tables = handed_over()
+    with connect(tenant.warehouse, read_only=True) as conn:
+        rows = {
+            relation: conn.sql(f"select * from {relation[0]}.{relation[1]}").to_arrow_table()
+            for relation in tables
+        }
+        files = conn.sql(
+            "select * from audit.files where status in ('loaded', 'superseded')"
+        ).to_arrow_table()
+        acceptances = conn.sql("select * from audit.acceptances").to_arrow_table()
+    hub = tenant.rollup()
+    with hub_lock(hub):
+        with connect(hub.warehouse) as conn:
+            prepare_hub(conn)
+            conn.execute("begin")
+            for (schema, name), table in rows.items():
+                replace_rows(conn, schema, name, table, la_code, whole=name in DFE_WIDE)
+            replace_rows(conn, "audit", "files", files, la_code, dfe_too=True)
+            replace_rows(conn, "audit", "acceptances", acceptances, la_code)
+            record(conn, la_code, run_id, "contributed")
+            conn.execute("commit")
+        return recompute(hub, run_id, log)
+
+
+def forget(home_settings: Settings, la_code: str, run_id: str, log=print) -> HubPublication | None:
+    """Remove an authority's rows from the hub and publish the hub file without them (None when
+    the hub has no warehouse yet)."""
+    hub = home_settings.rollup()
+    if not hub.warehouse.exists():
+        return None
+    with hub_lock(hub):
+        with connect(hub.warehouse) as conn:
+            prepare_hub(conn)
+            conn.execute("begin")
+            for schema, name in [*handed_over(), ("audit", "files"), ("audit", "acceptances")]:
+                if "la_code" in table_columns(conn, schema, name):
+                    conn.execute(f"delete from {schema}.{name} where la_code = ?", [la_code])
+            record(conn, la_code, run_id, "forgotten")
+            conn.execute("commit")
+            (left,) = (
+                conn.execute(
+                    f"select count(distinct la_code) from {KPI_INPUTS[0]}.{KPI_INPUTS[1]}"
+                ).fetchone()
+                if table_columns(conn, *KPI_INPUTS)
+                else (0,)
+            )
+        if not left:  # the last authority: no hub file remains to publish
+            hub.published.unlink(missing_ok=True)
+            return HubPublication(False, None, 0, [], [], 0.0)
+        return recompute(hub, run_id, log)
+
+
+def prepare_hub(conn: duckdb.DuckDBPyConnection) -> None:
+    create_schemas(conn)
+    conn.execute(HUB_DDL)
+
+
+def record(conn: duckdb.DuckDBPyConnection, la_code: str, run_id: str, action: str) -> None:
+    conn.execute(
+        "insert into audit.hub_contributions values (?, ?, ?, current_timestamp)",
+        [la_code, run_id, action],
+    )
+
+
+def replace_rows(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    table,
+    la_code: str,
+    whole: bool = False,
+    dfe_too: bool = False,
+) -> None:
+    """The hub's copy of a table gets the authority's rows as handed over (created from them
+    the first time, or again when its columns changed). `whole`: the table is replaced
+    entirely; `dfe_too`: the rows of no authority (DfE's files) are replaced as well."""
+    conn.register("handed", table)
+    try:
+        conn.execute(f"create schema if not exists {schema}")
+        columns = table_columns(conn, schema, name)
+        handed_columns = list(table.column_names)
+        if not columns or whole:
+            conn.execute(f"create or replace table {schema}.{name} as select * from handed")
+        elif columns != handed_columns:
+            # the project changed the table: the others' rows keep the columns both have
+            # until their next runs hand them over again
+            common = ", ".join(f'"{c}"' for c in handed_columns if c in columns)
+            conn.execute(
+                f"create or replace table {schema}.{name} as select * from handed "
+                f"union all by name select {common} from {schema}.{name} where la_code <> ?",
+                [la_code],
+            )
+        else:
+            which = "la_code = ? or la_code is null" if dfe_too else "la_code = ?"
+            conn.execute(f"delete from {schema}.{name} where {which}", [la_code])
+            conn.execute(f"insert into {schema}.{name} select * from handed")
+    finally:
+        conn.unregister("handed")
+
+
+def recompute(hub: Settings, run_id: str, log=print) -> HubPublication:
+    """dbt builds the KPI models over every authority in the hub; the hub file is published."""
+    from orchestration.publish.publication import publish
+
+    started = time.monotonic()
+    started_at = datetime.now()
+    run_dbt(hub)
+    publication = publish(hub, run_id, started_at, checks=None)
+    with connect(hub.warehouse, read_only=True) as conn:
+        authorities = [
+            la
+            for (la,) in conn.execute(
+                f"select distinct la_code from {KPI_INPUTS[0]}.{KPI_INPUTS[1]} order by 1"
+            ).fetchall()
+        ]
+    result = HubPublication(
+        publication.published,
+        publication.run_id,
+        publication.kpi_rows,
+        authorities,
+        publication.findings,
+        time.monotonic() - started,
+    )
+    log(result.summary())
+    if publication.blocked:
+        raise HubRollupFailed(result.summary())
+    return result
+
+
+def run_dbt(hub: Settings) -> None:
+    """`dbt build` of the hub's models and seeds on the hub's warehouse (its tests included)."""
+    from orchestration.config import load_thresholds
+
+    seed_partial_parse(hub.dbt_target)
+    env = {
+        **os.environ,
+        "WORKFORCE_WAREHOUSE": str(hub.warehouse),
+        "DBT_LOG_PATH": str(hub.dbt_target / "logs"),
+        "DBT_LOG_LEVEL_FILE": "warn",
+    }
+    variables = {"suppression_threshold": load_thresholds(hub.home).suppression_threshold}
+    done = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "build",
+            "--select",
+            *HUB_MODELS,
+            "resource_type:seed",
+            "--exclude-resource-type",
+            "unit_test",
+            # only the tests whose every relation is the hub's (not those of a seed against
+            # an authority's staging, which the hub does not hold)
+            "--indirect-selection",
+            "cautious",
+            "--no-write-json",
+            "--vars",
+            json.dumps(variables),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(hub.dbt_target),
+            "--log-format",
+            "json",
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=DBT_PROJECT_DIR,
+    )
+    if done.returncode:
+        errors = []
+        for line in (done.stdout + done.stderr).splitlines():
+            try:
+                info = json.loads(line)["info"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if info.get("level") == "error" and info.get("msg"):
+                errors.append(info["msg"].strip())
+        raise HubRollupFailed(
+            "the hub's dbt build failed: "
+            + ("; ".join(errors[:5]) or (done.stdout + done.stderr)[-2000:])
+        )
