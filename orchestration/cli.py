@@ -73,7 +73,7 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
 def command_log(settings: Settings, command: str) -> Path:
     """A new log file for one command's run: the process id too, since two runs started in
     the same second must not share a log."""
-    path = settings.home / "logs" / f"{command}-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    path = settings.room("logs") / f"{command}-{datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -338,6 +338,56 @@ def hub_authorities(home: Settings) -> list[str]:
     return sorted(found)
 
 
+@app.command()
+def forget(
+    la: Annotated[str, typer.Option("--la", help="The authority leaving the hub (3-digit code).")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove it: without this, only say what would go.")
+    ] = False,
+) -> None:
+    """Remove one authority of a hub everywhere: its landing folder, warehouse, archive,
+    rejected files, published file, returns, reports, exports, logs and audit trail, its runs
+    in Dagster and its rows of the hub file (published again without them). What stays is one
+    line in audit/forgotten.jsonl: the authority, when and by whom, and how much was removed.
+
+    Exit codes: 0 forgotten (or, without --yes, listed), 1 refused (not a hub, or its run is
+    under way)."""
+    from orchestration.hub.forget import forget as forget_authority
+    from orchestration.hub.forget import rooms
+    from orchestration.ingest.landing import LA_CODE
+
+    os.environ[HUB_ENV] = "1"
+    settings = Settings.from_env()
+    if not LA_CODE.match(la):
+        console.print(f"[red]--la {escape(la)}: not an authority's 3-digit DfE code[/red]")
+        raise typer.Exit(EXIT_FAILED)
+    if (settings.home / "warehouse" / "warehouse.duckdb").exists():
+        console.print(
+            f"[red]{settings.home} is a single council's home: its warehouse holds every "
+            "authority together, so one cannot be removed from it alone[/red]"
+        )
+        raise typer.Exit(EXIT_FAILED)
+    found = rooms(settings, la)
+    if not yes:
+        console.print(
+            f"Would remove authority {la}: "
+            + (
+                ", ".join(p.relative_to(settings.home).as_posix() for p in found)
+                or "nothing of it is stored"
+            )
+            + ", its Dagster runs and its rows of the hub file. "
+            "Run again with --yes to remove it."
+        )
+        raise typer.Exit(EXIT_PUBLISHED)
+    try:
+        done = forget_authority(settings, la, log=lambda line: console.print(escape(line)))
+    except WarehouseBusy as busy:
+        console.print(f"[red]{escape(str(busy))}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+    console.print(escape(done.summary()))
+    console.print(f"Recorded in {settings.home / 'audit' / 'forgotten.jsonl'}")
+
+
 def landed_file_name(settings: Settings, file: str) -> str:
     """A file as named below landing/ (`383/agency_timesheets_20250131.csv`), however given:
     so, as `landing/383/...`, or as a path into the landing folder."""
@@ -376,6 +426,8 @@ def accept(
 
     settings = Settings.from_env()
     name = landed_file_name(settings, file)
+    if settings.hub:  # the file's authority's room
+        settings = settings.for_authority(name.split("/")[0])
     if not settings.warehouse.exists():
         console.print(
             f"[red]{escape(name)} is not loaded: nothing is loaded in {settings.home}[/red]"
@@ -444,6 +496,8 @@ def export(
     from orchestration.report.export import NoPublicationError, export_publication
 
     settings = Settings.from_env()
+    if settings.hub:  # the hub file
+        settings = settings.rollup()
     try:
         done = export_publication(settings, format, out)
     except NoPublicationError as e:
@@ -503,7 +557,7 @@ def report(
     from orchestration.config import ConfigError
     from orchestration.report import ReportError, write_board_pack
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().of_authority(la)
     try:
         path = write_board_pack(settings, la, year, out)
     except (ReportError, ConfigError) as e:
@@ -592,7 +646,7 @@ def census(
     if year is None:
         year = max((census for code, census in published if code == la), default=0)
     try:
-        code = census_lines(settings, la, year, out)
+        code = census_lines(settings.of_authority(la), la, year, out)
     except typer.Exit:  # refused, already said why
         raise
     except Exception as e:  # anything unforeseen still gets a clear line and exit 1
@@ -668,7 +722,7 @@ def agency_return(
     Exit codes: 0 written, 1 not built (unknown authority, a quarter without data, no
     publication).
     """
-    settings = Settings.from_env()
+    settings = Settings.from_env().of_authority(la)
     try:
         code = agency_return_lines(settings, la, quarter, out)
     except typer.Exit:  # refused, already said why

@@ -133,7 +133,7 @@ class AgencyReturnResult:
 
 
 def default_folder(settings: Settings) -> Path:
-    return settings.home / "agency-returns"
+    return settings.room("agency-returns")
 
 
 def write_agency_return(

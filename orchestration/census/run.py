@@ -42,7 +42,7 @@ class Paths:
 
     @classmethod
     def for_return(cls, settings: Settings, la: str, year: int, out: Path | None) -> Paths:
-        ready = out or settings.home / "census" / f"csww-{la}-{year}.xml"
+        ready = out or settings.room("census") / f"csww-{la}-{year}.xml"
         stem = ready.with_suffix("")
         return cls(
             ready=ready,

@@ -4,6 +4,7 @@ history with its logs, exactly like one started by the sensor, the schedule or t
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -38,8 +39,17 @@ def prepare_instance(settings: Settings) -> Path:
 
 
 def instance_for(settings: Settings) -> dg.DagsterInstance:
-    os.environ["DAGSTER_HOME"] = str(prepare_instance(settings))
-    return dg.DagsterInstance.get()
+    """The home's instance. Opened under a lock: two runs starting at once on a new home (a
+    hub's authorities) would otherwise both create its sqlite storage and stamp its schema
+    version twice, which Dagster then refuses to open."""
+    home = prepare_instance(settings)
+    os.environ["DAGSTER_HOME"] = str(home)
+    with (home / ".opening.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return dg.DagsterInstance.get()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class ProgressFormatter(logging.Formatter):

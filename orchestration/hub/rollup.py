@@ -168,6 +168,15 @@ def forget(home_settings: Settings, la_code: str, run_id: str, log=print) -> Hub
             for schema, name in [*handed_over(), ("audit", "files"), ("audit", "acceptances")]:
                 if "la_code" in table_columns(conn, schema, name):
                     conn.execute(f"delete from {schema}.{name} where la_code = ?", [la_code])
+            # the publications log lists the files behind each publication: not the
+            # authority's any more; of its contributions only that it was forgotten stays
+            own = f"starts_with(f.file_name, '{la_code}/')"
+            conn.execute(
+                "update audit.publications set "
+                f"source_files = list_filter(source_files, lambda f: not {own}), "
+                f"accepted_files = list_filter(accepted_files, lambda f: not {own})"
+            )
+            conn.execute("delete from audit.hub_contributions where la_code = ?", [la_code])
             record(conn, la_code, run_id, "forgotten")
             conn.execute("commit")
             (left,) = (
@@ -177,10 +186,26 @@ def forget(home_settings: Settings, la_code: str, run_id: str, log=print) -> Hub
                 if table_columns(conn, *KPI_INPUTS)
                 else (0,)
             )
+        # written afresh: a deleted row can outlive its deletion in a database file's free pages
+        rewrite_database(hub.warehouse)
         if not left:  # the last authority: no hub file remains to publish
             hub.published.unlink(missing_ok=True)
             return HubPublication(False, None, 0, [], [], 0.0)
-        return recompute(hub, run_id, log)
+        return recompute(hub, run_id, log, whole=True)
+
+
+def rewrite_database(database: Path) -> None:
+    """The DuckDB file copied table by table into a new file, which replaces it."""
+    fresh = database.with_name(f".{database.name}.rewrite")
+    fresh.unlink(missing_ok=True)
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{database}' as old (read_only)")
+        conn.execute(f"attach '{fresh}' as fresh")
+        conn.execute("copy from database old to fresh")
+        conn.execute("detach fresh")
+        conn.execute("detach old")
+    os.replace(fresh, database)
+    database.with_name(database.name + ".wal").unlink(missing_ok=True)
 
 
 def prepare_hub(conn: duckdb.DuckDBPyConnection) -> None:
@@ -231,14 +256,14 @@ def replace_rows(
         conn.unregister("handed")
 
 
-def recompute(hub: Settings, run_id: str, log=print) -> HubPublication:
+def recompute(hub: Settings, run_id: str, log=print, whole: bool = False) -> HubPublication:
     """dbt builds the KPI models over every authority in the hub; the hub file is published."""
     from orchestration.publish.publication import publish
 
     started = time.monotonic()
     started_at = datetime.now()
     run_dbt(hub)
-    publication = publish(hub, run_id, started_at, checks=None)
+    publication = publish(hub, run_id, started_at, checks=None, whole=whole)
     with connect(hub.warehouse, read_only=True) as conn:
         authorities = [
             la

@@ -326,9 +326,13 @@ def publish(
     run_id: str,
     started_at: datetime,
     checks: list[CheckResult] | None = None,
+    whole: bool = False,
 ) -> Publication:
     """Write the published file from the marts, unless it would be identical to the one there;
     check the new file (candidate.py) and move it into place only when nothing is found.
+
+    `whole` writes the file afresh whatever is in place (a hub forgetting an authority: no
+    freed page of the old file may keep its rows).
 
     An unchanged rerun leaves the file, and so every analyst's copy of it, byte-identical: the
     `checks` and `source_files` tables describe the run that published, so they stay out of
@@ -351,7 +355,7 @@ def publish(
         current = last_published(conn)
         trusted = current is not None and verify(target, expected=True).state == "verified"
         copies = {name: (schema, name) for schema, name in relations}
-        if trusted and current[1] == content:
+        if trusted and current[1] == content and not whole:
             # the file in place holds this content: it is what the check reads
             conn.execute(f"attach {sql_string(target)} as publication (read_only)")
             try:
@@ -375,7 +379,8 @@ def publish(
             publications_params=[run_id, started_at, content],
             # Start from the publication in place and rewrite only what differs: a delivery
             # for one authority changes its rows (and the roll-ups), not the national file.
-            start_from=target if trusted else None,
+            # (`whole`: written afresh, so no freed page of the old file keeps removed rows)
+            start_from=target if trusted and not whole else None,
         )
         if found:  # the file in place stays byte-identical
             return Publication(False, current[0] if current else None, 0, found)

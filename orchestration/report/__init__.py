@@ -13,7 +13,7 @@ __all__ = ["ReportError", "default_path", "write_board_pack"]
 
 
 def default_path(settings: Settings, la_code: str, census_year: int) -> Path:
-    return settings.home / "reports" / f"board-pack-{la_code}-{census_year}.html"
+    return settings.room("reports") / f"board-pack-{la_code}-{census_year}.html"
 
 
 def write_board_pack(

@@ -555,7 +555,7 @@ def export_publication(
         if not tables:
             raise NoPublicationError(f"{published} holds no tables: nothing to export.")
         run_id = published_run_id(conn, tables)
-        folder = (out or settings.home / "exports" / safe_name(run_id)).expanduser().resolve()
+        folder = (out or settings.room("exports") / safe_name(run_id)).expanduser().resolve()
         folder.mkdir(parents=True, exist_ok=True)
         warnings: list[str] = []
         lookups = Lookups.read(conn)
