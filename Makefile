@@ -6,7 +6,7 @@ MANIFEST := dbt_project/target/manifest.json
 export WORKFORCE_HOME ?= $(CURDIR)/workforce-data
 
 .DEFAULT_GOAL := help
-.PHONY: help setup manifest demo run test chromium lint format docs kpi-docs dev benchmark spellings clean
+.PHONY: help setup manifest demo run test chromium postgres lint format docs kpi-docs dev benchmark spellings clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ lint: setup  ## ruff (check and format) and sqlfluff on the dbt models; fails on
 format: setup  ## apply ruff formatting
 	$(BIN)/ruff format .
 
-test: setup manifest chromium  ## every test on two workers, and the lint beside them
+test: setup manifest chromium postgres  ## every test on two workers, and the lint beside them
 	@# the lint runs niced, on what the two workers leave idle (it costs 40 s of CPU)
 	@nice -n 19 $(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; tests=$$?; \
@@ -59,6 +59,12 @@ chromium:  ## headless Chromium + chromedriver for the board pack's browser test
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		$$([ "$$(id -u)" -eq 0 ] || echo sudo) sh -c \
 		'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq chromium chromium-driver'
+
+postgres:  ## PostgreSQL server binaries for the Postgres-backed instance's test (apt, if missing)
+	@# Debian keeps initdb and pg_ctl off PATH, under /usr/lib/postgresql/<version>/bin
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		$$([ "$$(id -u)" -eq 0 ] || echo sudo) sh -c \
+		'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq postgresql'
 
 dev: setup manifest  ## the Dagster UI on $WORKFORCE_HOME/dagster (the instance workforce run uses too)
 	mkdir -p $(WORKFORCE_HOME)/dagster && cp dagster.yaml $(WORKFORCE_HOME)/dagster/

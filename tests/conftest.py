@@ -17,6 +17,7 @@ from filelock import FileLock
 
 from orchestration.generator.dfe_files import DFE_FILES, DOWNLOADED_ON, write_dfe_files
 
+pytest_plugins = ["tests.postgres_server"]  # `postgres_url`: a PostgreSQL server of the tests' own
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = PROJECT_ROOT / "reference"  # DfE's published files (reference/README.md)
 WORKFORCE = Path(sys.executable).with_name("workforce")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import shutil
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -26,15 +25,36 @@ from orchestration.publish.outcome import RunOutcome, read_outcome
 from orchestration.settings import PROJECT_ROOT, Settings
 
 INSTANCE_SETTINGS = PROJECT_ROOT / "dagster.yaml"
+POSTGRES_URL_ENV = "WORKFORCE_DAGSTER_POSTGRES_URL"
+
+
+def instance_settings() -> bytes:
+    """The project's dagster.yaml; with WORKFORCE_DAGSTER_POSTGRES_URL set, plus the Postgres
+    storage (runs, event log, schedules), which names the variable: the URL and its password
+    are read from the environment by each Dagster process, never written into the file.
+
+    The URL names dagster-postgres's driver, `postgresql+psycopg2://`: SQLAlchemy 2.1 reads a
+    plain `postgresql://` as psycopg 3, which is not installed."""
+    project, url = INSTANCE_SETTINGS.read_bytes(), os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        return project
+    if not url.startswith("postgresql+psycopg2://"):
+        raise ValueError(f"{POSTGRES_URL_ENV} must start postgresql+psycopg2:// (psycopg2's URL)")
+    storage = f"storage:\n  postgres:\n    postgres_url:\n      env: {POSTGRES_URL_ENV}\n"
+    return project.rstrip(b"\n") + b"\n" + storage.encode()
 
 
 def prepare_instance(settings: Settings) -> Path:
-    """$WORKFORCE_HOME/dagster with the project's instance settings (one run at a time)."""
+    """$WORKFORCE_HOME/dagster with the project's instance settings (the run queue; the
+    storage on PostgreSQL when WORKFORCE_DAGSTER_POSTGRES_URL is set). Written beside and
+    moved into place, so that a process starting at the same time never reads half a file."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    if not target.exists() or target.read_bytes() != INSTANCE_SETTINGS.read_bytes():
-        shutil.copyfile(INSTANCE_SETTINGS, target)
+    target, wanted = home / "dagster.yaml", instance_settings()
+    if not target.exists() or target.read_bytes() != wanted:
+        written = target.with_name(f".dagster.yaml.{os.getpid()}")
+        written.write_bytes(wanted)
+        os.replace(written, target)
     return home
 
 

@@ -96,8 +96,9 @@ def test_with_a_run_in_progress_a_second_start_is_refused_naming_it(sample_home:
     settings = Settings.from_env()
     settings.prepare()
     instance = instance_for(settings)
-    # the instance queues runs launched by the sensor, schedule and UI one at a time
-    assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
+    # the instance queues a single-council home's runs (sensor, schedule, UI) one at a time
+    limits = instance.run_coordinator.get_run_queue_config().tag_concurrency_limits
+    assert {"key": "workforce/home", "limit": 1} in limits
 
     holder = {"run_id": "run-in-progress", "launched_by": "schedule nightly"}
     with warehouse_lock(settings.lock_file, holder):
