@@ -10,11 +10,13 @@ import dagster as dg
 
 from orchestration.defs.agency_rules import AGENCY_RETURN_KEY
 from orchestration.defs.census import CENSUS_KEY
-from orchestration.defs.partitions import PARTITIONS
+from orchestration.defs.partitions import AUTHORITY, PARTITIONS, authorities
 from orchestration.defs.run_guard import OUTCOME_TAG, launched_by, started_at_of
 from orchestration.ingest.landing import (
+    LA_CODE,
     Listing,
     landed_files,
+    landed_files_of,
     landed_name,
     read_listing,
     sha256_of,
@@ -43,13 +45,21 @@ workforce_job = dg.define_asset_job(
     execution_timezone="Europe/London",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
-def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+def nightly(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | list[dg.RunRequest] | dg.SkipReason:
     """For systems that deliver once a day: one full pass every night, unless nothing is new.
 
     A run with nothing to load or build would leave every check of the marts and the published
     file planned and not evaluated ("skipped" in the UI, masking the checks of the publication
     in place): then no run is started. Looks only at files, as the sensor does."""
     settings = Settings.from_env()
+    if settings.hub:  # each authority with something new: a run of its partition
+        authorities = context.instance.get_dynamic_partitions(AUTHORITY)
+        stale = [la for la in authorities if not nothing_new(settings.for_authority(la))]
+        if not stale:
+            return dg.SkipReason("nothing new for any authority of the hub")
+        return [dg.RunRequest(partition_key=la) for la in stale]
     if since := nothing_new(settings):
         return dg.SkipReason(
             f"nothing new since run {since}: every landed file is loaded, the project is "
@@ -69,7 +79,7 @@ def nothing_new(settings: Settings) -> str | None:
     if listing.project != project_fingerprint(settings):
         return None
     landing = settings.landing
-    for path in landed_files(landing) if landing.exists() else []:
+    for path in landed_files_of(settings):
         name, stat = landed_name(path, landing), path.lstat()
         if listing.knows(name, stat.st_size, stat.st_mtime_ns):
             continue  # recorded as it stands: not hashed again, as ingestion does
@@ -95,9 +105,9 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     store = settings.dagster_home / "landing-seen"
     seen = read_seen(store, context.cursor)
     landing = settings.landing
-    listing: Listing | None = None  # what the ledger holds, read when first needed
+    ledgers = Ledgers(settings, context.instance)
     current: dict[str, list] = {}
-    new: list[tuple[str, str]] = []
+    new: dict[str | None, list[tuple[str, str]]] = {}  # by authority in a hub (None: the home)
     for path in landed_files(landing) if landing.exists() else []:
         name = landed_name(path, landing)
         stat = path.stat()
@@ -105,21 +115,63 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         if before and before[:2] == [stat.st_size, stat.st_mtime_ns]:
             current[name] = before  # unchanged since last look: no need to hash again
             continue
-        listing = listing or read_listing(settings) or Listing({}, None, None)
-        if recorded := listing.knows(name, stat.st_size, stat.st_mtime_ns):
+        listings = ledgers.of(name)
+        if listings and all(
+            listing.knows(name, stat.st_size, stat.st_mtime_ns) for listing in listings.values()
+        ):
             # recorded by a run as it stands (one from the command line, say): loaded already
+            recorded = next(iter(listings.values())).knows(name, stat.st_size, stat.st_mtime_ns)
             current[name] = [stat.st_size, stat.st_mtime_ns, recorded]
             continue
         sha = sha256_of(path)
         current[name] = [stat.st_size, stat.st_mtime_ns, sha]
-        if (not before or before[2] != sha) and not listing.knows(name, -1, -1, sha):
-            new.append((name, sha))
+        if not before or before[2] != sha:
+            for who, listing in listings.items():
+                if not listing.knows(name, -1, -1, sha):
+                    new.setdefault(who, []).append((name, sha))
     requests = []
-    if new:
+    for who, files in sorted(new.items(), key=lambda item: item[0] or ""):
         # Same files with the same content -> same run key -> Dagster starts no second run.
-        run_key = hashlib.sha256(json.dumps(sorted(new)).encode()).hexdigest()
-        requests.append(dg.RunRequest(run_key=run_key, tags={"landed_files": str(len(new))}))
-    return dg.SensorResult(run_requests=requests, cursor=write_seen(store, current, context.cursor))
+        run_key = hashlib.sha256(json.dumps([who, sorted(files)]).encode()).hexdigest()
+        requests.append(
+            dg.RunRequest(
+                run_key=run_key, partition_key=who, tags={"landed_files": str(len(files))}
+            )
+        )
+    added = sorted(set(new) - set(ledgers.authorities) - {None})
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=write_seen(store, current, context.cursor),
+        # a new authority's first file: its partition, then its run
+        dynamic_partitions_requests=[authorities.build_add_request(added)] if added else None,
+    )
+
+
+class Ledgers:
+    """What each ledger holds (the listing beside its warehouse), read when first needed: the
+    home's, or in a hub each authority's (a DfE file in landing/ itself is every authority's)."""
+
+    def __init__(self, settings: Settings, instance: dg.DagsterInstance):
+        self.settings = settings
+        self.listings: dict[str | None, Listing] = {}
+        self.authorities: list[str] = (
+            instance.get_dynamic_partitions(AUTHORITY) if settings.hub else []
+        )
+
+    def listing(self, la_code: str | None) -> Listing:
+        if la_code not in self.listings:
+            tenant = self.settings.for_authority(la_code) if la_code else self.settings
+            self.listings[la_code] = read_listing(tenant) or Listing({}, None, None)
+        return self.listings[la_code]
+
+    def of(self, name: str) -> dict[str | None, Listing]:
+        """The ledgers a landed file is for."""
+        if not self.settings.hub:
+            return {None: self.listing(None)}
+        folder, _, rest = name.partition("/")
+        if rest:  # an authority's file (one in a folder that is not an authority's: no one's)
+            return {folder: self.listing(folder)} if LA_CODE.match(folder) else {}
+        return {la: self.listing(la) for la in self.authorities}
 
 
 def read_seen(store: Path, cursor: str | None) -> dict[str, list]:
@@ -163,7 +215,10 @@ def record_failed_publication(context: dg.RunFailureSensorContext) -> dg.SkipRea
     run = context.dagster_run
     if OUTCOME_TAG in run.tags:
         return dg.SkipReason(f"run {run.run_id} recorded its own outcome")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.for_run(run.tags)
+    except ValueError as unpartitioned:
+        return dg.SkipReason(str(unpartitioned))
     outcome = RunOutcome(
         run.run_id,
         "failed",
