@@ -13,6 +13,11 @@ across runs):
   peak RSS      the largest resident set of any `workforce run` above
   sizes         warehouse and published files
 
+With --hub, the home is a hub of many councils (WORKFORCE_HUB=1, docs/deployment.md): the
+full build runs the authorities two at a time (`workforce run --la`, as the run queue does),
+a delivery is its authority's run alone (the hub file's roll-up included), and the table adds
+two authorities' deliveries run side by side against one.
+
 With --sweep-authorities and --sweep-years, the one-delivery cost is also measured on fresh
 homes of every authorities x years pair given, and plotted (PNG) against the size of the
 history it lands on (--no-table: the sweep alone; --earlier adds a point measured by the
@@ -56,6 +61,38 @@ class Timed:
     seconds: float
     exit_code: int
     peak_mb: float
+
+
+def authorities_of(landing: Path) -> list[str]:
+    return sorted(p.name for p in landing.iterdir() if p.is_dir())
+
+
+def side_by_side(home: Path, la_codes: list[str], at_once: int = 2) -> Timed:
+    """Each authority's `workforce run --la`, `at_once` of them at a time (a hub's run queue)."""
+    started = time.perf_counter()
+    queue, running, worst = list(la_codes), [], 0
+    while queue or running:
+        while queue and len(running) < at_once:
+            running.append(start_run(home, "--la", queue.pop(0)))
+        time.sleep(0.1)
+        for child in [c for c in running if c.poll() is not None]:
+            output, _ = child.communicate()
+            if child.returncode not in (0, 2):
+                print(output[-4000:], file=sys.stderr)
+            worst = max(worst, child.returncode)
+            running.remove(child)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Timed(time.perf_counter() - started, worst, peak_mb)
+
+
+def start_run(home: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(WORKFORCE), "run", *args],
+        env={**os.environ, "WORKFORCE_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def workforce_run(home: Path, *args: str) -> Timed:
@@ -128,29 +165,53 @@ def prepare_home(home: Path, authorities: int, years: int, seed: int) -> None:
         shutil.rmtree(home / folder, ignore_errors=True)
 
 
-def one_delivery(home: Path) -> tuple[Timed, Path]:
-    """Land the first authority's next hr_staff snapshot and run."""
+def one_delivery(home: Path, hub: bool = False) -> tuple[Timed, Path]:
+    """Land the first authority's next hr_staff snapshot and run (in a hub, its run)."""
     landing = home / "landing"
-    la_code = sorted(p.name for p in landing.iterdir() if p.is_dir())[0]
+    la_code = authorities_of(landing)[0]
     latest, following = next_snapshot(landing, la_code)
     following.write_bytes(latest.read_bytes())
-    return workforce_run(home), following
+    return workforce_run(home, *(["--la", la_code] if hub else [])), following
 
 
-def measure(home: Path, authorities: int, years: int, seed: int) -> dict[str, str]:
+def two_deliveries(home: Path) -> tuple[Timed, list[Path]]:
+    """The next snapshots of the second and third authorities, their runs side by side."""
+    la_codes = authorities_of(home / "landing")[1:3]
+    delivered = []
+    for la_code in la_codes:
+        latest, following = next_snapshot(home / "landing", la_code)
+        following.write_bytes(latest.read_bytes())
+        delivered.append(following)
+    return side_by_side(home, la_codes), delivered
+
+
+def measure(home: Path, authorities: int, years: int, seed: int, hub: bool) -> dict[str, str]:
     prepare_home(home, authorities, years, seed)
     landing = home / "landing"
     files = list(landed_files(landing))
     landed_mb = sum(p.stat().st_size for p in files) / 1e6
     floor_seconds, rows = floor(landing)
-    full = workforce_run(home)
-    delivery, delivered = one_delivery(home)
+    full = side_by_side(home, authorities_of(landing)) if hub else workforce_run(home)
+    delivery, delivered = one_delivery(home, hub)
+    first = ["--la", authorities_of(landing)[0]] if hub else []
     delivered.write_text(with_one_cell_changed(delivered.read_text()))
-    correction = workforce_run(home)
-    noop = workforce_run(home)
+    correction = workforce_run(home, *first)
+    noop = workforce_run(home, *first)
     delivered.unlink()  # the landing folder as generated, for the next run of this script
     peak = max(t.peak_mb for t in (full, delivery, correction, noop))
     share = lambda t: f"{t.seconds:,.1f} s ({t.seconds / full.seconds:.1%} of full)"  # noqa: E731
+    extra = {}
+    if hub and authorities >= 3:
+        both, landed_two = two_deliveries(home)
+        for path in landed_two:
+            path.unlink()
+        extra["two authorities' deliveries, side by side"] = (
+            f"{both.seconds:,.1f} s ({both.seconds / delivery.seconds:.2f}x one; "
+            f"exit {both.exit_code})"
+        )
+    warehouses = [home / "warehouse" / "warehouse.duckdb"]
+    if hub:
+        warehouses = list((home / "warehouse").glob("*/warehouse.duckdb"))
     return {
         "scale": f"{authorities} authorities x {years} years",
         "landed": f"{len(files):,} files, {landed_mb:,.0f} MB, {rows:,} rows",
@@ -159,15 +220,22 @@ def measure(home: Path, authorities: int, years: int, seed: int) -> dict[str, st
         f"{full.seconds / floor_seconds:,.1f}x the floor)",
         "one new delivery": share(delivery) + f" (exit {delivery.exit_code})",
         "a correction": share(correction) + f" (exit {correction.exit_code})",
+        **extra,
         "no-op": f"{noop.seconds:,.1f} s (exit {noop.exit_code})",
         "peak RSS": f"{peak:,.0f} MB",
-        "warehouse": f"{megabytes(home / 'warehouse' / 'warehouse.duckdb'):,.0f} MB",
+        "warehouse": f"{sum(megabytes(w) for w in warehouses):,.0f} MB"
+        + (f" in {len(warehouses)} files" if hub else ""),
         "published": f"{megabytes(home / 'published' / 'workforce.duckdb'):,.1f} MB",
     }
 
 
 def sweep(
-    root: Path, authorities: list[int], years: list[int], seed: int, skip: set[tuple[int, int]]
+    root: Path,
+    authorities: list[int],
+    years: list[int],
+    seed: int,
+    skip: set[tuple[int, int]],
+    hub: bool = False,
 ) -> list[tuple[int, int, float]]:
     """One delivery's cost on fresh homes of each authorities x years pair (but `skip`)."""
     points = []
@@ -177,8 +245,11 @@ def sweep(
                 continue
             home = root / f"sweep-{n}x{y}" / "workforce-data"
             prepare_home(home, n, y, seed)
-            workforce_run(home)
-            delivery, delivered = one_delivery(home)
+            if hub:
+                side_by_side(home, authorities_of(home / "landing"))
+            else:
+                workforce_run(home)
+            delivery, delivered = one_delivery(home, hub)
             shutil.rmtree(home.parent)  # a national sweep's homes would not fit on disk together
             print(
                 f"  sweep {n:>3} authorities x {y:>2} years: one delivery {delivery.seconds:.1f} s"
@@ -244,6 +315,7 @@ def main() -> None:
     parser.add_argument("--sweep-authorities", type=numbers, default=[])
     parser.add_argument("--sweep-years", type=numbers, default=[])
     parser.add_argument("--plot", type=Path, help="PNG of the sweep")
+    parser.add_argument("--hub", action="store_true", help="a hub of many councils")
     parser.add_argument(
         "--no-table", dest="table", action="store_false", help="only the sweep and its plot"
     )
@@ -257,12 +329,14 @@ def main() -> None:
         "not measured again, drawn hollow in the plot",
     )
     args = parser.parse_args()
+    if args.hub:
+        os.environ["WORKFORCE_HUB"] = "1"
 
     root = Path(tempfile.mkdtemp(prefix="workforce-national-"))
     home = args.home or root / "workforce-data"
     if args.table:
         print(f"WORKFORCE_HOME={home}")
-        table = measure(home, args.authorities, args.years, args.seed)
+        table = measure(home, args.authorities, args.years, args.seed, args.hub)
         width = max(map(len, table))
         print("\n| measure | figure |\n|---|---|")
         for name, figure in table.items():
@@ -270,7 +344,7 @@ def main() -> None:
     if args.sweep_authorities and args.sweep_years:
         earlier = [(int(n), int(y), float(s)) for n, y, s in args.earlier]
         skip = {(n, y) for n, y, _ in earlier}
-        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed, skip)
+        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed, skip, args.hub)
         if args.plot:
             plot(points, args.plot, earlier)
 
