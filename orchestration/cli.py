@@ -263,6 +263,12 @@ def run(
     settings = Settings.from_env()
     if settings.hub:
         raise typer.Exit(run_hub(settings, la, full_refresh))
+    if settings.rollup().warehouse.exists():
+        console.print(
+            f"[red]{settings.home} is a hub of many councils (each authority in a room of its "
+            f"own): set {HUB_ENV}=1 to run it, for every authority or one (`--la CODE`)[/red]"
+        )
+        raise typer.Exit(EXIT_FAILED)
     settings.prepare()
     started = time.monotonic()
     refuse_if_configuration_is_wrong(settings)

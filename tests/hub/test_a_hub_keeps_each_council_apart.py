@@ -153,6 +153,16 @@ def test_an_authoritys_second_run_waits_its_turn_while_another_authority_runs(hu
     assert same_code == 1 and "r-383" in same_out, same_out  # refused, naming the run
     assert other_code == 0, other_out  # the other authority was not held up
     assert "Nothing changed" in other_out
+    # a plain run on a hub's home would pour every authority into one warehouse: refused
+    plain = subprocess.run(
+        [str(WORKFORCE), "run"],
+        env={**{k: v for k, v in os.environ.items() if k != HUB_ENV}, "WORKFORCE_HOME": str(home)},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert plain.returncode == 1 and f"set {HUB_ENV}=1" in plain.stderr, plain.stderr
+    assert not (home / "warehouse" / "warehouse.duckdb").exists()
 
 
 def test_forget_leaves_no_trace_of_the_authority_but_the_audit_record(hub):
