@@ -158,14 +158,25 @@ def reference_columns(kind: ReferenceKind) -> list[tuple[str, str]]:
 def create_schemas(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists raw")
     conn.execute(AUDIT_DDL)
+    # every raw table's columns in one look (each step of a run calls this: one query per
+    # table cost a run about a second)
+    have: dict[str, dict[str, str]] = {}
+    for table, column, data_type in conn.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where schema_name = 'raw' and database_name = current_database()"
+    ).fetchall():
+        have.setdefault(table, {})[column] = data_type
     for kind in KINDS.values():
-        cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
-        conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
-        add_new_optional_columns(conn, kind)
-        widen_decimal_columns(conn, kind)
+        if kind.name not in have:
+            cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(kind))
+            conn.execute(f"create table if not exists raw.{kind.name} (\n  {cols}\n)")
+            continue
+        add_new_optional_columns(conn, kind, have[kind.name])
+        widen_decimal_columns(conn, kind, have[kind.name])
     for reference in REFERENCE_KINDS.values():
-        cols = ",\n  ".join(f"{name} {t}" for name, t in reference_columns(reference))
-        conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
+        if reference.name not in have:
+            cols = ",\n  ".join(f"{name} {t}" for name, t in reference_columns(reference))
+            conn.execute(f"create table if not exists raw.{reference.name} (\n  {cols}\n)")
 
 
 def records(
@@ -189,14 +200,15 @@ def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
     ]
 
 
-def add_new_optional_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+def add_new_optional_columns(
+    conn: duckdb.DuckDBPyConnection, kind: Kind, have: dict[str, str]
+) -> None:
     """A column the contract gained after this warehouse was created (an optional one, such
     as `qual_inst`, `base_salary_gbp` or the agency rules' columns) is added to the raw
     table, null in the rows loaded before it existed, so staging always finds it. A snapshot
     kind's row hashes are computed again over the wider row (the new cells null), so the next
     snapshot opens a version only for a record whose delivered value is new, not for every
     record the table holds."""
-    have = set(table_columns(conn, "raw", kind.name))
     added = [(name, sql_type) for name, sql_type in raw_columns(kind) if name not in have]
     for name, sql_type in added:
         conn.execute(f"alter table raw.{kind.name} add column {name} {sql_type}")
@@ -210,18 +222,13 @@ def row_hash_sql(kind: Kind) -> str:
     return f"md5(to_json({{{hashed}}}))"
 
 
-def widen_decimal_columns(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+def widen_decimal_columns(
+    conn: duckdb.DuckDBPyConnection, kind: Kind, have: dict[str, str]
+) -> None:
     """A decimal column stored at fewer places than the contract now keeps (FTE at 4 before
     decimals were read as written) is widened in place, its values unchanged; a snapshot
     kind's row hashes are computed again over the widened values, so the next snapshot
     compares like with like and opens no version for a record that did not change."""
-    have = dict(
-        conn.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ?",
-            [kind.name],
-        ).fetchall()
-    )
     narrow = [
         (c.raw_name, c.type.sql)
         for c in kind.stored_columns

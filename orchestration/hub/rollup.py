@@ -21,7 +21,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.dbt_manifest import MANIFEST, seed_partial_parse
-from orchestration.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 from orchestration.warehouse import connect, create_schemas, table_columns
 
 # What dbt computes over every authority in the hub (with the seeds): the rest of the published
@@ -285,59 +284,74 @@ def recompute(hub: Settings, run_id: str, log=print, whole: bool = False) -> Hub
     return result
 
 
+def close_dbt_connection() -> None:
+    """dbt-duckdb keeps its DuckDB database open in the process after an invocation: closed,
+    so that the publication can open the hub's warehouse (and nothing holds it after)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def run_dbt(hub: Settings) -> None:
-    """`dbt build` of the hub's models and seeds on the hub's warehouse (its tests included)."""
+    """`dbt build` of the hub's models and seeds on the hub's warehouse (its tests included).
+
+    In this process (dbt's programmatic runner): the run has dbt imported already, and a
+    process of its own cost the roll-up two of its four seconds."""
+    from dbt.cli.main import dbtRunner
+
     from orchestration.config import load_thresholds
 
     seed_partial_parse(hub.dbt_target)
-    env = {
-        **os.environ,
-        "WORKFORCE_WAREHOUSE": str(hub.warehouse),
+    variables = {"suppression_threshold": load_thresholds(hub.home).suppression_threshold}
+    args = [
+        "build",
+        "--select",
+        *HUB_MODELS,
+        "resource_type:seed",
+        "--exclude-resource-type",
+        "unit_test",
+        # only the tests whose every relation is the hub's (not those of a seed against an
+        # authority's staging, which the hub does not hold)
+        "--indirect-selection",
+        "cautious",
+        "--no-write-json",
+        "--vars",
+        json.dumps(variables),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(hub.dbt_target),
+        "--quiet",
+    ]
+    settings = {
+        "WORKFORCE_WAREHOUSE": str(hub.warehouse),  # the profile's path
         "DBT_LOG_PATH": str(hub.dbt_target / "logs"),
         "DBT_LOG_LEVEL_FILE": "warn",
     }
-    variables = {"suppression_threshold": load_thresholds(hub.home).suppression_threshold}
-    done = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "build",
-            "--select",
-            *HUB_MODELS,
-            "resource_type:seed",
-            "--exclude-resource-type",
-            "unit_test",
-            # only the tests whose every relation is the hub's (not those of a seed against
-            # an authority's staging, which the hub does not hold)
-            "--indirect-selection",
-            "cautious",
-            "--no-write-json",
-            "--vars",
-            json.dumps(variables),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(hub.dbt_target),
-            "--log-format",
-            "json",
-            "--quiet",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=DBT_PROJECT_DIR,
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        close_dbt_connection()
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if result.success:
+        return
+    failed = [
+        f"{r.node.name}: {(r.message or r.status).strip()}"
+        for r in getattr(result.result, "results", None) or []
+        if str(r.status) in ("error", "fail")
+    ]
+    raise HubRollupFailed(
+        "the hub's dbt build failed: "
+        + ("; ".join(failed[:5]) or str(result.exception or "see dbt's log"))
     )
-    if done.returncode:
-        errors = []
-        for line in (done.stdout + done.stderr).splitlines():
-            try:
-                info = json.loads(line)["info"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            if info.get("level") == "error" and info.get("msg"):
-                errors.append(info["msg"].strip())
-        raise HubRollupFailed(
-            "the hub's dbt build failed: "
-            + ("; ".join(errors[:5]) or (done.stdout + done.stderr)[-2000:])
-        )
