@@ -136,18 +136,27 @@ def test_good_rows_pass(warehouse, suites, suite_name):
     json.dumps(result.raw)  # kept in the audit trail as JSON
 
 
-def test_a_rate_above_100_fails(warehouse, suites):
+def test_a_share_above_100_fails_while_turnover_may_exceed_it(warehouse, suites):
+    # turnover is a flow over a stock: one manager in post on 30 Sep and three who left in the
+    # year is 300%, which a role or team of a small authority reaches
     warehouse.execute(
-        "update marts.kpi_values set value = 150 where kpi_code = 'turnover_rate_fte'"
+        "update marts.kpi_values set value = 300 where kpi_code = 'turnover_rate_fte'"
     )
+    assert validate(warehouse, suites["kpi_values"]).success
+    warehouse.execute("update marts.kpi_values set value = -5 where kpi_code = 'turnover_rate_fte'")
+    assert "min_value=0" in only_failure(validate(warehouse, suites["kpi_values"]))
 
+    warehouse.execute(
+        "update marts.kpi_values set kpi_code = 'agency_rate_fte', value = 150 "
+        "where kpi_code = 'turnover_rate_fte'"
+    )
     failure = only_failure(validate(warehouse, suites["kpi_values"]))
 
     assert failure.startswith("marts.kpi_values.value: expect_column_values_to_be_between(")
     assert "max_value=100" in failure
     assert (
         "where (unit == percent AND kpi_code NOT_IN (vacancy_agency_cover_rate_fte, "
-        "agency_spend_change_percent, agency_premium_percent))" in failure
+        "agency_spend_change_percent, agency_premium_percent, turnover_rate_fte))" in failure
     )
     assert failure.endswith("failed for 1 of 1 rows, e.g. 150.0")
 
