@@ -295,15 +295,12 @@ def run_or_say(settings: Settings, full_refresh: bool) -> RunOutcome:
 def run_hub(home: Settings, la: str | None, full_refresh: bool) -> int:
     """A hub's `workforce run`: one authority's partition, or each authority's in turn; the
     exit code is the worst of theirs."""
-    from orchestration.ingest.landing import LA_CODE
-
-    if la is not None and not LA_CODE.match(la):
-        console.print(f"[red]--la {escape(la)}: not an authority's 3-digit DfE code[/red]")
+    if la is not None and not is_la_code(la):
         return EXIT_FAILED
-    if (home.home / "warehouse" / "warehouse.duckdb").exists():
+    if home.warehouse.exists():  # (the home's own: a single council's)
         console.print(
             f"[red]{home.home} is a single council's home (one warehouse for every authority: "
-            f"{home.home / 'warehouse' / 'warehouse.duckdb'}); a hub keeps each authority "
+            f"{home.warehouse}); a hub keeps each authority "
             "apart: start the hub in a new WORKFORCE_HOME (docs/deployment.md)[/red]"
         )
         return EXIT_FAILED
@@ -333,6 +330,16 @@ def run_hub(home: Settings, la: str | None, full_refresh: bool) -> int:
     return max(codes, default=EXIT_PUBLISHED)  # blocked (3) before rejected (2)
 
 
+def is_la_code(la: str) -> bool:
+    """Whether `--la` names an authority; says so when it does not."""
+    from orchestration.ingest.landing import LA_CODE
+
+    if LA_CODE.match(la):
+        return True
+    console.print(f"[red]--la {escape(la)}: not an authority's 3-digit DfE code[/red]")
+    return False
+
+
 def hub_authorities(home: Settings) -> list[str]:
     """The authorities of a hub: a folder in landing/, or a warehouse of their own."""
     from orchestration.ingest.landing import LA_CODE
@@ -360,14 +367,12 @@ def forget(
     under way)."""
     from orchestration.hub.forget import forget as forget_authority
     from orchestration.hub.forget import rooms
-    from orchestration.ingest.landing import LA_CODE
 
     os.environ[HUB_ENV] = "1"
     settings = Settings.from_env()
-    if not LA_CODE.match(la):
-        console.print(f"[red]--la {escape(la)}: not an authority's 3-digit DfE code[/red]")
+    if not is_la_code(la):
         raise typer.Exit(EXIT_FAILED)
-    if (settings.home / "warehouse" / "warehouse.duckdb").exists():
+    if settings.warehouse.exists():  # (the home's own: a single council's)
         console.print(
             f"[red]{settings.home} is a single council's home: its warehouse holds every "
             "authority together, so one cannot be removed from it alone[/red]"

@@ -18,7 +18,6 @@ as a single council's is: checked as a candidate, swapped in whole, logged.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -31,12 +30,20 @@ from pathlib import Path
 import duckdb
 
 from orchestration.dbt_manifest import MANIFEST, seed_partial_parse
+from orchestration.publish.digest import digest_path
 from orchestration.settings import DBT_PROJECT_DIR, Settings
-from orchestration.warehouse import connect, create_schemas, table_columns
+from orchestration.warehouse import (
+    WarehouseBusy,
+    connect,
+    create_schemas,
+    table_columns,
+    warehouse_lock,
+)
 
 # What dbt computes over every authority in the hub (with the seeds): the rest of the published
 # tables are the authorities' own rows, handed over as they were published.
-HUB_MODELS = ("kpi_values+", "kpi_settings")
+HUB_ROOT, HUB_ALSO = "kpi_values", "kpi_settings"
+HUB_MODELS = (f"{HUB_ROOT}+", HUB_ALSO)  # as dbt selects them
 KPI_INPUTS = ("intermediate", "int_kpi_inputs")
 DFE_WIDE = {"kpi_benchmarks"}  # DfE's figures for every authority: the newest handed over whole
 LOCK_WAIT_SECONDS = 600
@@ -76,52 +83,61 @@ class HubRollupFailed(Exception):
 
 
 @contextmanager
-def hub_lock(hub: Settings, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """The hub's lock: one roll-up at a time. Waited for (a roll-up takes seconds), not refused."""
-    hub.lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with hub.lock_file.open("a+") as handle:
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise HubRollupFailed(
-                        f"the hub's lock {hub.lock_file} was held for over {wait_seconds:.0f} s"
-                    ) from None
-                time.sleep(0.2)
+def hub_lock(hub: Settings, run_id: str, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """The hub's warehouse lock (`warehouse_lock`, as every run takes its own): one roll-up at a
+    time, waited for rather than refused, since a roll-up takes seconds."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        held = warehouse_lock(hub.lock_file, {"run_id": run_id, "launched_by": "the hub's roll-up"})
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            held.__enter__()
+            break
+        except WarehouseBusy as busy:
+            if time.monotonic() > deadline:
+                raise HubRollupFailed(f"waited {wait_seconds:.0f} s for the hub: {busy}") from None
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        held.__exit__(None, None, None)
 
 
-def exposure_relations(manifest_path: Path = MANIFEST) -> tuple[list[tuple[str, str]], set[str]]:
-    """The published (schema, table) pairs, and the names of those dbt builds in the hub."""
-    from orchestration.publish.publication import PUBLISHED_EXPOSURE
-
+def computed_in_hub(manifest_path: Path = MANIFEST) -> set[str]:
+    """The tables dbt builds in the hub (HUB_MODELS: kpi_values and every model built from it,
+    kpi_settings) and the seeds, by name."""
     manifest = json.loads(manifest_path.read_text())
-    members = manifest["exposures"][PUBLISHED_EXPOSURE]["depends_on"]["nodes"]
-    nodes = manifest["nodes"]
     children = manifest["child_map"]
-    built = {"model.csc_workforce.kpi_values", "model.csc_workforce.kpi_settings"}
-    frontier = ["model.csc_workforce.kpi_values"]
+    root = f"model.csc_workforce.{HUB_ROOT}"
+    built = {root, f"model.csc_workforce.{HUB_ALSO}"}
+    frontier = [root]
     while frontier:
         for child in children.get(frontier.pop(), []):
             if child.startswith("model.") and child not in built:
                 built.add(child)
                 frontier.append(child)
-    relations = [(nodes[m]["schema"], nodes[m]["alias"]) for m in members]
-    in_hub = {nodes[m]["alias"] for m in members if m in built or m.startswith("seed.")}
-    return relations, in_hub
+    nodes = manifest["nodes"]
+    return {nodes[n]["alias"] for n in nodes if n in built or n.startswith("seed.")}
 
 
 def handed_over(manifest_path: Path = MANIFEST) -> list[tuple[str, str]]:
     """The tables an authority hands the hub: its KPI inputs and its published rows of the
     tables the hub does not compute."""
-    relations, in_hub = exposure_relations(manifest_path)
-    return [KPI_INPUTS, *(r for r in relations if r[1] not in in_hub)]
+    from orchestration.publish.publication import published_relations
+
+    in_hub = computed_in_hub(manifest_path)
+    return [KPI_INPUTS, *(r for r in published_relations(manifest_path) if r[1] not in in_hub)]
+
+
+def authorities_in(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The authorities whose KPI inputs the hub holds."""
+    if not table_columns(conn, *KPI_INPUTS):
+        return []
+    return [
+        la
+        for (la,) in conn.execute(
+            f"select distinct la_code from {KPI_INPUTS[0]}.{KPI_INPUTS[1]} order by 1"
+        ).fetchall()
+    ]
 
 
 def contribute(tenant: Settings, run_id: str, log=print) -> HubPublication:
@@ -141,7 +157,7 @@ def contribute(tenant: Settings, run_id: str, log=print) -> HubPublication:
         ).to_arrow_table()
         acceptances = conn.sql("select * from audit.acceptances").to_arrow_table()
     hub = tenant.rollup()
-    with hub_lock(hub):
+    with hub_lock(hub, run_id):
         with connect(hub.warehouse) as conn:
             prepare_hub(conn)
             conn.execute("begin")
@@ -160,7 +176,7 @@ def forget(home_settings: Settings, la_code: str, run_id: str, log=print) -> Hub
     hub = home_settings.rollup()
     if not hub.warehouse.exists():
         return None
-    with hub_lock(hub):
+    with hub_lock(hub, run_id):
         with connect(hub.warehouse) as conn:
             prepare_hub(conn)
             conn.execute("begin")
@@ -178,17 +194,12 @@ def forget(home_settings: Settings, la_code: str, run_id: str, log=print) -> Hub
             conn.execute("delete from audit.hub_contributions where la_code = ?", [la_code])
             record(conn, la_code, run_id, "forgotten")
             conn.execute("commit")
-            (left,) = (
-                conn.execute(
-                    f"select count(distinct la_code) from {KPI_INPUTS[0]}.{KPI_INPUTS[1]}"
-                ).fetchone()
-                if table_columns(conn, *KPI_INPUTS)
-                else (0,)
-            )
+            left = authorities_in(conn)
         # written afresh: a deleted row can outlive its deletion in a database file's free pages
         rewrite_database(hub.warehouse)
         if not left:  # the last authority: no hub file remains to publish
             hub.published.unlink(missing_ok=True)
+            digest_path(hub.published).unlink(missing_ok=True)
             return HubPublication(False, None, 0, [], [], 0.0)
         return recompute(hub, run_id, log, whole=True)
 
@@ -229,8 +240,9 @@ def replace_rows(
     dfe_too: bool = False,
 ) -> None:
     """The hub's copy of a table gets the authority's rows as handed over (created from them
-    the first time, or again when its columns changed). `whole`: the table is replaced
-    entirely; `dfe_too`: the rows of no authority (DfE's files) are replaced as well."""
+    the first time; when the project changed its columns, the others' rows keep the columns
+    both have). `whole`: the table is replaced entirely; `dfe_too`: the rows of no authority
+    (DfE's files) are replaced as well."""
     conn.register("handed", table)
     try:
         conn.execute(f"create schema if not exists {schema}")
@@ -264,12 +276,7 @@ def recompute(hub: Settings, run_id: str, log=print, whole: bool = False) -> Hub
     run_dbt(hub)
     publication = publish(hub, run_id, started_at, checks=None, whole=whole)
     with connect(hub.warehouse, read_only=True) as conn:
-        authorities = [
-            la
-            for (la,) in conn.execute(
-                f"select distinct la_code from {KPI_INPUTS[0]}.{KPI_INPUTS[1]} order by 1"
-            ).fetchall()
-        ]
+        authorities = authorities_in(conn)
     result = HubPublication(
         publication.published,
         publication.run_id,
