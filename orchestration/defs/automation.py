@@ -116,12 +116,12 @@ def landing_folder(context: dg.SensorEvaluationContext) -> dg.SensorResult:
             current[name] = before  # unchanged since last look: no need to hash again
             continue
         listings = ledgers.of(name)
-        if listings and all(
+        recorded = [
             listing.knows(name, stat.st_size, stat.st_mtime_ns) for listing in listings.values()
-        ):
+        ]
+        if recorded and all(recorded):
             # recorded by a run as it stands (one from the command line, say): loaded already
-            recorded = next(iter(listings.values())).knows(name, stat.st_size, stat.st_mtime_ns)
-            current[name] = [stat.st_size, stat.st_mtime_ns, recorded]
+            current[name] = [stat.st_size, stat.st_mtime_ns, recorded[0]]
             continue
         sha = sha256_of(path)
         current[name] = [stat.st_size, stat.st_mtime_ns, sha]
