@@ -56,8 +56,8 @@ def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
     a warehouse from before key fingerprints adopts the key here, saying so."""
     import duckdb
 
-    from orchestration.defs.run_guard import warehouse_unavailable
     from orchestration.ingest.pseudonyms import KeyRefused, check_key
+    from orchestration.warehouse import warehouse_unavailable
 
     try:
         with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "a check"}):
@@ -94,9 +94,14 @@ def refuse_if_configuration_is_wrong(settings: Settings) -> None:
 def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
+    from orchestration.publish.currency import current
 
     refuse_if_busy(settings)  # (its callers refuse a wrong workforce.yaml before anything else)
     refuse_if_key_is_not_the_warehouses(settings)
+    if not full_refresh and (found := current(settings)) and found.in_place:
+        # as the sensor and the schedule would, start no run: it would load nothing, build
+        # nothing and publish nothing (and Dagster's start-up alone costs seconds)
+        return RunOutcome(found.run_id, "current", launched_by="workforce run (command line)")
     prepare_manifest(log=console.print)
     log_path = command_log(settings, "run")
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
@@ -124,6 +129,14 @@ def quarantine_lines(settings: Settings, run_id: str, limit: int = 10) -> list[s
 
 
 def print_outcome(settings: Settings, outcome: RunOutcome) -> None:
+    if outcome.status == "current":
+        console.print(
+            f"Nothing new since run {outcome.run_id}: every file in landing/ is loaded as it "
+            "stands and the project is unchanged, so no run was started. Its publication stays "
+            f"in place, byte-identical (checked against the SHA-256 recorded when it was "
+            f"published): {settings.published}"
+        )
+        return
     held = f"{len(outcome.held)} held in landing/, " if outcome.held else ""
     console.print(
         f"Run {outcome.run_id}: {outcome.files_loaded} file(s) loaded, {outcome.files_skipped} "

@@ -27,10 +27,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from orchestration.contract import KINDS, REFERENCE_KINDS, Kind, ReferenceKind
+
+if TYPE_CHECKING:
+    from orchestration.settings import Settings
 
 SNAPSHOT_META = (
     ("la_code", "VARCHAR NOT NULL"),
@@ -306,3 +310,17 @@ def warehouse_lock(lock_file: Path, holder: dict) -> Iterator[None]:
         finally:
             lock.truncate(0)
             lock.flush()
+
+
+def warehouse_unavailable(settings: Settings, error: duckdb.Error) -> str:
+    """Why the run cannot open the warehouse, said once (DuckDB's own message kept: it names
+    the process holding the file)."""
+    message = str(error).strip()
+    if "lock" in message.lower():
+        return (
+            f"the warehouse {settings.warehouse} is open in another process, so this run cannot "
+            "write it (DuckDB allows no writer while another process has the file open, even "
+            "read-only); close that connection and run again (analysts read "
+            f"{settings.published}, which never blocks a run). DuckDB: {message}"
+        )
+    return f"the warehouse {settings.warehouse} could not be opened: {message}"

@@ -73,6 +73,7 @@ def workforce_dbt_models(
 ):
     from orchestration.publish.publication import up_to_date_since
     from orchestration.publish.scope import build_scope, write_build_scope
+    from orchestration.publish.suites import import_in_background
 
     settings = Settings.for_run(context.run.tags)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
@@ -93,6 +94,7 @@ def workforce_dbt_models(
     # Unit tests check the SQL on hand-made rows, not the delivered data: `make test` runs them
     # (tests/dbt); a pipeline run builds the models and runs the data tests only.
     seed_partial_parse(settings.dbt_target)
+    import_in_background()  # the suites' library, while dbt builds in its own process
     skipped_seeds = [] if scope.full else unchanged_seeds(context)
     with terminable_children():
         invocation = dbt.cli(

@@ -1,5 +1,8 @@
-"""Ingestion assets: one per extract kind and DfE reference kind, all built from the
-contract, plus the asset that rejects files no kind claims."""
+"""Ingestion: an asset per extract kind and DfE reference kind, all built from the contract,
+and one that rejects files no kind claims, materialized together by one step. One pass over
+landing/ on one warehouse connection loads every kind in the contract's order (people before
+the timesheets and cases that refer to them); each asset still shows its own files, rows
+quarantined and check, and any of them can be materialized alone."""
 
 from typing import TYPE_CHECKING
 
@@ -36,48 +39,6 @@ def report_metadata(report: "IngestReport") -> dict:
     }
 
 
-def ingestion_asset(kind: str) -> dg.AssetsDefinition:
-    snapshot = (
-        "snapshot (complete state as at the extract date)"
-        if KINDS[kind].snapshot
-        else ("period rows (newest file wins per key)")
-    )
-    key = dg.AssetKey(["raw", kind])
-
-    @dg.asset(
-        key=key,
-        partitions_def=PARTITIONS,
-        # rows are checked against the records they refer to, so those kinds load first
-        deps=[dg.AssetKey(["raw", other]) for other in KINDS[kind].refers_to],
-        group_name="ingestion",
-        kinds={"duckdb", "python"},
-        description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
-        check_specs=[
-            dg.AssetCheckSpec(
-                "quarantine_share",
-                asset=key,
-                blocking=True,
-                description="No loaded file of this kind, whichever run delivered it, has "
-                "more rows quarantined than max_quarantine_share (workforce.yaml) allows, "
-                "unless it was accepted on the record (`workforce accept`); a corrected file "
-                "supersedes it.",
-            )
-        ],
-    )
-    def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
-        files = ingestor(context)
-        report = files.run([kind])
-        context.log.info(report.summary())
-        checked = quarantine_share_check(
-            kind, files.thresholds.max_quarantine_share, files.settings
-        )
-        if not checked.passed:
-            context.log.warning(checked.description)
-        return dg.MaterializeResult(metadata=report_metadata(report), check_results=[checked])
-
-    return ingest
-
-
 def quarantine_share_check(kind: str, max_share: float, settings: Settings) -> dg.AssetCheckResult:
     """Over every loaded file of the kind, not only this run's: a file over its bound blocks
     every run until a correction supersedes it or it is accepted (ingest/quarantine_share.py).
@@ -90,6 +51,7 @@ def quarantine_share_check(kind: str, max_share: float, settings: Settings) -> d
     blocking = [f for f in found if f.blocks]
     accepted = [f for f in found if not f.blocks]
     return dg.AssetCheckResult(
+        asset_key=raw_key(kind),
         check_name="quarantine_share",
         passed=not blocking,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -101,39 +63,6 @@ def quarantine_share_check(kind: str, max_share: float, settings: Settings) -> d
             "files": dg.MetadataValue.md("\n".join(f"- {f.line()}" for f in found) or "none"),
         },
     )
-
-
-def reference_ingestion_asset(kind: str) -> dg.AssetsDefinition:
-    """A DfE reference file (landing/ itself): every column kept as text, newest date used."""
-    from orchestration.publish.dfe_files import description
-
-    key = dg.AssetKey(["raw", kind])
-
-    @dg.asset(
-        key=key,
-        partitions_def=PARTITIONS,
-        group_name="ingestion",
-        kinds={"duckdb", "python"},
-        description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
-        "Every source column as text (suppression symbols survive); no personal data.",
-        check_specs=[
-            dg.AssetCheckSpec(
-                "dfe_file",
-                asset=key,
-                blocking=True,
-                description=description(REFERENCE_KINDS[kind]),
-            )
-        ],
-    )
-    def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
-        files = ingestor(context)
-        report = files.run([kind])
-        context.log.info(report.summary())
-        return dg.MaterializeResult(
-            metadata=report_metadata(report), check_results=[dfe_file_check(kind, files.settings)]
-        )
-
-    return ingest
 
 
 def dfe_file_check(kind: str, settings: Settings) -> dg.AssetCheckResult:
@@ -151,6 +80,7 @@ def dfe_file_check(kind: str, settings: Settings) -> dg.AssetCheckResult:
         else []
     )
     return dg.AssetCheckResult(
+        asset_key=raw_key(kind),
         check_name="dfe_file",
         passed=not (found.errors or unknown),
         severity=dg.AssetCheckSeverity.WARN
@@ -159,20 +89,6 @@ def dfe_file_check(kind: str, settings: Settings) -> dg.AssetCheckResult:
         description="; ".join(found.errors + unknown) or None,
         metadata={"errors": len(found.errors), "unknown_codes": len(found.unknown_codes)},
     )
-
-
-@dg.asset(
-    key=["audit", "unrecognised_files"],
-    partitions_def=PARTITIONS,
-    group_name="ingestion",
-    kinds={"python"},
-    description="Rejects (and keeps, with a reason) landed files no extract kind can claim.",
-)
-def unrecognised_files(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
-    report = ingestor(context).run([], unrecognised=True)
-    if report.rejected:
-        context.log.info(f"files no kind claims: {report.summary()}")
-    return dg.MaterializeResult(metadata=report_metadata(report))
 
 
 # The ledger every ingestion step writes and dbt reads as a source: declared here so that it
@@ -186,8 +102,119 @@ files_ledger = dg.AssetSpec(
     "with its SHA-256, authority, kind, extract date and row counts; written by ingestion.",
 )
 
-ingestion_assets = [
-    *(ingestion_asset(kind) for kind in KINDS),
-    *(reference_ingestion_asset(kind) for kind in REFERENCE_KINDS),
-    unrecognised_files,
-]
+UNRECOGNISED = dg.AssetKey(["audit", "unrecognised_files"])
+
+
+def raw_key(kind: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", kind])
+
+
+def extract_spec(kind: str) -> dg.AssetSpec:
+    snapshot = (
+        "snapshot (complete state as at the extract date)"
+        if KINDS[kind].snapshot
+        else "period rows (newest file wins per key)"
+    )
+    return dg.AssetSpec(
+        raw_key(kind),
+        # rows are checked against the records they refer to, so those kinds load first
+        deps=[raw_key(other) for other in KINDS[kind].refers_to],
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` extracts from landing/<la_code>/, {snapshot}, pseudonymised.",
+        skippable=True,
+    )
+
+
+def reference_spec(kind: str) -> dg.AssetSpec:
+    """A DfE reference file (landing/ itself): every column kept as text, newest date used."""
+    return dg.AssetSpec(
+        raw_key(kind),
+        group_name="ingestion",
+        kinds={"duckdb", "python"},
+        description=f"`{kind}` files from landing/ itself: {REFERENCE_KINDS[kind].description}. "
+        "Every source column as text (suppression symbols survive); no personal data.",
+        skippable=True,
+    )
+
+
+def ingestion_checks() -> list[dg.AssetCheckSpec]:
+    from orchestration.publish.dfe_files import description
+
+    return [
+        *(
+            dg.AssetCheckSpec(
+                "quarantine_share",
+                asset=raw_key(kind),
+                blocking=True,
+                description="No loaded file of this kind, whichever run delivered it, has "
+                "more rows quarantined than max_quarantine_share (workforce.yaml) allows, "
+                "unless it was accepted on the record (`workforce accept`); a corrected file "
+                "supersedes it.",
+            )
+            for kind in KINDS
+        ),
+        *(
+            dg.AssetCheckSpec(
+                "dfe_file",
+                asset=raw_key(kind),
+                blocking=True,
+                description=description(REFERENCE_KINDS[kind]),
+            )
+            for kind in REFERENCE_KINDS
+        ),
+    ]
+
+
+@dg.multi_asset(
+    name="ingest",
+    specs=[
+        *(extract_spec(kind) for kind in KINDS),
+        *(reference_spec(kind) for kind in REFERENCE_KINDS),
+        dg.AssetSpec(
+            UNRECOGNISED,
+            group_name="ingestion",
+            kinds={"python"},
+            description="Rejects (and keeps, with a reason) landed files no extract kind can "
+            "claim.",
+            skippable=True,
+        ),
+    ],
+    check_specs=ingestion_checks(),
+    partitions_def=PARTITIONS,
+    can_subset=True,
+)
+def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
+    selected = context.selected_asset_keys
+    kinds = [kind for kind in [*KINDS, *REFERENCE_KINDS] if raw_key(kind) in selected]
+    files = ingestor(context)
+    reports = files.run_each(
+        kinds,
+        unrecognised=UNRECOGNISED in selected,
+        done=lambda kind, report: context.log.info(f"raw/{kind}: {report.summary()}"),
+    )
+    checked = set(context.selected_asset_check_keys)
+    for kind in kinds:
+        report = reports[kind]
+        check = (
+            quarantine_share_check(kind, files.thresholds.max_quarantine_share, files.settings)
+            if kind in KINDS
+            else dfe_file_check(kind, files.settings)
+        )
+        if dg.AssetCheckKey(raw_key(kind), check.check_name) not in checked:
+            check = None
+        elif not check.passed and kind in KINDS:
+            context.log.warning(check.description)
+        yield dg.MaterializeResult(
+            asset_key=raw_key(kind),
+            metadata=report_metadata(report),
+            check_results=[check] if check else [],
+        )
+    if UNRECOGNISED in selected:
+        report = reports[None]
+        if report.rejected:
+            context.log.info(f"files no kind claims: {report.summary()}")
+        yield dg.MaterializeResult(asset_key=UNRECOGNISED, metadata=report_metadata(report))
+
+
+ingestion_assets = [ingest]

@@ -12,15 +12,13 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.defs import defs
 from orchestration.defs.dbt import FULL_REFRESH_TAG
 from orchestration.defs.ingestion import ingestion_assets
 from orchestration.defs.partitions import register_authorities
 from orchestration.defs.run_guard import LAUNCHED_BY_TAG, root_cause
-from orchestration.ingest.landing import landed_files_of, landed_name, sha256_of
-from orchestration.ingest.ledger import Ledger
+from orchestration.publish.currency import nothing_new
 from orchestration.publish.outcome import RunOutcome, read_outcome
 from orchestration.settings import PROJECT_ROOT, Settings
 
@@ -103,55 +101,6 @@ def progress(_init_context) -> logging.Logger:
     handler.addFilter(formatter.filter)
     log.addHandler(handler)
     return log
-
-
-def nothing_new(settings: Settings) -> str | None:
-    """The run whose publication already reflects every file in landing/, if nothing new
-    landed: then only the ingestion steps need to run (each sees its files already loaded).
-    A published file found missing or altered counts as nothing new only when the warehouse
-    can write it again as it was (the run does so as it starts, run_guard.py); otherwise the
-    run builds and publishes. A look only: read-only, and it gives way (None) to anything
-    holding the warehouse.
-
-    A loaded file over its quarantine bound (and not accepted) is never "nothing new": the
-    run must evaluate its check again, and block, whatever else it finds."""
-    from orchestration.config import load_thresholds
-    from orchestration.ingest.quarantine_share import blocking
-    from orchestration.publish.publication import (
-        CannotRepublish,
-        republishable,
-        up_to_date_since,
-        verify_in_place,
-    )
-
-    if not settings.warehouse.exists():
-        return None
-    try:
-        conn = duckdb.connect(str(settings.warehouse), read_only=True)
-    except duckdb.Error:
-        return None
-    with conn:
-        try:
-            seen = Ledger(conn, settings, run_id="").recorded_stats()
-        except duckdb.BinderException:  # a warehouse from before the landed_* columns
-            return None
-        if blocking(conn, load_thresholds(settings.home).max_quarantine_share):
-            return None
-        known = set(conn.execute("select file_name, file_id from audit.files").fetchall())
-        landing = settings.landing
-        for path in landed_files_of(settings):
-            name, status = landed_name(path, landing), path.lstat()
-            if (status.st_size, status.st_mtime_ns) in seen.get(name, ()):
-                continue  # recorded as it stands: not read again, as ingestion does
-            if (name, sha256_of(path)) not in known:
-                return None
-        current = up_to_date_since(conn, settings, check_file=False)
-        if current and not verify_in_place(conn, settings).ok:
-            try:
-                republishable(conn)
-            except CannotRepublish:
-                return None
-        return current
 
 
 def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False) -> RunOutcome:

@@ -28,7 +28,7 @@ import duckdb
 from orchestration.ingest.pseudonyms import KeyRefused, check_key
 from orchestration.publish.outcome import CheckResult, RunOutcome, decide
 from orchestration.settings import Settings
-from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock
+from orchestration.warehouse import WarehouseBusy, connect, warehouse_lock, warehouse_unavailable
 
 if TYPE_CHECKING:
     from orchestration.publish.publication import PublishedFileCheck
@@ -133,20 +133,6 @@ def stop_before_any_step(
         if lock is not None:
             lock.__exit__(None, None, None)
     raise dg.Failure(description=outcome.error, allow_retries=False) from None
-
-
-def warehouse_unavailable(settings: Settings, error: duckdb.Error) -> str:
-    """Why the run cannot open the warehouse, said once (DuckDB's own message kept: it names
-    the process holding the file)."""
-    message = str(error).strip()
-    if "lock" in message.lower():
-        return (
-            f"the warehouse {settings.warehouse} is open in another process, so this run cannot "
-            "write it (DuckDB allows no writer while another process has the file open, even "
-            "read-only); close that connection and run again (analysts read "
-            f"{settings.published}, which never blocks a run). DuckDB: {message}"
-        )
-    return f"the warehouse {settings.warehouse} could not be opened: {message}"
 
 
 def tag(instance: dg.DagsterInstance, outcome: RunOutcome) -> None:

@@ -7,8 +7,8 @@ late file, a file refused) one transaction per file, in date order."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -58,6 +58,14 @@ class IngestReport:
     held: list[tuple[str, str]] = field(default_factory=list)
     passed_over: list[str] = field(default_factory=list)  # hidden and lock files, with why
     quarantined: list[tuple[str, int, int]] = field(default_factory=list)  # file, rows, of rows
+
+    @classmethod
+    def merged(cls, reports: Iterable[IngestReport]) -> IngestReport:
+        merged = cls()
+        for report in reports:
+            for name in fields(cls):
+                getattr(merged, name.name).extend(getattr(report, name.name))
+        return merged
 
     def summary(self) -> str:
         return (
@@ -113,9 +121,24 @@ class Ingestor:
 
     def run(self, kinds: list[str] | None = None, unrecognised: bool = False) -> IngestReport:
         """Load new files of `kinds`; with `unrecognised`, reject files no kind can claim."""
+        return IngestReport.merged(self.run_each(kinds, unrecognised).values())
+
+    def run_each(
+        self,
+        kinds: list[str] | None = None,
+        unrecognised: bool = False,
+        done: Callable[[str, IngestReport], None] = lambda kind, report: None,
+    ) -> dict[str | None, IngestReport]:
+        """As `run`, reporting each kind apart (and files no kind claims under None): one pass
+        over landing/ and one connection for every kind, as a run's ingestion step does.
+        `done` hears of each kind as it is finished (a national delivery takes minutes)."""
         self.settings.prepare()
-        report = IngestReport()
         wanted = set(kinds or [])
+        order = list(KINDS) + list(REFERENCE_KINDS)
+        reports: dict[str | None, IngestReport] = {
+            kind: IngestReport() for kind in [None, *sorted(wanted, key=order.index)]
+        }
+        unclaimed = reports[None]
         with connect(self.settings.warehouse) as conn:
             key = bound_key(self.settings, conn, self.log)  # refused before anything else
             create_schemas(conn)
@@ -124,7 +147,7 @@ class Ingestor:
             ledger.clear_partial_copies(sorted(wanted))
             seen = ledger.recorded_stats(sorted(wanted))
             claimed = []
-            passed_over = report.passed_over if unrecognised else None
+            passed_over = unclaimed.passed_over if unrecognised else None
             for path in landed_files_of(
                 self.settings, None if unrecognised else wanted, passed_over
             ):
@@ -132,10 +155,11 @@ class Ingestor:
                     identity = identify(path, self.settings.landing)
                 except RejectedFile as reason:
                     if unrecognised:
-                        self.reject(ledger, path, None, str(reason), report)
+                        self.reject(ledger, path, None, str(reason), unclaimed)
                     continue
                 if identity.kind not in wanted:
                     continue
+                report = reports[identity.kind]
                 status = path.lstat()
                 if (status.st_size, status.st_mtime_ns) in seen.get(identity.name, ()):
                     # recorded with this size and time: not read again (a run's cost follows
@@ -150,15 +174,18 @@ class Ingestor:
                         self.hold(landed, reason, report)
                     continue
                 claimed.append(landed)
-            for line in report.passed_over:
+            for line in unclaimed.passed_over:
                 self.log(line)
             # Kinds in contract order (people before the timesheets and cases that refer to
             # them), each authority's files oldest first so history is usually appended.
-            order = list(KINDS) + list(REFERENCE_KINDS)
             claimed.sort(
                 key=lambda f: (order.index(f.kind), f.la_code or "", f.extract_date, f.name)
             )
+            pending = [kind for kind in reports if kind]
             for group in batches(claimed):
+                while pending[0] != group[0].kind:  # the kinds before it are finished
+                    done(pending[0], reports[pending.pop(0)])
+                report = reports[group[0].kind]
                 self.prestage(conn, ledger, group)
                 if not self.ingest_at_once(conn, ledger, group, report):
                     for landed in group:
@@ -166,7 +193,9 @@ class Ingestor:
             if self.batch:
                 self.batch.close()
                 self.batch = None
-        return report
+            for kind in pending:
+                done(kind, reports[kind])
+        return reports
 
     def prestage(self, conn: duckdb.DuckDBPyConnection, ledger: Ledger, group: list[LandedFile]):
         """Archive the files of one kind and authority that will be loaded, and run the row

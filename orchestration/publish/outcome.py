@@ -27,6 +27,8 @@ EXIT_PUBLISHED, EXIT_FAILED, EXIT_REJECTED, EXIT_BLOCKED = 0, 1, 2, 3
 # failed        a step failed; the publication in place stays             1
 # refused       another run holds the warehouse; nothing was done         1
 # not_published the run did not include the publication (a partial run)  0 (2 ...)
+# current       (`workforce run` alone) nothing new: no run was started;     0
+#               `run_id` is the run whose publication is in place, verified
 STATUSES = (
     "published",
     "unchanged",
@@ -35,6 +37,7 @@ STATUSES = (
     "failed",
     "refused",
     "not_published",
+    "current",
 )
 
 

@@ -8,7 +8,9 @@ not work on DuckDB, so the rows are read with DuckDB into pandas and validated t
 
 from __future__ import annotations
 
+import importlib
 import json
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -206,6 +208,16 @@ def _validate_rows(conn: duckdb.DuckDBPyConnection, suite: Suite, query: str) ->
         evaluated=raw["statistics"]["evaluated_expectations"],
         raw=raw,
     )
+
+
+def import_in_background() -> None:
+    """Import Great Expectations on a thread (about 2 s of Python), for a run about to wait
+    on dbt's own process: the suites run next, and the import then takes the core dbt leaves
+    idle rather than the run's time. Python's import lock makes a check that starts first
+    wait for it, not import it twice."""
+    threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), daemon=True
+    ).start()
 
 
 @cache
