@@ -27,9 +27,10 @@ POSTGRES_URL_ENV = "WORKFORCE_DAGSTER_POSTGRES_URL"
 
 
 def instance_settings() -> bytes:
-    """The project's dagster.yaml; with WORKFORCE_DAGSTER_POSTGRES_URL set, plus the Postgres
-    storage (runs, event log, schedules), which names the variable: the URL and its password
-    are read from the environment by each Dagster process, never written into the file.
+    """The project's dagster.yaml; with WORKFORCE_DAGSTER_POSTGRES_URL set, the Postgres
+    storage (runs, event log, schedules) in place of its sqlite storage, naming the variable:
+    the URL and its password are read from the environment by each Dagster process, never
+    written into the file.
 
     The URL names dagster-postgres's driver, `postgresql+psycopg2://`: SQLAlchemy 2.1 reads a
     plain `postgresql://` as psycopg 3, which is not installed."""
@@ -39,7 +40,8 @@ def instance_settings() -> bytes:
     if not url.startswith("postgresql+psycopg2://"):
         raise ValueError(f"{POSTGRES_URL_ENV} must start postgresql+psycopg2:// (psycopg2's URL)")
     storage = f"storage:\n  postgres:\n    postgres_url:\n      env: {POSTGRES_URL_ENV}\n"
-    return project.rstrip(b"\n") + b"\n" + storage.encode()
+    sqlite = project.index(b"\nstorage:\n")  # the project's storage block, last in the file
+    return project[: sqlite + 1] + storage.encode()
 
 
 def prepare_instance(settings: Settings) -> Path:
