@@ -303,7 +303,7 @@ def test_a_run_killed_at_any_point_is_completed_by_the_next_run(
 
     # The very first run, killed once its first ingestion asset has committed.
     run = start_run(home)
-    wait_until(run, Printed("  raw/"), "the first extracts were loaded")
+    wait_until(run, Printed("ingest: raw/"), "the first extracts were loaded")
     kill(run)
     assert "workforce_dbt_models" not in run.text, run.text
     assert (home / WAREHOUSE).exists() and not (home / PUBLISHED).exists()
