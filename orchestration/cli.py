@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from orchestration.publish.currency import Current
 from orchestration.publish.digest import verify
 from orchestration.publish.outcome import (
     EXIT_BLOCKED,
@@ -50,18 +51,22 @@ def refuse_if_busy(settings: Settings) -> None:
         raise typer.Exit(EXIT_FAILED) from None
 
 
-def refuse_if_key_is_not_the_warehouses(settings: Settings) -> None:
+def check_before_the_run(settings: Settings, full_refresh: bool) -> Current | None:
     """Say at once when the pseudonym key is missing or not the one the warehouse's
     pseudonyms were made with (the run's set-up would refuse too, after Dagster's start-up);
-    a warehouse from before key fingerprints adopts the key here, saying so."""
+    a warehouse from before key fingerprints adopts the key here, saying so. Then, unless
+    `full_refresh`, whether anything is new (`publish/currency.py`). Under the warehouse's
+    lock, as a run holds it: a second command's check never opens the warehouse beside it."""
     import duckdb
 
     from orchestration.ingest.pseudonyms import KeyRefused, check_key
+    from orchestration.publish.currency import current
     from orchestration.warehouse import warehouse_unavailable
 
     try:
         with warehouse_lock(settings.lock_file, {"run_id": None, "launched_by": "a check"}):
             check_key(settings, log=lambda line: console.print(escape(line), style="yellow"))
+            return None if full_refresh else current(settings)
     except (KeyRefused, WarehouseBusy) as refused:
         console.print(f"[red]{escape(str(refused))}[/red]")
         raise typer.Exit(EXIT_FAILED) from None
@@ -94,11 +99,10 @@ def refuse_if_configuration_is_wrong(settings: Settings) -> None:
 def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutcome:
     """One run of the workforce job on the home's Dagster instance, and what came of it."""
     from orchestration.dbt_manifest import prepare_manifest
-    from orchestration.publish.currency import current
 
     refuse_if_busy(settings)  # (its callers refuse a wrong workforce.yaml before anything else)
-    refuse_if_key_is_not_the_warehouses(settings)
-    if not full_refresh and (found := current(settings)) and found.in_place:
+    found = check_before_the_run(settings, full_refresh)
+    if found and found.in_place:
         # as the sensor and the schedule would, start no run: it would load nothing, build
         # nothing and publish nothing (and Dagster's start-up alone costs seconds)
         return RunOutcome(found.run_id, "current", launched_by="workforce run (command line)")
@@ -107,7 +111,7 @@ def execute_pipeline(settings: Settings, full_refresh: bool = False) -> RunOutco
     console.print(f"[dim]Running the pipeline (full log: {log_path})[/dim]")
     from orchestration.defs.launch import run_pipeline
 
-    outcome = run_pipeline(settings, log_path, full_refresh)
+    outcome = run_pipeline(settings, log_path, full_refresh, anything_new=found is None)
     if outcome.status == "refused":
         # Two runs can both pass the look above at once; the one the run's own lock then
         # refuses did nothing, and leaves no log, like one refused by the look.

@@ -105,15 +105,23 @@ def progress(_init_context) -> logging.Logger:
     return log
 
 
-def run_pipeline(settings: Settings, log_path: Path, full_refresh: bool = False) -> RunOutcome:
+def run_pipeline(
+    settings: Settings,
+    log_path: Path,
+    full_refresh: bool = False,
+    anything_new: bool | None = None,
+) -> RunOutcome:
     """One run of the workforce job, in this process, on the persistent instance. With
-    nothing new, the run is the job's ingestion steps alone: the dbt build, its hundreds of
-    checks and the publication are not even planned, so a no-op costs seconds."""
+    nothing new, the run is the job's ingestion step alone: the dbt build, its hundreds of
+    checks and the publication are not even planned, so a no-op costs seconds.
+    `anything_new`: the caller's look (`publish/currency.py`), when it has had one."""
     instance = instance_for(settings)
     if settings.la_code:  # a hub's authority: its partition, added when first run
         register_authorities(instance, [settings.la_code])
     job = defs.resolve_job_def("workforce")
-    if not full_refresh and nothing_new(settings):
+    if anything_new is None:
+        anything_new = full_refresh or not nothing_new(settings)
+    if not anything_new:
         job = job.get_subset(asset_selection={k for a in ingestion_assets for k in a.keys})
     job = job.with_logger_defs({"progress": progress})
     # dbt's own output goes to the log file; the console shows the progress lines

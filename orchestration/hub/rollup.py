@@ -56,6 +56,10 @@ create table if not exists audit.hub_contributions (
     action        varchar not null,  -- contributed | forgotten
     recorded_at   timestamp not null
 );
+create table if not exists audit.hub_builds (
+    fingerprint   varchar not null,  -- the project the hub's models and seeds were built by
+    built_at      timestamp not null
+);
 """
 
 
@@ -102,10 +106,9 @@ def hub_lock(hub: Settings, run_id: str, wait_seconds: float = LOCK_WAIT_SECONDS
         held.__exit__(None, None, None)
 
 
-def computed_in_hub(manifest_path: Path = MANIFEST) -> set[str]:
-    """The tables dbt builds in the hub (HUB_MODELS: kpi_values and every model built from it,
-    kpi_settings) and the seeds, by name."""
-    manifest = json.loads(manifest_path.read_text())
+def hub_models(manifest: dict) -> set[str]:
+    """The unique ids of the models dbt builds in the hub (HUB_MODELS: kpi_values and every
+    model built from it, kpi_settings)."""
     children = manifest["child_map"]
     root = f"model.csc_workforce.{HUB_ROOT}"
     built = {root, f"model.csc_workforce.{HUB_ALSO}"}
@@ -115,8 +118,29 @@ def computed_in_hub(manifest_path: Path = MANIFEST) -> set[str]:
             if child.startswith("model.") and child not in built:
                 built.add(child)
                 frontier.append(child)
-    nodes = manifest["nodes"]
+    return built
+
+
+def computed_in_hub(manifest_path: Path = MANIFEST) -> set[str]:
+    """The tables dbt builds in the hub (its models, and the seeds), by name."""
+    manifest = json.loads(manifest_path.read_text())
+    built, nodes = hub_models(manifest), manifest["nodes"]
     return {nodes[n]["alias"] for n in nodes if n in built or n.startswith("seed.")}
+
+
+def tests_against_seeds(manifest_path: Path = MANIFEST) -> list[str]:
+    """The tests that read a hub model beside a seed (a code against its code list): with the
+    seeds not built again they would not be selected, so they are named."""
+    manifest = json.loads(manifest_path.read_text())
+    built = hub_models(manifest)
+    named = []
+    for node in manifest["nodes"].values():
+        parents = set(node.get("depends_on", {}).get("nodes", []))
+        seeds = {p for p in parents if p.startswith("seed.")}
+        others = parents - seeds
+        if node["resource_type"] == "test" and seeds and others and others <= built:
+            named.append(node["name"])
+    return sorted(named)
 
 
 def handed_over(manifest_path: Path = MANIFEST) -> list[tuple[str, str]]:
@@ -302,6 +326,15 @@ def close_dbt_connection() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+def seeds_built_with(hub: Settings, fingerprint: str) -> bool:
+    """Whether the hub's last dbt build was of this project (its seeds are then in place)."""
+    with connect(hub.warehouse, read_only=True) as conn:
+        last = conn.execute(
+            "select fingerprint from audit.hub_builds order by built_at desc limit 1"
+        ).fetchone()
+    return last is not None and last[0] == fingerprint
+
+
 def run_dbt(hub: Settings) -> None:
     """`dbt build` of the hub's models and seeds on the hub's warehouse (its tests included).
 
@@ -310,14 +343,18 @@ def run_dbt(hub: Settings) -> None:
     from dbt.cli.main import dbtRunner
 
     from orchestration.config import load_thresholds
+    from orchestration.publish.publication import project_fingerprint
 
     seed_partial_parse(hub.dbt_target)
     variables = {"suppression_threshold": load_thresholds(hub.home).suppression_threshold}
+    built_with = project_fingerprint(hub)
+    # the seeds (and their own tests) only when the project changed since the hub's last build
+    seeds = tests_against_seeds() if seeds_built_with(hub, built_with) else ["resource_type:seed"]
     args = [
         "build",
         "--select",
         *HUB_MODELS,
-        "resource_type:seed",
+        *seeds,
         "--exclude-resource-type",
         "unit_test",
         # only the tests whose every relation is the hub's (not those of a seed against an
@@ -352,6 +389,8 @@ def run_dbt(hub: Settings) -> None:
             else:
                 os.environ[name] = value
     if result.success:
+        with connect(hub.warehouse) as conn:
+            conn.execute("insert into audit.hub_builds values (?, current_timestamp)", [built_with])
         return
     failed = [
         f"{r.node.name}: {(r.message or r.status).strip()}"
