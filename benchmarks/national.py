@@ -343,20 +343,24 @@ def widen_hub(home: Path, authorities: int) -> int:
     return len(spare)
 
 
-def month_after_next(home: Path) -> Timed:
-    """The first authority's snapshot of the month after the one the table delivered (and
-    corrected): a new delivery again, landed and run, then taken out of landing/."""
+def months_on(home: Path, months: int = 2) -> Timed:
+    """The first authority's snapshot `months` months after its latest in landing/ (two: the
+    month after the one the table delivered and corrected), landed and run as a new delivery,
+    then taken out of landing/."""
     landing = home / "landing"
     la_code = authorities_of(landing)[0]
-    latest, following = next_snapshot(landing, la_code)
-    following.write_bytes(latest.read_bytes())
-    _, after = next_snapshot(landing, la_code)
-    after.write_bytes(latest.read_bytes())
-    following.unlink()
+    latest, _ = next_snapshot(landing, la_code)
+    day = date.fromisoformat(re.search(r"_(\d{8})\.", latest.name)[1]).replace(day=1)
+    for _ in range(months):
+        day = (day + timedelta(days=32)).replace(day=1)
+    delivered = latest.with_name(
+        f"hr_staff_{(day + timedelta(days=32)).replace(day=1) - timedelta(days=1):%Y%m%d}.csv"
+    )
+    delivered.write_bytes(latest.read_bytes())
     try:
         return workforce_run(home, "--la", la_code)
     finally:
-        after.unlink()
+        delivered.unlink()
 
 
 def numbers(text: str) -> list[float]:
@@ -407,7 +411,7 @@ def main() -> None:
             print(f"| {name:<{width}} | {figure} |")
         if args.hub and args.widen_hub_to:
             added = widen_hub(home, args.widen_hub_to)
-            delivery = month_after_next(home)
+            delivery = months_on(home)
             print(
                 f"\none new delivery, the hub widened to {args.widen_hub_to} authorities "
                 f"({added} of them copies of the built ones' figures): "
