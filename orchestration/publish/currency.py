@@ -2,7 +2,7 @@
 only) and the files in landing/, without Dagster, so that the answer costs a fraction of a
 second.
 
-Two callers ask. A run (defs/launch.py) with nothing new plans its ingestion steps alone.
+Two callers ask. A run (defs/launch.py) with nothing new plans its ingestion step alone.
 The command line (`workforce run`), with nothing new and the published file verified in
 place, starts no run at all, as the landing sensor and the nightly schedule start none."""
 
@@ -29,7 +29,7 @@ class Current:
 
 def current(settings: Settings) -> Current | None:
     """The publication that already reflects every file in landing/, if nothing new landed:
-    then only the ingestion steps need to run (each sees its files already loaded).
+    then only the ingestion step needs to run (it sees every file already loaded).
     A published file found missing or altered counts as nothing new only when the warehouse
     can write it again as it was (the run does so as it starts, run_guard.py); otherwise the
     run builds and publishes. A look only: read-only, and it gives way (None) to anything
