@@ -193,22 +193,19 @@ def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
         unrecognised=UNRECOGNISED in selected,
         done=lambda kind, report: context.log.info(f"raw/{kind}: {report.summary()}"),
     )
-    checked = set(context.selected_asset_check_keys)
+    checked = {key.asset_key for key in context.selected_asset_check_keys}
     for kind in kinds:
-        report = reports[kind]
-        check = (
-            quarantine_share_check(kind, files.thresholds.max_quarantine_share, files.settings)
-            if kind in KINDS
-            else dfe_file_check(kind, files.settings)
-        )
-        if dg.AssetCheckKey(raw_key(kind), check.check_name) not in checked:
-            check = None
-        elif not check.passed and kind in KINDS:
-            context.log.warning(check.description)
+        checks = []
+        if raw_key(kind) in checked:  # (each kind has one check: evaluated when selected)
+            if kind in KINDS:
+                max_share = files.thresholds.max_quarantine_share
+                checks.append(quarantine_share_check(kind, max_share, files.settings))
+                if not checks[0].passed:
+                    context.log.warning(checks[0].description)
+            else:
+                checks.append(dfe_file_check(kind, files.settings))
         yield dg.MaterializeResult(
-            asset_key=raw_key(kind),
-            metadata=report_metadata(report),
-            check_results=[check] if check else [],
+            asset_key=raw_key(kind), metadata=report_metadata(reports[kind]), check_results=checks
         )
     if UNRECOGNISED in selected:
         report = reports[None]
