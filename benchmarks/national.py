@@ -131,12 +131,14 @@ def floor(landing: Path) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def next_snapshot(landing: Path, la_code: str) -> tuple[Path, Path]:
-    """The authority's latest hr_staff file, and the name of its next month's snapshot."""
+def next_snapshot(landing: Path, la_code: str, months: int = 1) -> tuple[Path, Path]:
+    """The authority's latest hr_staff file, and the name of its snapshot `months` month-ends
+    after it."""
     latest = sorted((landing / la_code).glob("hr_staff_*.csv"))[-1]
-    day = date.fromisoformat(re.search(r"_(\d{8})\.", latest.name)[1])
-    following = (day.replace(day=1) + timedelta(days=62)).replace(day=1) - timedelta(days=1)
-    return latest, latest.with_name(f"hr_staff_{following:%Y%m%d}.csv")
+    day = date.fromisoformat(re.search(r"_(\d{8})\.", latest.name)[1]).replace(day=1)
+    for _ in range(months + 1):
+        day = (day + timedelta(days=32)).replace(day=1)
+    return latest, latest.with_name(f"hr_staff_{day - timedelta(days=1):%Y%m%d}.csv")
 
 
 def with_one_cell_changed(text: str) -> str:
@@ -308,30 +310,19 @@ def widen_hub(home: Path, authorities: int) -> int:
     DfE codes. A delivery's roll-up then computes over that many, as in a hub of that size;
     each authority's own run reads only its own warehouse, so nothing else of a delivery
     depends on how many authorities the hub holds. Returns how many were added."""
-    from orchestration.hub.rollup import handed_over
+    from orchestration.hub.rollup import authorities_in, handed_over
     from orchestration.ingest.run import authority_codes
+    from orchestration.warehouse import table_columns
 
     hub = home / "warehouse" / "hub" / "warehouse.duckdb"
     tables = [*handed_over(), ("audit", "files"), ("audit", "acceptances")]
     with duckdb.connect(str(hub)) as conn:
-        built = [
-            la
-            for (la,) in conn.execute(
-                "select distinct la_code from intermediate.int_kpi_inputs order by 1"
-            ).fetchall()
-        ]
+        built = authorities_in(conn)
         spare = sorted(authority_codes() - set(built))[: max(authorities - len(built), 0)]
         for i, code in enumerate(spare):
             source = built[i % len(built)]
             for schema, name in tables:
-                columns = [
-                    c
-                    for (c,) in conn.execute(
-                        "select column_name from duckdb_columns() "
-                        "where schema_name = ? and table_name = ? order by column_index",
-                        [schema, name],
-                    ).fetchall()
-                ]
+                columns = table_columns(conn, schema, name)
                 if "la_code" not in columns:
                     continue
                 listed = ", ".join("?" if c == "la_code" else f'"{c}"' for c in columns)
@@ -349,13 +340,7 @@ def months_on(home: Path, months: int = 2) -> Timed:
     then taken out of landing/."""
     landing = home / "landing"
     la_code = authorities_of(landing)[0]
-    latest, _ = next_snapshot(landing, la_code)
-    day = date.fromisoformat(re.search(r"_(\d{8})\.", latest.name)[1]).replace(day=1)
-    for _ in range(months):
-        day = (day + timedelta(days=32)).replace(day=1)
-    delivered = latest.with_name(
-        f"hr_staff_{(day + timedelta(days=32)).replace(day=1) - timedelta(days=1):%Y%m%d}.csv"
-    )
+    latest, delivered = next_snapshot(landing, la_code, months)
     delivered.write_bytes(latest.read_bytes())
     try:
         return workforce_run(home, "--la", la_code)
