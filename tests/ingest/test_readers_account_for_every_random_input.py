@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import io
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -34,14 +36,17 @@ VALID = HEADER + "".join(
 )
 
 
-def ingest_bytes(content: bytes) -> tuple[Settings, object]:
-    home = Path(tempfile.mkdtemp()) / "workforce-data"
-    path = home / "landing" / "383" / "hr_absence_20251031.csv"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
-    settings = Settings(home=home)
-    report = Ingestor(settings, "property", log=lambda _: None).run(["hr_absence"])
-    return settings, report
+@contextmanager
+def ingested(content: bytes, suffix: str = "csv") -> Iterator[tuple[Settings, object]]:
+    """The content landed as an absence extract and ingested, in a home removed afterwards
+    (each example is a home of its own, with a pseudonym key in it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder) / "workforce-data"
+        path = home / "landing" / "383" / f"hr_absence_20251031.{suffix}"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+        settings = Settings(home=home)
+        yield settings, Ingestor(settings, "property", log=lambda _: None).run(["hr_absence"])
 
 
 def data_rows(content: bytes) -> int:
@@ -57,7 +62,11 @@ def data_rows(content: bytes) -> int:
 
 
 def assert_clean_outcome(content: bytes) -> None:
-    settings, report = ingest_bytes(content)
+    with ingested(content) as (settings, report):
+        assert_accounted_for(content, settings, report)
+
+
+def assert_accounted_for(content: bytes, settings: Settings, report) -> None:
     if report.rejected:
         ((name, reason),) = report.rejected
         assert name == "383/hr_absence_20251031.csv" and name in reason
@@ -190,13 +199,11 @@ def xlsx_files(draw) -> bytes:
 
 def assert_clean_outcome_of(content: bytes, suffix: str) -> None:
     """A clean rejection naming the file, or every data row loaded or quarantined."""
-    home = Path(tempfile.mkdtemp()) / "workforce-data"
-    name = f"383/hr_absence_20251031.{suffix}"
-    path = home / "landing" / name
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
-    settings = Settings(home=home)
-    report = Ingestor(settings, "property", log=lambda _: None).run(["hr_absence"])
+    with ingested(content, suffix) as (settings, report):
+        assert_binary_accounted_for(f"383/hr_absence_20251031.{suffix}", settings, report)
+
+
+def assert_binary_accounted_for(name: str, settings: Settings, report) -> None:
     if report.rejected:
         ((rejected, reason),) = report.rejected
         assert rejected == name and reason.startswith(name)
