@@ -21,7 +21,8 @@ two authorities' deliveries run side by side against one.
 With --sweep-authorities and --sweep-years, the one-delivery cost is also measured on fresh
 homes of every authorities x years pair given, and plotted (PNG) against the size of the
 history it lands on (--no-table: the sweep alone; --earlier adds a point measured by the
-table's run at a scale too long to build twice). Measures only; asserts nothing.
+table's run at a scale too long to build twice; with --hub, --build-at-most N builds N
+authorities of a larger pair and widens the hub to the rest). Measures only; asserts nothing.
 
     python benchmarks/national.py --authorities 20 --years 5
     python benchmarks/national.py --no-table --sweep-authorities 1,20,150 --sweep-years 1,3,10 \\
@@ -238,23 +239,30 @@ def sweep(
     seed: int,
     skip: set[tuple[int, int]],
     hub: bool = False,
+    built_at_most: int | None = None,
 ) -> list[tuple[int, int, float]]:
-    """One delivery's cost on fresh homes of each authorities x years pair (but `skip`)."""
+    """One delivery's cost on fresh homes of each authorities x years pair (but `skip`). In a
+    hub, a pair of more than `built_at_most` authorities builds that many and widens the hub
+    to the rest (`widen_hub`): only the roll-up reads other authorities."""
     points = []
     for n in authorities:
         for y in years:
             if (n, y) in skip:
                 continue
             home = root / f"sweep-{n}x{y}" / "workforce-data"
-            prepare_home(home, n, y, seed)
+            built = min(n, built_at_most) if hub and built_at_most else n
+            prepare_home(home, built, y, seed)
             if hub:
                 side_by_side(home, authorities_of(home / "landing"))
+                widened = widen_hub(home, n) if built < n else 0
             else:
                 workforce_run(home)
             delivery, delivered = one_delivery(home, hub)
             shutil.rmtree(home.parent)  # a national sweep's homes would not fit on disk together
+            how = f" ({built} built, the hub widened by {widened})" if built < n else ""
             print(
-                f"  sweep {n:>3} authorities x {y:>2} years: one delivery {delivery.seconds:.1f} s"
+                f"  sweep {n:>3} authorities x {y:>2} years: one delivery "
+                f"{delivery.seconds:.1f} s{how}"
             )
             points.append((n, y, delivery.seconds))
     return points
@@ -381,6 +389,12 @@ def main() -> None:
         help="with --hub, after the table: the hub's own warehouse given N authorities' "
         "figures (the built ones' copied under other codes), and one delivery measured again",
     )
+    parser.add_argument(
+        "--build-at-most",
+        type=int,
+        metavar="N",
+        help="with --hub, the sweep builds at most N authorities and widens the hub to the rest",
+    )
     args = parser.parse_args()
     if args.hub:
         os.environ["WORKFORCE_HUB"] = "1"
@@ -405,7 +419,15 @@ def main() -> None:
     if args.sweep_authorities and args.sweep_years:
         earlier = [(int(n), int(y), float(s)) for n, y, s in args.earlier]
         skip = {(n, y) for n, y, _ in earlier}
-        points = sweep(root, args.sweep_authorities, args.sweep_years, args.seed, skip, args.hub)
+        points = sweep(
+            root,
+            args.sweep_authorities,
+            args.sweep_years,
+            args.seed,
+            skip,
+            args.hub,
+            args.build_at_most,
+        )
         if args.plot:
             plot(points, args.plot, earlier)
 
