@@ -63,22 +63,18 @@ def data_rows(content: bytes) -> int:
 
 def assert_clean_outcome(content: bytes) -> None:
     with ingested(content) as (settings, report):
-        assert_accounted_for(content, settings, report)
-
-
-def assert_accounted_for(content: bytes, settings: Settings, report) -> None:
-    if report.rejected:
-        ((name, reason),) = report.rejected
-        assert name == "383/hr_absence_20251031.csv" and name in reason
-        return
-    assert report.loaded == ["383/hr_absence_20251031.csv"]
-    read, loaded, quarantined = query(
-        settings.warehouse, "select rows_read, rows_loaded, rows_quarantined from audit.files"
-    )[0]
-    in_raw = query(settings.warehouse, "select count(*) from raw.hr_absence")[0][0]
-    in_quarantine = query(
-        settings.warehouse, "select count(distinct source_row) from audit.quarantine"
-    )[0][0]
+        if report.rejected:
+            ((name, reason),) = report.rejected
+            assert name == "383/hr_absence_20251031.csv" and name in reason
+            return
+        assert report.loaded == ["383/hr_absence_20251031.csv"]
+        read, loaded, quarantined = query(
+            settings.warehouse, "select rows_read, rows_loaded, rows_quarantined from audit.files"
+        )[0]
+        in_raw = query(settings.warehouse, "select count(*) from raw.hr_absence")[0][0]
+        in_quarantine = query(
+            settings.warehouse, "select count(distinct source_row) from audit.quarantine"
+        )[0][0]
     assert in_raw == loaded and in_quarantine == quarantined
     assert in_raw + in_quarantine == read == data_rows(content)
 
@@ -199,23 +195,21 @@ def xlsx_files(draw) -> bytes:
 
 def assert_clean_outcome_of(content: bytes, suffix: str) -> None:
     """A clean rejection naming the file, or every data row loaded or quarantined."""
+    name = f"383/hr_absence_20251031.{suffix}"
     with ingested(content, suffix) as (settings, report):
-        assert_binary_accounted_for(f"383/hr_absence_20251031.{suffix}", settings, report)
-
-
-def assert_binary_accounted_for(name: str, settings: Settings, report) -> None:
-    if report.rejected:
-        ((rejected, reason),) = report.rejected
-        assert rejected == name and reason.startswith(name)
-        return
-    assert report.loaded == [name]
-    read, loaded, quarantined = query(
-        settings.warehouse, "select rows_read, rows_loaded, rows_quarantined from audit.files"
-    )[0]
-    assert query(settings.warehouse, "select count(*) from raw.hr_absence")[0][0] == loaded
-    in_quarantine = query(
-        settings.warehouse, "select count(distinct source_row) from audit.quarantine"
-    )[0][0]
+        if report.rejected:
+            ((rejected, reason),) = report.rejected
+            assert rejected == name and reason.startswith(name)
+            return
+        assert report.loaded == [name]
+        read, loaded, quarantined = query(
+            settings.warehouse, "select rows_read, rows_loaded, rows_quarantined from audit.files"
+        )[0]
+        in_raw = query(settings.warehouse, "select count(*) from raw.hr_absence")[0][0]
+        in_quarantine = query(
+            settings.warehouse, "select count(distinct source_row) from audit.quarantine"
+        )[0][0]
+    assert in_raw == loaded
     assert in_quarantine == quarantined and loaded + quarantined == read
 
 
