@@ -195,17 +195,19 @@ def ingest(context: dg.AssetExecutionContext, workforce_run: WorkforceRun):
     )
     checked = {key.asset_key for key in context.selected_asset_check_keys}
     for kind in kinds:
-        checks = []
+        check = None
         if raw_key(kind) in checked:  # (each kind has one check: evaluated when selected)
             if kind in KINDS:
                 max_share = files.thresholds.max_quarantine_share
-                checks.append(quarantine_share_check(kind, max_share, files.settings))
-                if not checks[0].passed:
-                    context.log.warning(checks[0].description)
+                check = quarantine_share_check(kind, max_share, files.settings)
+                if not check.passed:
+                    context.log.warning(check.description)
             else:
-                checks.append(dfe_file_check(kind, files.settings))
+                check = dfe_file_check(kind, files.settings)
         yield dg.MaterializeResult(
-            asset_key=raw_key(kind), metadata=report_metadata(reports[kind]), check_results=checks
+            asset_key=raw_key(kind),
+            metadata=report_metadata(reports[kind]),
+            check_results=[check] if check else [],
         )
     if UNRECOGNISED in selected:
         report = reports[None]
