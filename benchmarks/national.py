@@ -243,7 +243,7 @@ def sweep(
 ) -> list[tuple[int, int, float]]:
     """One delivery's cost on fresh homes of each authorities x years pair (but `skip`). In a
     hub, a pair of more than `built_at_most` authorities builds that many and widens the hub
-    to the rest (`widen_hub`): only the roll-up reads other authorities."""
+    to the rest (`widen_hub`, which understates the roll-up's publication log)."""
     points = []
     for n in authorities:
         for y in years:
@@ -315,9 +315,11 @@ def plot(
 def widen_hub(home: Path, authorities: int) -> int:
     """Give the built hub's own warehouse (warehouse/hub/) the figures of `authorities`
     authorities: the built ones' rows (KPI inputs, published rows, files) copied under other
-    DfE codes. A delivery's roll-up then computes over that many, as in a hub of that size;
-    each authority's own run reads only its own warehouse, so nothing else of a delivery
-    depends on how many authorities the hub holds. Returns how many were added."""
+    DfE codes. A delivery's roll-up then computes over that many, as in a hub of that size
+    (each authority's own run reads only its own warehouse). Its publication log is not
+    widened: a built hub's lists every file behind each of its roll-ups, and copying it
+    costs a national delivery about 15 s (docs/performance.md), so a widened hub's delivery
+    understates a built one's. Returns how many were added."""
     from orchestration.hub.rollup import authorities_in, handed_over
     from orchestration.ingest.run import authority_codes
     from orchestration.warehouse import table_columns
